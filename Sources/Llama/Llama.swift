@@ -1,0 +1,1 @@
+// Llama module: see README "Architecture".

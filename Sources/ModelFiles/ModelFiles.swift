@@ -1,0 +1,1 @@
+// ModelFiles module: see README "Architecture".

@@ -1,0 +1,1 @@
+// Quant module: see README "Architecture".

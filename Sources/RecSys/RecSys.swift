@@ -1,0 +1,1 @@
+// RecSys module: see README "Architecture".

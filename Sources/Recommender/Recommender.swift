@@ -1,0 +1,1 @@
+// Recommender module: see README "Architecture".

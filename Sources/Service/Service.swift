@@ -1,0 +1,1 @@
+// Service module: see README "Architecture".

@@ -1,0 +1,1 @@
+// Support module: see README "Architecture".

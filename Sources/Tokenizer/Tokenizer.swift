@@ -1,0 +1,1 @@
+// Tokenizer module: see README "Architecture".

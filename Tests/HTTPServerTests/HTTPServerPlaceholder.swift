@@ -1,0 +1,2 @@
+// HTTPServerTests: behaviour tests for the HTTPServer module live in this folder.
+import Testing

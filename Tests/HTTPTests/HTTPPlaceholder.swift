@@ -1,0 +1,2 @@
+// HTTPTests: behaviour tests for the HTTP module live in this folder.
+import Testing

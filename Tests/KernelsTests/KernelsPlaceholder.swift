@@ -1,0 +1,2 @@
+// KernelsTests: behaviour tests for the Kernels module live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// LlamaTests: behaviour tests for the Llama module live in this folder.
+import Testing

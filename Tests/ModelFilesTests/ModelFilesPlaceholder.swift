@@ -1,0 +1,2 @@
+// ModelFilesTests: behaviour tests for the ModelFiles module live in this folder.
+import Testing

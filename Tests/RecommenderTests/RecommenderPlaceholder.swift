@@ -1,0 +1,2 @@
+// RecommenderTests: behaviour tests for the Recommender module live in this folder.
+import Testing

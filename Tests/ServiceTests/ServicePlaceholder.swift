@@ -1,0 +1,2 @@
+// ServiceTests: behaviour tests for the Service module live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// SupportTests: behaviour tests for the Support module live in this folder.
+import Testing

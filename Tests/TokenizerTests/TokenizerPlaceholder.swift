@@ -1,0 +1,2 @@
+// TokenizerTests: behaviour tests for the Tokenizer module live in this folder.
+import Testing

@@ -1,0 +1,2 @@
+// TrainingTests: behaviour tests for the Training module live in this folder.
+import Testing

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages HDRec needs (design card: libssl-dev, zlib1g-dev),
+# only when one is missing, so repeated `make` calls stay fast and offline.
+set -euo pipefail
+needed=(libssl-dev zlib1g-dev "$@")
+missing=()
+for pkg in "${needed[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi

@@ -1,1 +1,0 @@
-// Quant module: see README "Architecture".

@@ -11,7 +11,7 @@ struct HDRecCommand: AsyncParsableCommand {
         subcommands: [
             // Model utilities (engine)
             InspectCommand.self, TokenizeCommand.self, QuantizeCommand.self,
-            GenerateCommand.self, LogitsCommand.self, BenchCommand.self,
+            GenerateCommand.self, LogitsCommand.self, BenchCommand.self, KernelBenchCommand.self,
             // Recommendation data and baselines
             PrepareCommand.self, SASRecCommand.self, PopularityCommand.self, CompareCommand.self,
             // HDRec

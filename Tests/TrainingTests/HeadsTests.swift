@@ -13,14 +13,14 @@ struct HeadsTests {
         let weights = IPLWeights(w1: w1.const, b1: b1.const, w2: w2.const)
         let z = Tensor<Double>(count: s.rows * s.items), a = Tensor<Double>(count: s.rows * s.hidden)
         func loss() -> Double {
-            ItemProjectionLayer.forward(logits: z.pointer, saved: a.pointer, input: h.const, weights: weights, shape: s, seed: 3)
+            TrainableIPL.forward(logits: z.pointer, saved: a.pointer, input: h.const, weights: weights, shape: s, seed: 3)
             return dot(z, dOut)
         }
         _ = loss()
         let dh = Tensor<Double>(count: h.count), dw1 = Tensor<Double>(count: w1.count)
         let db1 = Tensor<Double>(count: b1.count), dw2 = Tensor<Double>(count: w2.count)
         func backward() {
-            ItemProjectionLayer.backward(dInput: dh.pointer, gradients: IPLGradients(w1: dw1.pointer, b1: db1.pointer, w2: dw2.pointer),
+            TrainableIPL.backward(dInput: dh.pointer, gradients: IPLGradients(w1: dw1.pointer, b1: db1.pointer, w2: dw2.pointer),
                                          dLogits: dOut.const, input: h.const, saved: a.const, weights: weights, shape: s, seed: 3)
         }
         backward()
@@ -40,13 +40,13 @@ struct HeadsTests {
         let weights = ProjectorWeights(w1: w1.const, b1: b1.const, w2: w2.const, b2: b2.const)
         let y = Tensor<Double>(count: s.rows * s.output), a = Tensor<Double>(count: s.rows * s.hidden)
         func loss() -> Double {
-            Projector.forward(out: y.pointer, saved: a.pointer, input: x.const, weights: weights, shape: s)
+            TrainableProjector.forward(out: y.pointer, saved: a.pointer, input: x.const, weights: weights, shape: s)
             return dot(y, dOut)
         }
         _ = loss()
         let dx = Tensor<Double>(count: x.count), dw1 = Tensor<Double>(count: w1.count), db1 = Tensor<Double>(count: b1.count)
         let dw2 = Tensor<Double>(count: w2.count), db2 = Tensor<Double>(count: b2.count)
-        Projector.backward(dInput: dx.pointer, gradients: ProjectorGradients(w1: dw1.pointer, b1: db1.pointer, w2: dw2.pointer, b2: db2.pointer),
+        TrainableProjector.backward(dInput: dx.pointer, gradients: ProjectorGradients(w1: dw1.pointer, b1: db1.pointer, w2: dw2.pointer, b2: db2.pointer),
                            dOut: dOut.const, input: x.const, saved: a.const, weights: weights, shape: s)
         expectGradientsMatch([Checked("x", x, dx), Checked("W1", w1, dw1), Checked("b1", b1, db1),
                               Checked("W2", w2, dw2), Checked("b2", b2, db2)], loss: loss)

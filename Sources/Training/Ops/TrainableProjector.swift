@@ -1,4 +1,4 @@
-// Projector: frozen SASRec item vector → decoder embedding space (paper Eq. 7).
+// TrainableProjector: the ID projector with its backward; frozen SASRec item vector → decoder embedding space (paper Eq. 7).
 //
 // Shapes as the public code builds it (reference-implementation.md §3, `PtuningEmbedding`):
 //   a = x·W1ᵀ + b1;  s = silu(a);  e = s·W2ᵀ + b2   (128 → Hd → C, no dropout)
@@ -34,7 +34,7 @@ public struct ProjectorGradients<T: TrainScalar> {
 }
 
 /// Forward and backward of the ID projector.
-public enum Projector {
+public enum TrainableProjector {
     /// - Parameters:
     ///   - out: e, (N, C), overwritten
     ///   - saved: a, (N, Hd), overwritten: keep for backward

@@ -1,4 +1,4 @@
-// ItemProjectionLayer (IPL): decoder hidden state → one logit per item, shared by both branches.
+// TrainableIPL: the item projection layer (IPL) with its backward; decoder hidden state → one logit per item.
 //
 // Paper Eqs. 2, 4, 5 ("a multilayer feedforward network"); shapes as the public code builds it
 // (reference-implementation.md §3, `score_classify`):
@@ -35,7 +35,7 @@ public struct IPLGradients<T: TrainScalar> {
 }
 
 /// Forward and backward of the item projection layer.
-public enum ItemProjectionLayer {
+public enum TrainableIPL {
     /// - Parameters:
     ///   - logits: z, (N, I), overwritten
     ///   - saved: a = h·W1ᵀ + b1, (N, Hd), overwritten: keep for backward

@@ -10,6 +10,10 @@ public enum BlockBenchmark {
     public struct Result: Sendable {
         public let tokens: Int
         public let secondsPerStep: Double
+        /// Median forward and backward parts of a step.
+        public let forwardSeconds: Double, backwardSeconds: Double
+        /// The seven frozen projections' forward GEMMs alone (the floor of a forward pass).
+        public let gemmFloorSeconds: Double
         public var tokensPerSecond: Double { Double(tokens) / secondsPerStep }
         /// Bytes of activations the layer keeps for backward.
         public let savedBytes: Int
@@ -46,19 +50,31 @@ public enum BlockBenchmark {
         let x = tensor(m * c.dim, 1), dOut = tensor(m * c.dim, 1e-3)
         let out = Tensor<Float>(count: m * c.dim), dx = Tensor<Float>(count: m * c.dim)
         let saved = LlamaBlockActivations<Float>(config: c, rows: m)
-        var times: [Double] = []
+        var fw: [Double] = [], bw: [Double] = [], floor: [Double] = []
+        func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        let widest = max(c.ffnDim, c.qDim, c.dim)
+        let floorIn = tensor(m * widest, 1), floorOut = Tensor<Float>(count: m * widest)
         positions.withUnsafeBufferPointer { p in
             for it in 0...iterations {
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = now()
                 LlamaBlock.forward(out: out.pointer, saved: saved, input: x.const, weights: weights, adapter: adapter,
                                    batch: batch, positions: p.baseAddress!, config: c, seed: UInt64(it))
+                let t1 = now()
                 LlamaBlock.backward(dInput: dx.pointer, gradients: grads, dOut: dOut.const, saved: saved, weights: weights,
                                     adapter: adapter, batch: batch, positions: p.baseAddress!, config: c, seed: UInt64(it))
-                let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                if it > 0 { times.append(dt) }
+                let t2 = now()
+                for t in LlamaBlock.order {
+                    let pr = c.projection(t)
+                    Float.gemmLinear(floorOut.pointer, floorIn.const, base[t]!.const, m: m, n: pr.out, k: pr.in,
+                                     accumulate: false)
+                }
+                let t3 = now()
+                if it > 0 { fw.append(t1 - t0); bw.append(t2 - t1); floor.append(t3 - t2) }
             }
         }
-        times.sort()
-        return Result(tokens: m, secondsPerStep: times[times.count / 2], savedBytes: saved.byteCount)
+        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        let total = zip(fw, bw).map { $0 + $1 }
+        return Result(tokens: m, secondsPerStep: median(total), forwardSeconds: median(fw), backwardSeconds: median(bw),
+                      gemmFloorSeconds: median(floor), savedBytes: saved.byteCount)
     }
 }

@@ -108,7 +108,7 @@ struct TestLoader: EngineLoader {
 }
 
 /// A temporary adapter root with bundle directories in it.
-final class TestRoot {
+final class TestRoot: Sendable {
     let path: String
 
     init() {
@@ -158,3 +158,16 @@ extension HTTPResponse {
 }
 
 let admin = [("Authorization", "Bearer s3cret")]
+
+/// A lock-protected value shared by reference between tasks.
+final class Shared<T: Sendable>: Sendable {
+    private let m: Mutex<T>
+    init(_ v: T) { m = Mutex(v) }
+    func withLock<R: Sendable>(_ body: (inout T) -> R) -> R { m.withLock { body(&$0) } }
+}
+
+/// Polls `condition` every 5 ms for up to `seconds` (timing-independent waits under load).
+func waitUntil(seconds: Double = 5, _ condition: @Sendable () -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() && Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }
+}

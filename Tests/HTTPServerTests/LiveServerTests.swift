@@ -131,7 +131,7 @@ struct LiveServerTests {
         let r = try #require(await second.readResponse())
         #expect(r.status == 503)
         #expect(r.header("Retry-After") == "2")
-        #expect(Date().timeIntervalSince(start) < 0.5)
+        #expect(Date().timeIntervalSince(start) < 2)  // answered at accept, long before any read timeout
         #expect(server.rejectedConnections == 1)
     }
 

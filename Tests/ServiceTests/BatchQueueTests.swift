@@ -10,19 +10,26 @@ import Testing
 struct BatchQueueTests {
     @Test("batches concurrent queries into fewer forwards within the window")
     func batches() async throws {
-        let engine = TestEngine(spec: TestSpec(delayMs: 20))
-        let queue = BatchQueue(maxQueue: 64, maxBatch: 8, window: 0.02)
+        let gate = "batches-\(UUID())"
+        let engine = TestEngine(spec: TestSpec(gate: gate))
+        let queue = BatchQueue(maxQueue: 64, maxBatch: 8, window: 0.002)
         defer { queue.stop() }
-        let outputs = try await withThrowingTaskGroup(of: RecommendOutput.self) { group in
-            for i in 0 ..< 8 {
-                group.addTask { try await queue.submit(RecommendQuery(history: [i], k: 3, alpha: 0.5), engine: engine) }
+        let first = Task { try await queue.submit(RecommendQuery(history: [0], k: 3, alpha: 0.5), engine: engine) }
+        try await waitUntil { engine.batchSizes.withLock { $0.count } == 1 }  // held inside the engine
+        let rest = Task {
+            try await withThrowingTaskGroup(of: RecommendOutput.self) { group in
+                for i in 1 ..< 8 {
+                    group.addTask { try await queue.submit(RecommendQuery(history: [i], k: 3, alpha: 0.5), engine: engine) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(outputs.count == 8)
-        let sizes = engine.batchSizes.withLock { $0 }
-        #expect(sizes.reduce(0, +) == 8)
-        #expect(sizes.count < 8, "expected batching, got batch sizes \(sizes)")
+        try await waitUntil { queue.depth == 7 }
+        Latch.named(gate).open()
+        _ = try await first.value
+        #expect(try await rest.value.count == 7)
+        // The seven that waited together ran as one forward.
+        #expect(engine.batchSizes.withLock { $0 } == [1, 7])
     }
 
     @Test("answers each query with its own output, in order within a batch")
@@ -45,25 +52,37 @@ struct BatchQueueTests {
     @Test("fails fast with queueFull beyond the cap, and /recommend turns it into 503 + Retry-After")
     func queueCap() async throws {
         let root = TestRoot()
-        let service = try makeService(root: root, spec: TestSpec(delayMs: 150)) { $0.maxQueue = 1; $0.maxBatch = 1 }
-        let statuses = await withTaskGroup(of: (Int, String?).self) { group in
-            for _ in 0 ..< 5 {
-                group.addTask {
-                    let r = await service.call(.post, "/recommend", json: #"{"history": ["i1"], "k": 1}"#)
-                    return (r.status.code, r.headers["Retry-After"])
+        let gate = "cap-\(UUID())"
+        let service = try makeService(root: root, spec: TestSpec(gate: gate)) { $0.maxQueue = 1; $0.maxBatch = 1 }
+        let done = Shared(0)
+        let all = Task {
+            await withTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0 ..< 5 {
+                    group.addTask {
+                        let r = await service.call(.post, "/recommend", json: #"{"history": ["i1"], "k": 1}"#)
+                        done.withLock { $0 += 1 }
+                        return (r.status.code, r.headers["Retry-After"])
+                    }
                 }
+                return await group.reduce(into: []) { $0.append($1) }
             }
-            return await group.reduce(into: []) { $0.append($1) }
         }
+        // At most one request is held in the engine and one waits in the queue: at least
+        // three must be answered while the engine is still busy.
+        try await waitUntil { done.withLock { $0 } >= 3 }
+        #expect(done.withLock { $0 } >= 3)
+        Latch.named(gate).open()
+        let statuses = await all.value
         let rejected = statuses.filter { $0.0 == 503 }
-        #expect(!rejected.isEmpty, "\(statuses)")
+        #expect(rejected.count >= 3, "\(statuses)")
         #expect(rejected.allSatisfy { $0.1 == "1" })
-        #expect(statuses.contains { $0.0 == 200 })
+        #expect(statuses.filter { $0.0 == 200 }.count == 5 - rejected.count)
     }
 
     @Test("a cancelled task leaves the queue without reaching the engine")
     func cancellation() async throws {
-        let engine = TestEngine(spec: TestSpec(delayMs: 200))
+        let gate = "cancel-\(UUID())"
+        let engine = TestEngine(spec: TestSpec(gate: gate))
         let queue = BatchQueue(maxQueue: 8, maxBatch: 1, window: 0)
         defer { queue.stop() }
         let first = Task { try await queue.submit(RecommendQuery(history: [1], k: 1, alpha: 0.5), engine: engine) }
@@ -74,6 +93,7 @@ struct BatchQueueTests {
         second.cancel()
         await #expect(throws: CancellationError.self) { try await second.value }
         #expect(queue.depth == 0)
+        Latch.named(gate).open()
         _ = try await first.value
         try await Task.sleep(nanoseconds: 50_000_000)
         #expect(engine.batchSizes.withLock { $0 } == [1])

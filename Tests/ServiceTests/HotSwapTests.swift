@@ -73,7 +73,8 @@ struct HotSwapTests {
     @Test("an in-flight request finishes on the old engine, which is released when it ends")
     func oldEngineReleased() async throws {
         let root = TestRoot()
-        let service = try makeService(root: root, spec: TestSpec(delayMs: 200))
+        let gate = "release-\(UUID())"
+        let service = try makeService(root: root, spec: TestSpec(gate: gate))
         root.bundle("p1", Self.specs[1])
         weak var old = service.registry.current as? TestEngine
         #expect(old != nil)
@@ -84,6 +85,7 @@ struct HotSwapTests {
         let swap = await service.call(.put, "/adapters", json: #"{"path": "\#(root.path)/p1"}"#, headers: admin)
         #expect(swap.status.code == 200)
         #expect(old != nil, "the running request still holds the old engine")
+        Latch.named(gate).open()
         let r = await inflight.value
         #expect(r.json["adapters"]?["text"] == .string("aaaaaaaaaaaa"))
         for _ in 0 ..< 1000 where old != nil { try await Task.sleep(nanoseconds: 5_000_000) }

@@ -14,7 +14,8 @@ final class SummingDecoder: HDRecDecoder, @unchecked Sendable {
 
     func tokenRow(_ t: Int32) -> [Float] { (0 ..< width).map { Float(sin(Double(Int(t) * (width + 1) + $0))) * 0.5 } }
 
-    func lastHiddenStates(_ sequences: [[DecoderInput]], adapter: AdapterRole) throws -> [Float] {
+    func lastHiddenStates(_ sequences: [[DecoderInput]], sharedPrefixLength: Int, adapter: AdapterRole) throws -> [Float] {
+        #expect(sequences.allSatisfy { Array($0.prefix(sharedPrefixLength)) == Array(sequences[0].prefix(sharedPrefixLength)) })
         lock.withLock { received.append((adapter, sequences)) }
         var out: [Float] = []
         for s in sequences {

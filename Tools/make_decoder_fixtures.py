@@ -161,9 +161,15 @@ def stories():
     row = 0.5 * (emb[403] + emb[337]) + 0.05 * rng.standard_normal(m.dim)
     add("embedding", [1, 317, row, 267, 337], [1, 317, -1, 267, 337], all_positions=True,
         extra={"embedding_position": 2, "embedding": r6(row)})
+    # Greedy continuation from BOS (the known text: "Once upon a time, there was a little
+    # girl named Lily. She loved to play outside in the park. ...").
+    greedy = [1]
+    for _ in range(30):
+        _, logits = ref.forward(m, greedy)
+        greedy.append(int(np.argmax(logits[-1])))
     with open(os.path.join(FIX, "stories260K-logits.json"), "w") as f:
         json.dump({"model": "stories260K.gguf", "generator": "Tools/make_decoder_fixtures.py",
-                   "cases": cases}, f)
+                   "greedy_from_bos": greedy[1:], "cases": cases}, f)
 
 
 # MARK: - SmolLM2
@@ -214,6 +220,17 @@ def smollm2():
             cases.append(case)
         out["variants"][variant] = cases
         del m
+    if os.path.exists(SMOL_Q8):
+        # Checksums of llama.cpp's re-quantized tensors: the Swift test re-quantizes in
+        # memory and must produce the same bytes (sum of byte * (i % 251 + 1), mod 2^64).
+        r = gguf.GGUFReader(SMOL_Q8)
+        sums = {}
+        for t in r.tensors:
+            if t.name in ("blk.0.attn_q.weight", "blk.15.ffn_down.weight", "blk.29.ffn_up.weight", "token_embd.weight"):
+                b = np.asarray(t.data).view(np.uint8).ravel().astype(np.uint64)
+                w = (np.arange(b.size, dtype=np.uint64) % np.uint64(251)) + np.uint64(1)
+                sums[t.name] = int(np.sum(b * w, dtype=np.uint64))
+        out["q8_0_checksums"] = sums
     with open(os.path.join(FIX, "smollm2-logits.json"), "w") as f:
         json.dump(out, f)
 

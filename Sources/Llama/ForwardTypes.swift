@@ -59,6 +59,13 @@ public struct SequenceOutput: Sendable {
     /// Rows in `logits`.
     public var logitRows: Int
 
+    public init(count: Int, hidden: [Float], logits: [Float], logitRows: Int) {
+        self.count = count
+        self.hidden = hidden
+        self.logits = logits
+        self.logitRows = logitRows
+    }
+
     /// The logits of the last selected row, or an empty array when none were computed.
     public var lastLogits: ArraySlice<Float> {
         guard logitRows > 0 else { return [] }

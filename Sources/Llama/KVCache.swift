@@ -45,6 +45,33 @@ public final class KVCache {
         values.deallocate()
     }
 
+    /// An independent copy holding the same positions (e.g. a prompt prefix computed once
+    /// and then extended by many sequences). Only the used positions are copied.
+    public func copy(reserve extra: Int = 0) -> KVCache {
+        let c = KVCache(layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim, maxPositions: maxPositions,
+                        capacity: max(1, min(maxPositions, count + max(0, extra))))
+        let used = count * headDim
+        for block in 0 ..< layerCount * kvHeadCount where used > 0 {
+            (c.keys.baseAddress! + block * c.capacity * headDim).update(from: keys.baseAddress! + block * capacity * headDim, count: used)
+            (c.values.baseAddress! + block * c.capacity * headDim).update(from: values.baseAddress! + block * capacity * headDim, count: used)
+        }
+        c.count = count
+        return c
+    }
+
+    private init(layerCount: Int, kvHeadCount: Int, headDim: Int, maxPositions: Int, capacity: Int) {
+        self.layerCount = layerCount
+        self.kvHeadCount = kvHeadCount
+        self.headDim = headDim
+        self.maxPositions = maxPositions
+        self.capacity = capacity
+        let n = layerCount * kvHeadCount * capacity * headDim
+        keys = .allocate(capacity: n)
+        values = .allocate(capacity: n)
+        keys.initialize(repeating: 0)
+        values.initialize(repeating: 0)
+    }
+
     /// Forgets positions from `newCount` on (e.g. to reuse a shared prompt prefix).
     public func truncate(to newCount: Int) {
         count = max(0, min(count, newCount))

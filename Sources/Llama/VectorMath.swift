@@ -39,10 +39,15 @@ enum VectorMath {
 
     /// e^x for 8 lanes: Cephes expf (range reduction by ln 2 in two parts, degree-6
     /// polynomial), relative error ~2e-7 over the float range; saturates outside ±88.
+    /// n = round(x·log2 e) comes from the 1.5·2²³ trick (adding it rounds to an integer
+    /// held in the low mantissa bits), because Swift's generic SIMD float→int
+    /// conversion is not vectorized and cost more than the whole polynomial.
     @inline(__always)
     static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        let magic = SIMD8<Float>(repeating: 12_582_912)           // 1.5 · 2²³
+        let shifted = clamped * 1.442_695_04 + magic
+        let n = shifted - magic                                     // round(x · log2 e)
         var r = clamped - n * 0.693_359_375
         r = r + n * 2.121_944_4e-4
         var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
@@ -52,7 +57,8 @@ enum VectorMath {
         p = p * r + 1.666_666_545_9e-1
         p = p * r + 5.000_000_120_1e-1
         let y = p * r * r + r + 1
-        let bits = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(n)) &+ 127) &<< 23
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let bits = (integer &+ 127) &<< 23
         return y * unsafeBitCast(bits, to: SIMD8<Float>.self)
     }
 

@@ -1,7 +1,7 @@
-// Decode steps take the kernels' m = 1 path and prefill the tiled one, so results agree
-// to float rounding (~1e-5 on logits of magnitude ~10), not bitwise.
 // Decode steps over the KV cache, batched sequences, and context limits: each must give
 // the same numbers as one plain prefill of the same tokens.
+// Decode steps take the kernels' m = 1 path and prefill the tiled one, so results agree
+// to float rounding (~1e-5 on logits of magnitude ~10), not bitwise.
 import Testing
 @testable import Llama
 
@@ -33,9 +33,9 @@ struct KVCacheTests {
         let both = try model.forward([SequenceInput(items: .init(tokens: a), cache: KVCache(config: model.config)),
                                       SequenceInput(items: .init(tokens: b), cache: KVCache(config: model.config))],
                                      logits: .all, pool: testPool)
-        #expect(maxAbsDiff(both[0].logits, sa.logits) < 1e-5)
-        #expect(maxAbsDiff(both[1].logits, sb.logits) < 1e-5)
-        #expect(maxAbsDiff(both[1].hidden, sb.hidden) < 1e-5)
+        #expect(maxAbsDiff(both[0].logits, sa.logits) < 5e-5)
+        #expect(maxAbsDiff(both[1].logits, sb.logits) < 5e-5)
+        #expect(maxAbsDiff(both[1].hidden, sb.hidden) < 5e-5)
         #expect(both[0].logitRows == a.count && both[1].logitRows == b.count)
     }
 
@@ -49,8 +49,8 @@ struct KVCacheTests {
         let out = try model.forward([SequenceInput(items: [.token(tokens[6])], cache: cacheA),
                                      SequenceInput(items: .init(tokens: Array(tokens.prefix(4))), cache: KVCache(config: model.config))],
                                     logits: .last, pool: testPool)
-        #expect(maxAbsDiff(out[0].lastLogits, whole.logits[6 * v ..< 7 * v]) < 1e-5)
-        #expect(maxAbsDiff(out[1].lastLogits, whole.logits[3 * v ..< 4 * v]) < 1e-5)
+        #expect(maxAbsDiff(out[0].lastLogits, whole.logits[6 * v ..< 7 * v]) < 5e-5)
+        #expect(maxAbsDiff(out[1].lastLogits, whole.logits[3 * v ..< 4 * v]) < 5e-5)
     }
 
     @Test("a prompt longer than the context is rejected with the sizes, and the cache is unchanged")
@@ -85,6 +85,25 @@ struct KVCacheTests {
         let first = try model.forward(.init(tokens: tokens), cache: cache, pool: testPool)
         cache.truncate(to: 4)
         let again = try model.forward(.init(tokens: Array(tokens[4...])), cache: cache, pool: testPool)
-        #expect(maxAbsDiff(first.lastLogits, again.lastLogits) < 1e-5)
+        #expect(maxAbsDiff(first.lastLogits, again.lastLogits) < 5e-5)
+    }
+}
+
+@Suite("KV cache copies")
+struct KVCacheCopyTests {
+    @Test("a copied prefix cache extends exactly like the original (shared-prompt reuse)")
+    func copyExtends() throws {
+        let model = try #require(SharedModels.stories, "stories260K model not found")
+        let prefix: [Int32] = [1, 317, 311, 267]
+        let cache = KVCache(config: model.config)
+        _ = try model.forward(.init(tokens: prefix), cache: cache, pool: testPool)
+        let a = cache.copy(), b = cache.copy(reserve: 100)
+        let outA = try model.forward(.init(tokens: [337, 335]), cache: a, pool: testPool)
+        let outB = try model.forward(.init(tokens: [403, 407, 261]), cache: b, pool: testPool)
+        let fullA = try model.forward(.init(tokens: prefix + [337, 335]), cache: KVCache(config: model.config), pool: testPool)
+        let fullB = try model.forward(.init(tokens: prefix + [403, 407, 261]), cache: KVCache(config: model.config), pool: testPool)
+        #expect(maxAbsDiff(outA.lastLogits, fullA.lastLogits) < 5e-5)
+        #expect(maxAbsDiff(outB.lastLogits, fullB.lastLogits) < 5e-5)
+        #expect(cache.count == 4 && a.count == 6 && b.count == 7)
     }
 }

@@ -1,0 +1,122 @@
+// Routing: method + path pattern -> handler, with 404 and 405 (+ `Allow`, RFC 9110
+// §15.5.6) answered as problem+json. Pure and in-process testable: the server and the
+// tests call `respond(to:context:)` the same way (Hummingbird's `.router` test mode).
+// Patterns are literal segments or `:name` parameters; a literal beats a parameter.
+
+/// Per-request context passed to handlers.
+public struct RequestContext: Sendable {
+    /// The `X-Request-Id` the response will carry.
+    public var requestID: String
+    /// Peer address ("127.0.0.1:53412"), or "" in-process.
+    public var remoteAddress: String
+    /// Values of `:name` path parameters.
+    public var parameters: [String: String]
+    /// The route pattern that matched (e.g. "/adapters"), or "unmatched"; a bounded
+    /// label set for metrics.
+    public var route: String
+
+    public init(requestID: String = "", remoteAddress: String = "", parameters: [String: String] = [:], route: String = "") {
+        self.requestID = requestID
+        self.remoteAddress = remoteAddress
+        self.parameters = parameters
+        self.route = route
+    }
+}
+
+/// Anything that turns a request into a response. Handlers run as Swift tasks; a client
+/// disconnect cancels the task, so long waits should be cancellation-aware.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse
+}
+
+public typealias HTTPHandler = @Sendable (HTTPRequest, RequestContext) async -> HTTPResponse
+
+public struct Route: Sendable {
+    public let method: HTTPMethod
+    public let pattern: String
+    public let handler: HTTPHandler
+    let segments: [Substring]
+}
+
+public struct Router: HTTPResponder {
+    public private(set) var routes: [Route] = []
+
+    public init() {}
+
+    /// Registers `handler` for `method` on `pattern` (e.g. "/adapters/:name").
+    public mutating func on(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        routes.append(Route(method: method, pattern: pattern, handler: handler, segments: Router.split(pattern)))
+    }
+
+    /// The (method, pattern) pairs, sorted: the route table that openapi.yaml must match.
+    public var table: [(method: HTTPMethod, pattern: String)] {
+        routes.map { ($0.method, $0.pattern) }.sorted { ($0.pattern, $0.method.rawValue) < ($1.pattern, $1.method.rawValue) }
+    }
+
+    public enum Match {
+        case found(Route, parameters: [String: String])
+        /// The path exists but not for this method; `allow` lists the methods that do.
+        case methodNotAllowed(pattern: String, allow: [HTTPMethod])
+        case notFound
+    }
+
+    /// Finds the route for a method and path. HEAD matches a GET route.
+    public func match(method: HTTPMethod, path: String) -> Match {
+        let parts = Router.split(path)
+        var best: (route: Route, params: [String: String], literals: Int)?
+        var allowed: Set<HTTPMethod> = []
+        var allowedPattern = ""
+        for route in routes {
+            guard let (params, literals) = Router.bind(route.segments, parts) else { continue }
+            allowed.insert(route.method)
+            if route.method == .get { allowed.insert(.head) }
+            allowedPattern = route.pattern
+            guard route.method == method || (method == .head && route.method == .get) else { continue }
+            if best == nil || literals > best!.literals { best = (route, params, literals) }
+        }
+        if let best { return .found(best.route, parameters: best.params) }
+        if !allowed.isEmpty { return .methodNotAllowed(pattern: allowedPattern, allow: allowed.sorted()) }
+        return .notFound
+    }
+
+    public func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        var context = context
+        switch match(method: request.method, path: request.path) {
+        case let .found(route, parameters):
+            context.parameters = parameters
+            context.route = route.pattern
+            return await route.handler(request, context)
+        case let .methodNotAllowed(pattern, allow):
+            let list = allow.map(\.rawValue).joined(separator: ", ")
+            return Problem(status: .methodNotAllowed, detail: "\(request.method) is not allowed on \(pattern); allowed: \(list)",
+                           headers: HTTPHeaders([("Allow", list)])).response
+        case .notFound:
+            return Problem(status: .notFound, detail: "no route for \(request.path)").response
+        }
+    }
+
+    /// The route label for metrics: the matched pattern, or "unmatched".
+    public func routeLabel(method: HTTPMethod, path: String) -> String {
+        switch match(method: method, path: path) {
+        case let .found(route, _): return route.pattern
+        case let .methodNotAllowed(pattern, _): return pattern
+        case .notFound: return "unmatched"
+        }
+    }
+
+    static func split(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    static func bind(_ pattern: [Substring], _ parts: [Substring]) -> ([String: String], Int)? {
+        guard pattern.count == parts.count else { return nil }
+        var params: [String: String] = [:]
+        var literals = 0
+        for (p, s) in zip(pattern, parts) {
+            if p.first == ":" { params[String(p.dropFirst())] = String(s) }
+            else if p == s { literals += 1 }
+            else { return nil }
+        }
+        return (params, literals)
+    }
+}

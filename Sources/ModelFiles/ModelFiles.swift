@@ -1,1 +1,0 @@
-// ModelFiles module: see README "Architecture".

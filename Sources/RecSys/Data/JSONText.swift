@@ -1,0 +1,84 @@
+// Minimal JSON text helpers: string escaping for the hand-ordered JSON this
+// module writes (dataset files, metrics.json), and typed field access with
+// file/line context for the records it reads.
+import Foundation
+
+enum JSONText {
+    /// `s` as a JSON string literal.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 || c.value == 0x2028 || c.value == 0x2029 {
+                    out += String(format: "\\u%04x", c.value)
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A number as JSON (non-finite values become null).
+    static func number(_ x: Double) -> String {
+        guard x.isFinite else { return "null" }
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+        return String(format: "%.10g", x)
+    }
+
+    /// Parses one JSON value from bytes.
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+    }
+
+    /// A scalar JSON value as text: strings as-is, numbers in integer form when integral.
+    static func scalarText(_ value: Any) -> String? {
+        if let s = value as? String { return s }
+        if let n = value as? NSNumber {
+            let d = n.doubleValue
+            if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
+            return n.stringValue
+        }
+        return nil
+    }
+
+    /// A text field that may be a string, a list of strings (joined by `separator`) or absent.
+    static func textField(_ value: Any?, separator: String) -> String {
+        guard let value else { return "" }
+        if let s = value as? String { return s }
+        if let list = value as? [Any] {
+            return list.compactMap { v -> String? in
+                if let inner = v as? [Any] { return inner.compactMap { scalarText($0) }.joined(separator: separator) }
+                return scalarText(v)
+            }.filter { !$0.isEmpty }.joined(separator: separator)
+        }
+        return scalarText(value) ?? ""
+    }
+
+    /// The 1-based line where `"key"` first appears in a whole-file JSON text, for error messages.
+    static func lineOfKey(_ key: String, in data: Data) -> Int {
+        let needle = Array(("\"" + key + "\"").utf8)
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int in
+            guard needle.count <= raw.count else { return 1 }
+            var line = 1
+            var i = 0
+            while i + needle.count <= raw.count {
+                if raw[i] == 10 { line += 1 }
+                if raw[i] == needle[0] {
+                    var match = true
+                    for j in 1..<needle.count where raw[i + j] != needle[j] { match = false; break }
+                    if match { return line }
+                }
+                i += 1
+            }
+            return 1
+        }
+    }
+}

@@ -1,0 +1,98 @@
+// Reader for RecBole atomic files: a tab-separated `.inter` whose header types
+// each column as `name:type` (needs `user_id` and `item_id`; `timestamp` is
+// used for the time order when present, else the row order), and a `.item`
+// with `item_id` and `title` (optional `brand`, `categories`/`category`,
+// `description`). See RecBole's "Atomic Files" documentation.
+import Foundation
+import Support
+
+public enum RecBoleReader {
+    public static func read(inter: String, item: String, lenient: Bool = false) throws -> RawData {
+        var raw = RawData()
+        let policy = RecordPolicy(lenient: lenient)
+        raw.sources = [try SourceReading.describe(role: "inter", path: inter),
+                       try SourceReading.describe(role: "item", path: item)]
+
+        var allItemIDs = Set<String>()
+        try forEachRow(path: item, required: ["item_id", "title"]) { line, columns, row in
+            let here = "\(item):\(line)"
+            guard row.count == columns.count else {
+                try policy.reject(.malformedRecord(path: item, line: line, message: "expected \(columns.count) tab-separated fields, found \(row.count)"),
+                                  reason: "item row with the wrong number of fields", at: here, log: &raw.skipped)
+                return
+            }
+            func field(_ names: String...) -> String {
+                for n in names { if let c = columns[n] { return row[c] } }
+                return ""
+            }
+            let id = field("item_id")
+            guard !id.isEmpty else {
+                try policy.reject(.missingField(path: item, line: line, field: "item_id"), reason: "item row without an id", at: here, log: &raw.skipped)
+                return
+            }
+            guard allItemIDs.insert(id).inserted else { raw.dropped.record("duplicate item row (first kept)", at: here); return }
+            let title = TextCleaning.clean(field("title"))
+            if title.isEmpty { raw.dropped.record("item without a title", at: here); return }
+            raw.items[id] = Item(id: id, title: title, brand: TextCleaning.clean(field("brand")),
+                                 categories: TextCleaning.clean(field("categories", "category")),
+                                 description: TextCleaning.clean(field("description")))
+        }
+        var rowIndex = 0.0
+        try forEachRow(path: inter, required: ["user_id", "item_id"]) { line, columns, row in
+            let here = "\(inter):\(line)"
+            guard row.count == columns.count else {
+                try policy.reject(.malformedRecord(path: inter, line: line, message: "expected \(columns.count) tab-separated fields, found \(row.count)"),
+                                  reason: "interaction row with the wrong number of fields", at: here, log: &raw.skipped)
+                return
+            }
+            let user = row[columns["user_id"]!], id = row[columns["item_id"]!]
+            var time = rowIndex
+            rowIndex += 1
+            if let c = columns["timestamp"] {
+                guard let t = Double(row[c]) else {
+                    try policy.reject(.malformedRecord(path: inter, line: line, message: "timestamp '\(row[c])' is not a number"),
+                                      reason: "interaction with a bad timestamp", at: here, log: &raw.skipped)
+                    return
+                }
+                time = t
+            }
+            guard allItemIDs.contains(id) else {
+                try policy.reject(.unknownItem(path: inter, line: line, itemID: id), reason: "interaction with an unknown item id", at: here, log: &raw.skipped)
+                return
+            }
+            guard raw.items[id] != nil else { raw.dropped.record("interaction with an item without a title", at: here); return }
+            raw.interactions.append(RawInteraction(user: user, item: id, time: time))
+        }
+        return raw
+    }
+
+    /// Streams data rows with a column map from the typed header (`name:type` -> column index).
+    private static func forEachRow(path: String, required: [String],
+                                   _ body: (_ line: Int, _ columns: [String: Int], _ row: [String]) throws -> Void) throws {
+        var columns: [String: Int]?
+        var rows = 0
+        do {
+            try Gzip.forEachLine(path: path) { n, bytes in
+                let text = String(decoding: bytes, as: UTF8.self)
+                if columns == nil {
+                    var map: [String: Int] = [:]
+                    for (i, cell) in text.split(separator: "\t", omittingEmptySubsequences: false).enumerated() {
+                        let name = cell.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+                        map[name] = i
+                    }
+                    for r in required where map[r] == nil {
+                        throw RecSysError.badHeader(path: path, message: "no '\(r):...' column in header '\(text)'")
+                    }
+                    columns = map
+                    return
+                }
+                if text.isEmpty { return }
+                rows += 1
+                try body(n, columns!, text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
+            }
+        } catch let e as SupportError {
+            throw RecSysError.cannotRead(path: path, message: e.description)
+        }
+        if columns == nil || rows == 0 { throw RecSysError.emptyFile(path: path) }
+    }
+}

@@ -1,1 +1,0 @@
-// RecSys module: see README "Architecture".

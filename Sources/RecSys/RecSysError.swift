@@ -1,0 +1,36 @@
+// The RecSys module's typed error. Every case carries what was found and
+// where (file, 1-based line, field, id) so that a bad input file is fixed by
+// reading the message alone.
+
+/// Errors from dataset preparation, loading, evaluation and SASRec.
+public enum RecSysError: Error, CustomStringConvertible, Equatable {
+    case cannotRead(path: String, message: String)
+    case emptyFile(path: String)
+    case malformedRecord(path: String, line: Int, message: String)
+    case missingField(path: String, line: Int, field: String)
+    case unknownItem(path: String, line: Int, itemID: String)
+    case badHeader(path: String, message: String)
+    case unknownFormat(String)
+    case emptyDataset(reason: String)
+    case invalidDataset(path: String, line: Int, message: String)
+    case invalidArgument(String)
+    case shapeMismatch(name: String, expected: [Int], found: [Int])
+    case mismatchedRuns(String)
+
+    public var description: String {
+        switch self {
+        case let .cannotRead(path, message): return "cannot read \(path): \(message)"
+        case let .emptyFile(path): return "\(path): the file is empty (no records)"
+        case let .malformedRecord(path, line, message): return "\(path):\(line): malformed record: \(message)"
+        case let .missingField(path, line, field): return "\(path):\(line): missing field '\(field)'"
+        case let .unknownItem(path, line, itemID): return "\(path):\(line): unknown item id '\(itemID)' (not in the item file)"
+        case let .badHeader(path, message): return "\(path):1: bad header: \(message)"
+        case let .unknownFormat(name): return "unknown dataset format '\(name)' (expected amazon2018, lcrec or recbole)"
+        case let .emptyDataset(reason): return "no data left: \(reason)"
+        case let .invalidDataset(path, line, message): return "\(path):\(line): invalid dataset file: \(message)"
+        case let .invalidArgument(message): return message
+        case let .shapeMismatch(name, expected, found): return "tensor \(name): expected shape \(expected), found \(found)"
+        case let .mismatchedRuns(message): return "cannot compare runs: \(message)"
+        }
+    }
+}

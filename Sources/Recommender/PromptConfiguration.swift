@@ -1,0 +1,54 @@
+// The knobs of prompt construction, with the public code's defaults
+// (reference-implementation §2.1-2.4: parameters.py max_item_num = 30,
+// max_token_num = 1024, max_attr_length = 32, train_attr = [title, brand]).
+
+/// An item field that can enter the item text.
+public enum ItemAttribute: String, CaseIterable, Sendable, Codable {
+    case title, brand, categories, description
+}
+
+/// How prompts are built. Stored in the bundle manifest so inference builds the
+/// prompts the adapters were trained on.
+public struct PromptConfiguration: Sendable, Equatable, Codable {
+    /// The instruction P_u of tasks 2 and 3 (data.py L23). Contains the literal `[SEQ]`,
+    /// which is tokenized as the special token and never supervised.
+    public var userInstruction: String
+    /// The instruction P_i of task 1 (data.py L210).
+    public var itemInstruction: String
+    /// The item fields, in order: the first becomes `"name: value"`, the others
+    /// `", name: value"`; each is tokenized alone and cut to `maxAttributeTokens`.
+    public var attributes: [ItemAttribute]
+    /// Token cap per attribute chunk, counting its `name: ` prefix.
+    public var maxAttributeTokens: Int
+    /// At most this many (most recent) history items enter a prompt.
+    public var maxItems: Int
+    /// Item-text token budget of a user prompt (excluding P_u and the `[SEQ]`
+    /// tokens): the oldest items are dropped until the kept items' text tokens
+    /// total strictly less than this.
+    public var maxTokens: Int
+
+    public static let seqToken = "[SEQ]"
+    public static let alignToken = "[ALIGN]"
+
+    public init(userInstruction: String = "Provide the next item's hidden state for each [SEQ]. User's history: ",
+                itemInstruction: String = "Provide the item's hidden state for [ALIGN]. Item Description: ",
+                attributes: [ItemAttribute] = [.title, .brand],
+                maxAttributeTokens: Int = 32, maxItems: Int = 30, maxTokens: Int = 1024) {
+        self.userInstruction = userInstruction
+        self.itemInstruction = itemInstruction
+        self.attributes = attributes
+        self.maxAttributeTokens = maxAttributeTokens
+        self.maxItems = maxItems
+        self.maxTokens = maxTokens
+    }
+
+    /// Throws unless the limits are positive and at least one attribute is used.
+    public func validate() throws {
+        for (name, v) in [("maxAttributeTokens", maxAttributeTokens), ("maxItems", maxItems), ("maxTokens", maxTokens)] where v < 1 {
+            throw RecommenderError.invalidParameter(name: name, value: "\(v)", expected: "an integer >= 1")
+        }
+        guard !attributes.isEmpty else {
+            throw RecommenderError.invalidParameter(name: "attributes", value: "[]", expected: "at least one item attribute")
+        }
+    }
+}

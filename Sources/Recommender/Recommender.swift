@@ -1,1 +1,0 @@
-// Recommender module: see README "Architecture".

@@ -1,2 +1,0 @@
-// HTTPTests: behaviour tests for the HTTP module live in this folder.
-import Testing

@@ -1,0 +1,19 @@
+// Where the Recommender tests find their fixtures (next to this file) and the
+// shared read-only reference material (../shared, optional).
+import Foundation
+
+enum FixturePaths {
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let fixtures = testsDirectory.appendingPathComponent("Fixtures")
+    static let packageRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+
+    static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
+
+    /// A file under ../shared, or nil (with the reason printed) when it is absent.
+    static func shared(_ relative: String) -> URL? {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared").appendingPathComponent(relative)
+        if FileManager.default.fileExists(atPath: url.path) { return url }
+        print("skipping: ../shared/\(relative) is not available")
+        return nil
+    }
+}

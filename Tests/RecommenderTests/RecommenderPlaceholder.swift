@@ -1,2 +1,0 @@
-// RecommenderTests: behaviour tests for the Recommender module live in this folder.
-import Testing

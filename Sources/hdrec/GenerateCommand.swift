@@ -36,7 +36,7 @@ struct GenerateCommand: AsyncParsableCommand {
         var emitted: [Int32] = []
         var printed = ""
         _ = try model.generate(prompt: .init(tokens: prompt), maxTokens: maxTokens, sampler: &sampler,
-                               adapters: adapters, stopTokens: [tokenizer.eosID].compactMap { $0 }.reduce(into: Set<Int32>()) { $0.insert($1) },
+                               adapters: adapters, stopTokens: tokenizer.endOfGenerationIDs.union([tokenizer.eosID].compactMap { $0 }),
                                pool: pool) { token in
             // Decode the whole continuation each time so multi-token UTF-8 characters print whole.
             emitted.append(token)

@@ -12,8 +12,9 @@ public struct BundleContents: Sendable {
     public let heads: HDRecHeads
     /// [I + 1, D], row 0 = padding.
     public let sasrec: [Float]
-    /// The base GGUF to run (inside the bundle, or the file the caller gave).
-    public let basePath: String
+    /// The base GGUF to run (inside the bundle, or the file the caller gave); nil when
+    /// the caller runs an already loaded base (`runningBaseSHA256`).
+    public let basePath: String?
 
     public var textAdapterPath: String { directory + "/" + manifest.adapters.text.path }
     public var idAdapterPath: String { directory + "/" + manifest.adapters.id.path }
@@ -23,8 +24,11 @@ public struct BundleContents: Sendable {
     /// - Parameters:
     ///   - basePath: the base GGUF when the bundle only references it (checked by sha256);
     ///     ignored when the bundle carries its own.
+    ///   - runningBaseSHA256: the sha256 of a base that is already loaded (a hot swap):
+    ///     the manifest's base must be that one, and no base file is needed.
     ///   - verifyChecksums: hash every file against the manifest (on by default).
-    public static func load(directory: String, basePath: String? = nil, verifyChecksums: Bool = true) throws -> BundleContents {
+    public static func load(directory: String, basePath: String? = nil, runningBaseSHA256: String? = nil,
+                            verifyChecksums: Bool = true) throws -> BundleContents {
         let dir = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         let manifestPath = dir + "/" + BundleLayout.manifest
         guard let data = FileManager.default.contents(atPath: manifestPath) else { throw RecommenderError.missingFile(path: manifestPath) }
@@ -32,8 +36,14 @@ public struct BundleContents: Sendable {
         if verifyChecksums {
             try BundleLayout.verify(manifest, directory: dir, manifestPath: manifestPath)
         }
-        let base: String
-        if let bundled = manifest.base.bundledPath {
+        let base: String?
+        if let running = runningBaseSHA256 {
+            guard running.lowercased() == manifest.base.sha256.lowercased() else {
+                throw RecommenderError.malformedFile(path: manifestPath, field: "base.sha256",
+                                                     problem: "is \(manifest.base.sha256), but the running base is \(running)")
+            }
+            base = nil
+        } else if let bundled = manifest.base.bundledPath {
             base = dir + "/" + bundled
         } else {
             guard let basePath else {

@@ -56,6 +56,9 @@ struct BundleTests {
             #expect(b.manifest == m)
             #expect(b.heads == t.heads && b.catalog == t.catalog && b.sasrec == t.sasrec)
             #expect(b.basePath == (copyBase ? dir + "/base.gguf" : t.basePath))
+            let running = try BundleContents.load(directory: dir, runningBaseSHA256: m.base.sha256)
+            #expect(running.basePath == nil)
+            #expect(throws: RecommenderError.self) { try BundleContents.load(directory: dir, runningBaseSHA256: String(repeating: "0", count: 64)) }
             let textHash = try SHA256.hex(ofFile: dir + "/adapters/text/adapter_model.safetensors")
             #expect(m.adapters.text.version == String(textHash.prefix(12)))
             #expect(m.base.sha256 == SHA256.hex(of: Data("GGUF stand-in".utf8)))

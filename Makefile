@@ -18,9 +18,11 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 # The whole suite, in release mode: numeric tests are many times slower in debug.
+TEST_FLAGS := -Xswiftc -enable-testing
 test: deps
-	$(SWIFT) build $(RELEASE_FLAGS) -Xswiftc -enable-testing --build-tests
-	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing --skip-build
+	$(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --build-tests
+	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
+	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
 
 clean:
 	rm -rf .build

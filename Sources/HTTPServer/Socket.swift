@@ -1,0 +1,128 @@
+// Thin POSIX socket helpers (Glibc): listen, accept, timeouts, peer names, poll.
+// Blocking sockets with poll-based waits: one thread per connection, so a blocked
+// read or write can only ever stall its own connection.
+import Foundation
+
+enum Socket {
+    /// Creates a listening TCP socket bound to host:port; returns (fd, bound port).
+    static func listen(host: String, port: Int, backlog: Int32 = 512) throws -> (Int32, Int) {
+        var v4 = sockaddr_in()
+        var v6 = sockaddr_in6()
+        let isV6: Bool
+        if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
+            isV6 = false
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = in_port_t(UInt16(port).bigEndian)
+        } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
+            isV6 = true
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = in_port_t(UInt16(port).bigEndian)
+        } else {
+            throw HTTPServerError.invalidAddress(host)
+        }
+        let fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HTTPServerError.socketFailed(call: "socket", errno: errno) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let rc: Int32 = isV6
+            ? withUnsafePointer(to: &v6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            : withUnsafePointer(to: &v4) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard rc == 0 else {
+            let e = errno
+            close(fd)
+            throw HTTPServerError.socketFailed(call: "bind \(host):\(port)", errno: e)
+        }
+        guard Glibc.listen(fd, backlog) == 0 else {
+            let e = errno
+            close(fd)
+            throw HTTPServerError.socketFailed(call: "listen", errno: e)
+        }
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return (fd, peerPort(storage))
+    }
+
+    static func peerPort(_ s: sockaddr_storage) -> Int {
+        var s = s
+        if Int32(s.ss_family) == AF_INET6 {
+            return withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) } }
+        }
+        return withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) } }
+    }
+
+    /// "address:port" of an accepted peer.
+    static func describe(_ s: sockaddr_storage) -> String {
+        var s = s
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        if Int32(s.ss_family) == AF_INET6 {
+            withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+                var a = p.pointee.sin6_addr
+                _ = inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
+            } }
+            return "[\(cString(buf))]:\(peerPort(s))"
+        }
+        withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in
+            var a = p.pointee.sin_addr
+            _ = inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count))
+        } }
+        return "\(cString(buf)):\(peerPort(s))"
+    }
+
+    /// Accepts one connection; nil on a transient failure (EAGAIN, ECONNABORTED, EINTR...).
+    static func accept(_ listenFD: Int32) -> (Int32, String)? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listenFD, $0, &len) }
+        }
+        guard fd >= 0 else { return nil }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return (fd, describe(storage))
+    }
+
+    static func setTimeouts(_ fd: Int32, read: Double, write: Double) {
+        func tv(_ s: Double) -> timeval { timeval(tv_sec: Int(s), tv_usec: Int((s - Double(Int(s))) * 1e6)) }
+        var r = tv(read), w = tv(write)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &r, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &w, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Polls one fd; returns revents (0 on timeout).
+    static func poll(_ fd: Int32, events: Int16, timeoutMs: Int32) -> Int16 {
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        while true {
+            let rc = Glibc.poll(&p, 1, timeoutMs)
+            if rc < 0 && errno == EINTR { continue }
+            return rc > 0 ? p.revents : 0
+        }
+    }
+
+    /// Writes all bytes with MSG_NOSIGNAL (a closed peer gives EPIPE, not SIGPIPE).
+    static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+}
+
+/// Monotonic seconds, for timeouts and durations.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// A NUL-terminated C buffer as a Swift string.
+func cString(_ buf: [CChar]) -> String {
+    String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -1,0 +1,78 @@
+// Products with a weight matrix stored in a ggml type (f32, f16, bf16, q8_0, q4_0, q4_1):
+//     y[m, n] (+)= x[m, k] · Wᵀ          W: WeightMatrix [n, k]
+// Two paths, chosen by the number of activation rows (measurements in docs/kernels.md):
+//  - m < LinearKernel.tiledMinRows (decoding): each W block is decoded to f32 in
+//    registers and applied to the x rows directly (dot products, bound by reading W).
+//  - otherwise: each task dequantizes a chunk of up to 48 W rows to f32 once into
+//    per-thread scratch and runs the f32 6×16 micro-kernel against the packed x
+//    (LinearKernel), so the decode cost is amortized over all activation rows.
+// Activations stay f32 (no Q8 quantization of x): the measured choice, see docs.
+import Kernels
+
+public enum QuantizedMatMul {
+    /// y[m, n] (+)= x[m, k] · Wᵀ for W of any supported type (f32, f16, bf16, q8_0, q4_0, q4_1).
+    public static func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight: WeightMatrix,
+                              m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared) {
+        switch weight.type {
+        case .f32:
+            if let base = weight.bytes.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
+                MatMul.linear(y, x, base.assumingMemoryBound(to: Float.self), m: m, n: weight.rows, k: weight.cols,
+                              accumulate: accumulate, pool: pool)
+            } else {
+                run(F32Decoder.self, y, x, weight, m, accumulate, pool)
+            }
+        case .f16: run(F16Decoder.self, y, x, weight, m, accumulate, pool)
+        case .bf16: run(BF16Decoder.self, y, x, weight, m, accumulate, pool)
+        case .q8_0: run(Q8_0Decoder.self, y, x, weight, m, accumulate, pool)
+        case .q4_0: run(Q4_0Decoder.self, y, x, weight, m, accumulate, pool)
+        case .q4_1: run(Q4_1Decoder.self, y, x, weight, m, accumulate, pool)
+        }
+    }
+
+    /// Dequantizes W[n, k] to f32 row-major (the tiled path's panel step, exposed for tests and tools).
+    public static func dequantize(_ weight: WeightMatrix, into out: UnsafeMutablePointer<Float>) {
+        guard weight.rows > 0 else { return }
+        switch weight.type {
+        case .f32: decodeRows(F32Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .f16: decodeRows(F16Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .bf16: decodeRows(BF16Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q8_0: decodeRows(Q8_0Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q4_0: decodeRows(Q4_0Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q4_1: decodeRows(Q4_1Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        }
+    }
+
+    static func run<D: RowDecoder>(_ decoder: D.Type, _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                   _ weight: WeightMatrix, _ m: Int, _ accumulate: Bool, _ pool: ThreadPool?) {
+        let n = weight.rows, k = weight.cols
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            if !accumulate { y.update(repeating: 0, count: m * n) }
+            return
+        }
+        let threads = pool?.threadCount ?? 1
+        if m < LinearKernel.tiledMinRows {
+            let chunk = 32
+            parallel(pool, (n + chunk - 1) / chunk) { t in
+                let lo = t * chunk
+                dotRowsDecoded(D.self, y, x, weight: weight, m: m, rows: lo..<min(n, lo + chunk), accumulate: accumulate)
+            }
+            return
+        }
+        let packed = LinearKernel.pack(x, ldx: k, m: m, k: k)
+        let plan = LinearPlan(m: m, n: n, threads: threads)
+        parallel(pool, plan.taskCount) { t in
+            let (rows, slivers) = plan.task(t, n: n, m: m)
+            let panel = ThreadScratch.floats(rows.count * k, slot: .task)
+            decodeRows(D.self, weight, first: rows.lowerBound, count: rows.count, into: panel)
+            LinearKernel.apply(y, ldy: n, rows: panel, rowStride: k, rowCount: rows.count, firstRow: rows.lowerBound,
+                               x: packed, slivers: slivers, accumulate: accumulate)
+        }
+    }
+
+    @inline(__always)
+    static func parallel(_ pool: ThreadPool?, _ count: Int, _ body: (Int) -> Void) {
+        if let pool, pool.threadCount > 1 { pool.parallelFor(count, body) }
+        else { for i in 0..<count { body(i) } }
+    }
+}

@@ -1,0 +1,28 @@
+// What HDRec inference needs from a decoder: run one adapter over a batch of
+// sequences and return the final-norm hidden state at each sequence's last
+// position. A protocol so that the inference path (prompts → passes → IPL →
+// fusion → top-k) is one piece of code whatever runs the decoder, and can be
+// tested with a stand-in; `LlamaHDRecDecoder` is the real one.
+
+/// Which of the two LoRA adapters a pass runs with.
+public enum AdapterRole: String, Sendable, CaseIterable, Codable {
+    case text, id
+}
+
+/// What enters the decoder at one position.
+public enum DecoderInput: Sendable, Equatable {
+    /// A vocabulary token (its base embedding row).
+    case token(Int32)
+    /// A ready-made input row of the decoder's width (projected SASRec rows,
+    /// the `[SEQ]`/`[ALIGN]` rows). Arrays are shared, not copied, when repeated.
+    case embedding([Float])
+}
+
+/// Runs the base decoder with one of the bundle's adapters.
+public protocol HDRecDecoder: Sendable {
+    /// The decoder width C.
+    var width: Int { get }
+    /// For each sequence, the hidden state after the final RMSNorm at its last
+    /// position, as rows of one [B, C] buffer. Sequences are independent.
+    func lastHiddenStates(_ sequences: [[DecoderInput]], adapter: AdapterRole) throws -> [Float]
+}

@@ -1,0 +1,117 @@
+// The serving engine and its hot-swap. A swap loads and validates the new bundle on a
+// dedicated serial queue (off the request path, one swap at a time), then replaces one
+// reference under a lock: requests that already took the old engine finish on it, new
+// ones get the new one, and the old engine is freed by ARC when its last request drops
+// it. The registry keeps only the *paths* of earlier pairs, not their memory, so a
+// rollback reloads (and re-validates) the previous directory. Failures leave the
+// current pair serving (Triton's reload semantics; serving-anchors.md (b) 2, 3, 6, 8).
+import Dispatch
+import Foundation
+import Synchronization
+
+public struct SwapResult: Sendable, Equatable {
+    public var current: AdapterVersions
+    public var previous: AdapterVersions?
+    public var directory: String
+}
+
+public final class EngineRegistry: Sendable {
+    private let loader: any EngineLoader
+    private let metrics: ServiceMetrics?
+    private let swapQueue = DispatchQueue(label: "adapter-swap")
+
+    private struct Applied: Sendable { let directory: String; let versions: AdapterVersions }
+    private struct State {
+        var engine: (any RecommendationEngine)?
+        var history: [Applied] = []     // applied directories, oldest first; last = current
+        var swapping = false
+    }
+    private let state = Mutex(State())
+
+    public init(loader: any EngineLoader, metrics: ServiceMetrics? = nil) {
+        self.loader = loader
+        self.metrics = metrics
+    }
+
+    /// The engine new requests should use (nil until the first load succeeds).
+    public var current: (any RecommendationEngine)? { state.withLock { $0.engine } }
+
+    /// The directory last applied (SIGHUP re-reads it).
+    public var currentDirectory: String? { state.withLock { $0.history.last?.directory } }
+
+    /// Applied directories and versions, oldest first.
+    public var history: [(directory: String, versions: AdapterVersions)] {
+        state.withLock { $0.history.map { ($0.directory, $0.versions) } }
+    }
+
+    /// Loads the initial bundle and warms it up (blocking; used at startup).
+    public func loadInitial(directory: String) throws {
+        let engine = try loader.load(directory: directory, replacing: nil)
+        try engine.warmUp()
+        install(engine, directory: directory, pushHistory: true)
+    }
+
+    /// Loads `directory` off the request path, validates it against the running engine,
+    /// and swaps atomically. Throws the loader's error (the old pair keeps serving).
+    public func apply(directory: String) async throws -> SwapResult {
+        try await swap(directory: directory, rollback: false)
+    }
+
+    /// Reloads the previous directory and makes it current again.
+    public func rollback() async throws -> SwapResult {
+        guard let previous = state.withLock({ $0.history.count >= 2 ? $0.history[$0.history.count - 2] : nil }) else {
+            throw ServiceError.noPreviousAdapters
+        }
+        return try await swap(directory: previous.directory, rollback: true)
+    }
+
+    private func swap(directory: String, rollback: Bool) async throws -> SwapResult {
+        let acquired = state.withLock { s -> Bool in
+            if s.swapping { return false }
+            s.swapping = true
+            return true
+        }
+        guard acquired else { throw ServiceError.swapInProgress }
+        defer { state.withLock { $0.swapping = false } }
+        let old = current
+        let loaded: any RecommendationEngine
+        do {
+            loaded = try await withCheckedThrowingContinuation { (c: CheckedContinuation<any RecommendationEngine, any Error>) in
+                swapQueue.async { [loader] in
+                    do {
+                        let engine = try loader.load(directory: directory, replacing: old)
+                        try engine.warmUp()
+                        c.resume(returning: engine)
+                    } catch {
+                        c.resume(throwing: error)
+                    }
+                }
+            }
+        } catch {
+            metrics?.adapterSwaps.increment(["failed"])
+            throw error
+        }
+        let previous = old?.versions
+        if rollback {
+            state.withLock { _ = $0.history.popLast() }
+            install(loaded, directory: directory, pushHistory: false)
+        } else {
+            install(loaded, directory: directory, pushHistory: true)
+        }
+        metrics?.adapterSwaps.increment(["ok"])
+        return SwapResult(current: loaded.versions, previous: previous, directory: directory)
+    }
+
+    private func install(_ engine: any RecommendationEngine, directory: String, pushHistory: Bool) {
+        state.withLock { s in
+            s.engine = engine
+            if pushHistory {
+                s.history.append(Applied(directory: directory, versions: engine.versions))
+                if s.history.count > 16 { s.history.removeFirst(s.history.count - 16) }
+            } else if let last = s.history.indices.last {
+                s.history[last] = Applied(directory: directory, versions: engine.versions)
+            }
+        }
+        metrics?.adapterInfo.replaceAll(with: [engine.versions.text, engine.versions.id], value: 1)
+    }
+}

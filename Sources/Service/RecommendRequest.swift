@@ -1,0 +1,132 @@
+// Validation of the POST /recommend body (openapi.yaml RecommendRequest) into a
+// RecommendQuery, with RFC 9457 problems as issue 6 item 5 specifies: malformed JSON or
+// wrong types -> 400 naming the field; unknown item ids -> 422 listing them; empty
+// history -> 422; k outside 1...#items -> 422; alpha outside [0, 1] or an unknown
+// fusion -> 422. Unknown members are 400 too, so a misspelt option is never ignored.
+import HTTP
+import Recommender
+
+public enum RecommendRequest {
+    static let knownFields: Set<String> = ["history", "k", "alpha", "fusion", "exclude_history", "exclude", "explain"]
+    /// k when the request has none (capped at the catalog size).
+    public static let defaultK = 10
+
+    /// Parses and validates `body` against `catalog`, or throws a `Problem`.
+    public static func parse(_ body: [UInt8], catalog: Catalog, defaultAlpha: Float) throws -> RecommendQuery {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(body)
+        } catch let error as HTTPError {
+            throw invalidType(field: nil, detail: "the body is not valid JSON: \(error)")
+        }
+        guard case .object(let members) = json else {
+            throw invalidType(field: nil, detail: "the body must be a JSON object, not \(json.typeName)")
+        }
+        if let unknown = members.first(where: { !knownFields.contains($0.0) }) {
+            throw invalidType(field: unknown.0, detail: "unknown field '\(unknown.0)'; known fields: \(knownFields.sorted().joined(separator: ", "))")
+        }
+
+        guard let historyValue = json["history"] else { throw invalidType(field: "history", detail: "'history' is required") }
+        let historyIDs = try stringArray(historyValue, field: "history")
+        let excludeIDs = try json["exclude"].map { try stringArray($0, field: "exclude") } ?? []
+        let kValue = try json["k"].map { try integer($0, field: "k") }
+        let alphaValue = try json["alpha"].map { try number($0, field: "alpha") }
+        let fusionName = try json["fusion"].map { try string($0, field: "fusion") }
+        let excludeHistory = try json["exclude_history"].map { try bool($0, field: "exclude_history") } ?? false
+        let explain = try json["explain"].map { try bool($0, field: "explain") } ?? false
+
+        // Semantic checks (422), after every type is known to be right.
+        guard !historyIDs.isEmpty else {
+            throw unprocessable(field: "history", detail: "'history' is empty: at least one item id is needed")
+        }
+        let unknownHistory = historyIDs.filter { catalog.index(of: $0) == nil }
+        let unknownExclude = excludeIDs.filter { catalog.index(of: $0) == nil }
+        if !unknownHistory.isEmpty || !unknownExclude.isEmpty {
+            let all = uniqued(unknownHistory + unknownExclude)
+            let shown = all.prefix(20).joined(separator: ", ")
+            let fields = [unknownHistory.isEmpty ? nil : "history", unknownExclude.isEmpty ? nil : "exclude"].compactMap { $0 }
+            throw Problem(status: .unprocessableContent, title: "Unknown item ids",
+                          detail: "\(all.count) item id(s) are not in the catalog: \(shown)\(all.count > 20 ? ", ..." : "")",
+                          extensions: [("unknown_ids", .array(all.prefix(100).map { .string($0) })),
+                                       ("field", .string(fields.joined(separator: ", ")))])
+        }
+        let k = kValue ?? min(defaultK, catalog.count)
+        guard k >= 1, k <= catalog.count else {
+            throw unprocessable(field: "k", detail: "'k' is \(k); it must be in 1...\(catalog.count) (the catalog size)")
+        }
+        if let a = alphaValue {
+            guard a >= 0, a <= 1 else { throw unprocessable(field: "alpha", detail: "'alpha' is \(a); it must be in [0, 1]") }
+        }
+        let fusion: FusionMethod
+        if let name = fusionName {
+            guard let f = FusionMethod(rawValue: name) else {
+                let allowed = FusionMethod.allCases.map(\.rawValue).joined(separator: ", ")
+                throw unprocessable(field: "fusion", detail: "'fusion' is \"\(name)\"; it must be one of \(allowed)")
+            }
+            fusion = f
+        } else {
+            fusion = .textDominant
+        }
+
+        let history = historyIDs.compactMap { catalog.index(of: $0) }
+        var excluded = Set(excludeIDs.compactMap { catalog.index(of: $0) })
+        if excludeHistory { excluded.formUnion(history) }
+        return RecommendQuery(history: history, k: k, alpha: alphaValue.map { Float($0) } ?? defaultAlpha,
+                              fusion: fusion, excluded: excluded, explain: explain)
+    }
+
+    // MARK: - Typed accessors
+
+    private static func stringArray(_ v: JSONValue, field: String) throws -> [String] {
+        guard case .array(let items) = v else { throw wrongType(field, expected: "an array of item id strings", found: v) }
+        return try items.enumerated().map { i, item in
+            guard case .string(let s) = item else { throw wrongType("\(field)[\(i)]", expected: "a string", found: item) }
+            return s
+        }
+    }
+
+    private static func integer(_ v: JSONValue, field: String) throws -> Int {
+        guard case .number(let d) = v, d == d.rounded(), abs(d) < 1e9 else { throw wrongType(field, expected: "an integer", found: v) }
+        return Int(d)
+    }
+
+    private static func number(_ v: JSONValue, field: String) throws -> Double {
+        guard case .number(let d) = v else { throw wrongType(field, expected: "a number", found: v) }
+        return d
+    }
+
+    private static func string(_ v: JSONValue, field: String) throws -> String {
+        guard case .string(let s) = v else { throw wrongType(field, expected: "a string", found: v) }
+        return s
+    }
+
+    private static func bool(_ v: JSONValue, field: String) throws -> Bool {
+        guard case .bool(let b) = v else { throw wrongType(field, expected: "a boolean", found: v) }
+        return b
+    }
+
+    // MARK: - Problems
+
+    private static func wrongType(_ field: String, expected: String, found: JSONValue) -> Problem {
+        let shown: String
+        switch found {
+        case .number(let d): shown = "the number \(JSONValue.number(d).serialized())"
+        default: shown = found.typeName
+        }
+        return invalidType(field: field, detail: "'\(field)' must be \(expected), not \(shown)")
+    }
+
+    static func invalidType(field: String?, detail: String) -> Problem {
+        Problem(status: .badRequest, title: "Invalid request body", detail: detail,
+                extensions: field.map { [("field", .string($0))] } ?? [])
+    }
+
+    static func unprocessable(field: String, detail: String) -> Problem {
+        Problem(status: .unprocessableContent, title: "Invalid request", detail: detail, extensions: [("field", .string(field))])
+    }
+
+    private static func uniqued(_ ids: [String]) -> [String] {
+        var seen = Set<String>()
+        return ids.filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,203 @@
+// The service's routes (openapi.yaml is their contract; a test keeps the two in sync):
+//   POST /recommend               inference (API key when configured)
+//   GET  /healthz                 liveness: answered on the I/O path, never queued
+//   GET  /readyz                  ready once a bundle is loaded and warmed, until drain
+//   GET  /metrics                 Prometheus text 0.0.4
+//   GET  /model                   the bundle manifest
+//   GET  /adapters, PUT /adapters, POST /adapters/rollback   admin (Bearer token)
+// Every response goes through `RequestPipeline` (request id, metrics, access log).
+import Foundation
+import HTTP
+import HTTPServer
+import Logging
+import Synchronization
+
+public final class RecommendationService: Sendable {
+    public let config: ServiceConfig
+    public let registry: EngineRegistry
+    public let queue: BatchQueue
+    public let metrics: ServiceMetrics
+    public let logger: Logger
+    private let draining = Mutex(false)
+    private let routerBox = Mutex(Router())
+
+    public init(config: ServiceConfig, loader: any EngineLoader, logger: Logger,
+                openConnections: @escaping @Sendable () -> Int = { 0 }) {
+        self.config = config
+        self.logger = logger
+        metrics = ServiceMetrics(openConnections: openConnections)
+        registry = EngineRegistry(loader: loader, metrics: metrics)
+        queue = BatchQueue(maxQueue: config.maxQueue, maxBatch: config.maxBatch, window: config.batchWindow, metrics: metrics)
+        routerBox.withLock { $0 = makeRouter() }
+    }
+
+    /// The bare route table (no middleware).
+    public var router: Router { routerBox.withLock { $0 } }
+
+    /// The responder the server runs: the router wrapped in the request pipeline.
+    public var responder: any HTTPResponder { RequestPipeline(router: router, metrics: metrics, logger: logger) }
+
+    /// Marks the service as draining: /readyz answers 503 so balancers stop sending traffic.
+    public func beginDrain() { draining.withLock { $0 = true } }
+    public var isDraining: Bool { draining.withLock { $0 } }
+
+    private func makeRouter() -> Router {
+        var r = Router()
+        r.on(.post, "/recommend") { [self] req, _ in await recommend(req) }
+        r.on(.get, "/healthz") { _, _ in .json(.object([("status", .string("ok"))])) }
+        r.on(.get, "/readyz") { [self] _, _ in readyz() }
+        r.on(.get, "/metrics") { [self] _, _ in
+            .text(metrics.registry.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        r.on(.get, "/model") { [self] req, _ in model(req) }
+        r.on(.get, "/adapters") { [self] req, _ in admin(req) { listAdapters() } }
+        r.on(.put, "/adapters") { [self] req, _ in await adminAsync(req) { await putAdapters(req) } }
+        r.on(.post, "/adapters/rollback") { [self] req, _ in await adminAsync(req) { await rollback() } }
+        return r
+    }
+
+    // MARK: - Inference
+
+    private func recommend(_ req: HTTPRequest) async -> HTTPResponse {
+        if let denied = checkAPIKey(req) { return denied }
+        guard let engine = registry.current else { return notReady("no bundle is loaded yet") }
+        let started = monotonicSeconds()
+        let query: RecommendQuery
+        do {
+            query = try RecommendRequest.parse(req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha)
+        } catch let problem as Problem {
+            return problem.response
+        } catch {
+            return Problem(status: .badRequest, detail: "\(error)").response
+        }
+        let output: RecommendOutput
+        do {
+            output = try await queue.submit(query, engine: engine)
+        } catch ServiceError.queueFull(let limit) {
+            return Problem(status: .serviceUnavailable, title: "Overloaded",
+                           detail: "the inference queue is full (\(limit) waiting); retry later",
+                           headers: HTTPHeaders([("Retry-After", "\(config.server.retryAfterSeconds)")])).response
+        } catch is CancellationError {
+            // The client is gone; nothing will read this.
+            return Problem(status: .serviceUnavailable, detail: "request cancelled").response
+        } catch {
+            logger.error("inference failed", metadata: ["error": "\(error)"])
+            return Problem(status: .internalServerError, detail: "\(error)").response
+        }
+        return RecommendResponse.render(output, query: query, engine: engine, totalSeconds: monotonicSeconds() - started)
+    }
+
+    private func checkAPIKey(_ req: HTTPRequest) -> HTTPResponse? {
+        guard let keys = config.apiKeys else { return nil }
+        return keys.admits(req, allowAPIKeyHeader: true) ? nil
+            : AuthProblems.unauthorized("a valid API key is required (Authorization: Bearer <key> or X-Api-Key)")
+    }
+
+    private func notReady(_ detail: String) -> HTTPResponse {
+        Problem(status: .serviceUnavailable, title: "Not ready", detail: detail,
+                headers: HTTPHeaders([("Retry-After", "\(config.server.retryAfterSeconds)")])).response
+    }
+
+    // MARK: - Probes and introspection
+
+    private func readyz() -> HTTPResponse {
+        if isDraining { return notReady("shutting down") }
+        guard let engine = registry.current else { return notReady("loading the bundle") }
+        return .json(.object([("status", .string("ready")), ("adapters", versionsJSON(engine.versions))]))
+    }
+
+    private func model(_ req: HTTPRequest) -> HTTPResponse {
+        if let denied = checkAPIKey(req) { return denied }
+        guard let engine = registry.current else { return notReady("no bundle is loaded yet") }
+        return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: engine.manifestJSON)
+    }
+
+    // MARK: - Admin
+
+    private func adminDenied(_ req: HTTPRequest) -> HTTPResponse? {
+        guard let tokens = config.adminTokens else { return AuthProblems.adminDisabled }
+        return tokens.admits(req, allowAPIKeyHeader: false) ? nil
+            : AuthProblems.unauthorized("a valid admin token is required (Authorization: Bearer <token>)")
+    }
+
+    private func admin(_ req: HTTPRequest, _ body: () -> HTTPResponse) -> HTTPResponse {
+        adminDenied(req) ?? body()
+    }
+
+    private func adminAsync(_ req: HTTPRequest, _ body: () async -> HTTPResponse) async -> HTTPResponse {
+        if let denied = adminDenied(req) { return denied }
+        return await body()
+    }
+
+    private func listAdapters() -> HTTPResponse {
+        let history = registry.history
+        var members: [(String, JSONValue)] = []
+        if let last = history.last {
+            members.append(("current", .object([("text", .string(last.versions.text)), ("id", .string(last.versions.id)),
+                                                ("path", .string(last.directory))])))
+        } else {
+            members.append(("current", .null))
+        }
+        members.append(("history", .array(history.reversed().map {
+            .object([("text", .string($0.versions.text)), ("id", .string($0.versions.id)), ("path", .string($0.directory))])
+        })))
+        members.append(("adapter_root", .string(config.adapterRoot)))
+        return .json(.object(members))
+    }
+
+    private func putAdapters(_ req: HTTPRequest) async -> HTTPResponse {
+        let path: String
+        do {
+            let json = try JSONValue.parse(req.body)
+            guard case .object = json else { throw RecommendRequest.invalidType(field: nil, detail: "the body must be a JSON object {\"path\": \"<dir>\"}") }
+            guard let p = json["path"] else { throw RecommendRequest.invalidType(field: "path", detail: "'path' is required") }
+            guard case .string(let s) = p, !s.isEmpty else {
+                throw RecommendRequest.invalidType(field: "path", detail: "'path' must be a non-empty string, not \(p.typeName)")
+            }
+            path = s
+        } catch let problem as Problem {
+            return problem.response
+        } catch {
+            return RecommendRequest.invalidType(field: nil, detail: "the body is not valid JSON: \(error)").response
+        }
+        switch AdapterPaths.check(path, root: config.adapterRoot) {
+        case .outsideRoot:
+            return Problem(status: .forbidden, detail: "'\(path)' is not under the adapter root \(config.adapterRoot)").response
+        case .missing(let p):
+            return Problem(status: .unprocessableContent, title: "Adapter validation failed",
+                           detail: "\(p) does not exist or is not a directory").response
+        case .ok(let directory):
+            return await swapResponse { try await registry.apply(directory: directory) }
+        }
+    }
+
+    private func rollback() async -> HTTPResponse {
+        await swapResponse { try await registry.rollback() }
+    }
+
+    private func swapResponse(_ swap: () async throws -> SwapResult) async -> HTTPResponse {
+        do {
+            let result = try await swap()
+            logger.info("adapters swapped", metadata: ["text": "\(result.current.text)", "id": "\(result.current.id)",
+                                                       "path": "\(result.directory)"])
+            return .json(.object([
+                ("adapters", versionsJSON(result.current)),
+                ("previous", result.previous.map(versionsJSON) ?? .null),
+                ("path", .string(result.directory)),
+            ]))
+        } catch ServiceError.noPreviousAdapters {
+            return Problem(status: .conflict, detail: ServiceError.noPreviousAdapters.description).response
+        } catch ServiceError.swapInProgress {
+            return Problem(status: .conflict, detail: ServiceError.swapInProgress.description,
+                           headers: HTTPHeaders([("Retry-After", "1")])).response
+        } catch {
+            logger.warning("adapter swap rejected", metadata: ["error": "\(error)"])
+            return Problem(status: .unprocessableContent, title: "Adapter validation failed",
+                           detail: "\(error); the previous adapter pair is still serving").response
+        }
+    }
+}
+
+func versionsJSON(_ v: AdapterVersions) -> JSONValue {
+    .object([("text", .string(v.text)), ("id", .string(v.id))])
+}

@@ -1,0 +1,63 @@
+// The middleware every request passes through, outermost first: X-Request-Id (echoed
+// when the client sent a sane one, generated otherwise), the in-flight gauge, the route
+// handler, then request metrics and one JSON access-log line. Route labels are route
+// patterns ("unmatched" otherwise) and unknown methods are "other", so label sets stay bounded.
+import HTTP
+import HTTPServer
+import Logging
+
+struct RequestPipeline: HTTPResponder {
+    let router: Router
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+    func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        let start = monotonicSeconds()
+        let requestID = RequestPipeline.validID(request.headers["X-Request-Id"]) ?? RequestPipeline.newID()
+        var context = context
+        context.requestID = requestID
+        metrics.inflight.add(1)
+        var response = await router.respond(to: request, context: context)
+        metrics.inflight.add(-1)
+        response.headers.set("X-Request-Id", requestID)
+
+        let duration = monotonicSeconds() - start
+        let route = router.routeLabel(method: request.method, path: request.path)
+        let method = RequestPipeline.knownMethods.contains(request.method.rawValue) ? request.method.rawValue : "other"
+        metrics.requests.increment([route, method, "\(response.status.code)"])
+        metrics.requestDuration.observe(duration, [route])
+        logger.info("request", metadata: [
+            "request_id": .string(requestID),
+            "remote": .string(context.remoteAddress),
+            "method": .string(request.method.rawValue),
+            "path": .string(String(request.path.prefix(256))),
+            "route": .string(route),
+            "status": .stringConvertible(response.status.code),
+            "duration_ms": .stringConvertible((duration * 1e6).rounded() / 1e3),
+            "bytes_in": .stringConvertible(request.body.count),
+            "bytes_out": .stringConvertible(response.body.count),
+            "user_agent": .string(String((request.headers["User-Agent"] ?? "").prefix(128))),
+        ])
+        return response
+    }
+
+    /// A client id is echoed only if it is 1-128 of [A-Za-z0-9._:-] (safe in logs and headers).
+    static func validID(_ s: String?) -> String? {
+        guard let s, !s.isEmpty, s.utf8.count <= 128,
+              s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 46 || $0 == 95 || $0 == 58 || $0 == 45 })
+        else { return nil }
+        return s
+    }
+
+    static func newID() -> String {
+        var g = SystemRandomNumberGenerator()
+        let hi = g.next() as UInt64, lo = g.next() as UInt64
+        return String(hi, radix: 16).leftPadded(16) + String(lo, radix: 16).leftPadded(16)
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

@@ -1,0 +1,82 @@
+// TrainScalar: the element type of every training op (Float in production, Double in gradient checks).
+//
+// Each op in Training/Ops is written once, generic over `T: TrainScalar`, so the code that is
+// finite-difference checked in Double is the very code that trains in Float (llm.c keeps a
+// separate naive reference; we keep one generic body instead). The only per-type difference is
+// where the heavy products go: Float routes them to the Kernels module's tuned GEMMs
+// (see GEMM.swift), Double uses the naive generic loops there, which serve as the oracle.
+import Foundation
+
+/// A floating-point element type the training ops run on.
+///
+/// The three GEMM hooks use row-major buffers. `accumulate` adds into `c`/`y` instead of
+/// overwriting it (the backward passes rely on this to honour the `+=` contract).
+public protocol TrainScalar: BinaryFloatingPoint, Sendable {
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func cos(_ x: Self) -> Self
+    static func sin(_ x: Self) -> Self
+    static func pow(_ x: Self, _ y: Self) -> Self
+
+    /// y[m,n] (+)= x[m,k] · w[n,k]ᵀ  (a Linear layer with PyTorch's [out, in] weight layout)
+    static func gemmLinear(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ w: UnsafePointer<Self>,
+                           m: Int, n: Int, k: Int, accumulate: Bool)
+    /// c[m,n] (+)= a[m,k] · b[k,n]
+    static func gemm(_ c: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
+                     m: Int, n: Int, k: Int, accumulate: Bool)
+    /// c[m,n] (+)= a[k,m]ᵀ · b[k,n]  (weight gradients: dW = dYᵀ · X)
+    static func gemmTransA(_ c: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
+                           m: Int, n: Int, k: Int, accumulate: Bool)
+}
+
+extension Float: TrainScalar {
+    @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
+    @inlinable public static func log(_ x: Float) -> Float { Foundation.logf(x) }
+    @inlinable public static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
+    @inlinable public static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
+    @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+
+    public static func gemmLinear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                  m: Int, n: Int, k: Int, accumulate: Bool) {
+        FastGEMM.linear(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
+    }
+    public static func gemm(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                            m: Int, n: Int, k: Int, accumulate: Bool) {
+        FastGEMM.matmul(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+    }
+    public static func gemmTransA(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                  m: Int, n: Int, k: Int, accumulate: Bool) {
+        FastGEMM.matmulTransA(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+    }
+}
+
+extension Double: TrainScalar {
+    @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inlinable public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+    @inlinable public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
+    @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+
+    public static func gemmLinear(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ w: UnsafePointer<Double>,
+                                  m: Int, n: Int, k: Int, accumulate: Bool) {
+        NaiveGEMM.linear(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
+    }
+    public static func gemm(_ c: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                            m: Int, n: Int, k: Int, accumulate: Bool) {
+        NaiveGEMM.matmul(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+    }
+    public static func gemmTransA(_ c: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                  m: Int, n: Int, k: Int, accumulate: Bool) {
+        NaiveGEMM.matmulTransA(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+    }
+}
+
+extension TrainScalar {
+    /// The logistic function σ(x) = 1 / (1 + e^-x), written so neither branch overflows.
+    @inlinable @inline(__always)
+    static func sigmoid(_ x: Self) -> Self {
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+}

@@ -1,0 +1,98 @@
+// hdrec-server: the long-running recommendation service (issue 6; docs/service.md).
+// Flags become a ServiceConfig; the bundle is loaded through an EngineLoader. Until the
+// HDRec engine is wired in (docs/service.md "Plugging in the engine"), the loader
+// refuses, and the server exits 1 with "bundle loading is not available yet: ..."
+// rather than serve anything fake.
+import ArgumentParser
+import Foundation
+import HTTPServer
+import Logging
+import Service
+
+@main
+struct HDRecServer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hdrec-server",
+        abstract: "Serve HDRec recommendations over HTTP/1.1 (POST /recommend, /healthz, /readyz, /metrics, /model, /adapters).")
+
+    @Option(help: "The bundle directory written by `hdrec export`.") var artifacts: String
+    @Option(help: "Listen address (IPv4 or IPv6 literal).") var host = "127.0.0.1"
+    @Option(help: "Listen port (0 picks a free one).") var port = 8080
+    @Option(help: "Threads for the model's matrix products (default: all cores).") var threads: Int?
+    @Option(help: "File with the admin bearer token(s); without it admin routes answer 403.") var adminTokenFile: String?
+    @Option(help: "File with API keys (one per line) required on /recommend and /model.") var apiKeyFile: String?
+    @Option(help: "PUT /adapters paths must lie under this directory (default: the parent of --artifacts).") var adapterRoot: String?
+    @Option(help: "Poll this directory (e.g. a `current` symlink) and apply each new version.") var watch: String?
+    @Option(help: "Seconds between --watch polls.") var watchIntervalS = 2.0
+    @Option(help: "PEM certificate chain for HTTPS.") var tlsCert: String?
+    @Option(help: "PEM private key for HTTPS.") var tlsKey: String?
+    @Option(help: "Open connections beyond this get 503 + Retry-After.") var maxConnections = 256
+    @Option(help: "Queries waiting for inference beyond this get 503 + Retry-After.") var maxQueue = 64
+    @Option(help: "Most queries per batched forward.") var maxBatch = 8
+    @Option(help: "Milliseconds a batch waits for more queries.") var batchWindowMs = 2.0
+    @Option(help: "Seconds to receive a whole request once it started (408 after).") var readTimeoutS = 30.0
+    @Option(help: "Seconds an idle keep-alive connection is kept.") var idleTimeoutS = 60.0
+    @Option(help: "Largest request body in bytes (413 beyond).") var maxBodyBytes = 1 << 20
+    @Option(help: "Seconds in-flight requests get to finish on SIGTERM/SIGINT.") var shutdownGraceS = 30.0
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if port < 0 || port > 65535 { throw ValidationError("--port must be in 0...65535") }
+        if maxConnections < 1 || maxQueue < 1 || maxBatch < 1 { throw ValidationError("--max-connections, --max-queue and --max-batch must be >= 1") }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap { JSONLineLogHandler(label: $0) }
+        let logger = Logger(label: "hdrec-server")
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: artifacts, isDirectory: &isDir), isDir.boolValue else {
+            throw fail("--artifacts \(artifacts) is not a directory")
+        }
+        var config = ServiceConfig(artifacts: artifacts, adapterRoot: adapterRoot)
+        config.server.host = host
+        config.server.port = port
+        config.server.maxConnections = maxConnections
+        config.server.readTimeout = readTimeoutS
+        config.server.idleTimeout = idleTimeoutS
+        config.server.limits.maxBodyBytes = maxBodyBytes
+        if let tlsCert, let tlsKey { config.server.tls = TLSFiles(certificateChain: tlsCert, privateKey: tlsKey) }
+        config.watchDirectory = watch
+        config.watchInterval = watchIntervalS
+        config.maxQueue = maxQueue
+        config.maxBatch = maxBatch
+        config.batchWindow = batchWindowMs / 1000
+        config.shutdownGrace = shutdownGraceS
+        do {
+            config.adminTokens = try adminTokenFile.map { try KeySet.load(path: $0) }
+            config.apiKeys = try apiKeyFile.map { try KeySet.load(path: $0) }
+        } catch {
+            throw fail("\(error)")
+        }
+
+        let loader = BundleLoaderUnavailable(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let app: ServiceApp
+        do {
+            app = try ServiceApp(config: config, loader: loader, logger: logger)
+            try app.start()
+        } catch {
+            throw fail("\(error)")
+        }
+        let status = app.runUntilTerminated()
+        throw ExitCode(status)
+    }
+
+    private func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("hdrec-server: \(message)\n".utf8))
+        return ExitCode(1)
+    }
+}
+
+/// The loader in use until the HDRec engine lands: it serves nothing and says why.
+/// Integration: replace it with the real loader (docs/service.md).
+struct BundleLoaderUnavailable: EngineLoader {
+    let threads: Int
+    func load(directory: String, replacing current: (any RecommendationEngine)?) throws -> any RecommendationEngine {
+        throw ServiceError.loaderUnavailable(reason: "the HDRec engine (Recommender: prompts, two LoRA passes, IPL, fusion) " +
+            "is not wired into hdrec-server yet; see docs/service.md \"Plugging in the engine\"")
+    }
+}

@@ -1,2 +1,0 @@
-// HTTPServerTests: behaviour tests for the HTTPServer module live in this folder.
-import Testing

@@ -1,2 +1,0 @@
-// KernelsTests: behaviour tests for the Kernels module live in this folder.
-import Testing

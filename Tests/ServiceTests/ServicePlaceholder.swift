@@ -1,2 +1,0 @@
-// ServiceTests: behaviour tests for the Service module live in this folder.
-import Testing

@@ -1,0 +1,160 @@
+// A deterministic test double for the model (test target only; the product never ships
+// a fake engine). Scores are integer hashes of (item, seed, history), fused and ranked
+// with the real Recommender.Fusion and TopK, so responses are predictable per version.
+// TestLoader reads a tiny manifest.json {"text","id","items","seed","fail","delay_ms",
+// "payload_mb"} from each directory and validates the item count like a real loader.
+import Foundation
+import HTTP
+import Logging
+import Recommender
+import Synchronization
+@testable import Service
+
+struct TestSpec: Sendable, Equatable {
+    var text = "aaaaaaaaaaaa"
+    var id = "bbbbbbbbbbbb"
+    var items = 20
+    var seed = 1
+    var fail: String?
+    var delayMs = 0
+    var payloadMB = 0
+
+    var json: String {
+        var m: [(String, JSONValue)] = [("text", .string(text)), ("id", .string(id)), ("items", .number(Double(items))),
+                                        ("seed", .number(Double(seed))), ("delay_ms", .number(Double(delayMs))),
+                                        ("payload_mb", .number(Double(payloadMB)))]
+        if let fail { m.append(("fail", .string(fail))) }
+        return JSONValue.object(m).serialized()
+    }
+}
+
+enum TestLoaderError: Error, CustomStringConvertible {
+    case badManifest(String), itemCountMismatch(Int, Int), requested(String)
+    var description: String {
+        switch self {
+        case .badManifest(let p): return "bad test manifest at \(p)"
+        case let .itemCountMismatch(a, b): return "item count \(a) does not match the running catalog's \(b)"
+        case .requested(let r): return r
+        }
+    }
+}
+
+/// Live TestEngine instances (to prove old engines are released).
+let liveEngines = Mutex(0)
+
+final class TestEngine: RecommendationEngine {
+    let spec: TestSpec
+    let catalog: Catalog
+    let versions: AdapterVersions
+    let defaultAlpha: Float = 0.5
+    let manifestJSON: [UInt8]
+    let payload: [Float]
+    let batchSizes = Mutex<[Int]>([])
+
+    init(spec: TestSpec) {
+        self.spec = spec
+        catalog = try! Catalog(items: (0 ..< spec.items).map { CatalogItem(id: "i\($0)", title: "Item \($0)") })
+        versions = AdapterVersions(text: spec.text, id: spec.id)
+        manifestJSON = Array(spec.json.utf8)
+        // Touch every page so RSS reflects the payload.
+        payload = [Float](repeating: Float(spec.seed), count: spec.payloadMB * 262_144)
+        liveEngines.withLock { $0 += 1 }
+    }
+
+    deinit { liveEngines.withLock { $0 -= 1 } }
+
+    func scores(_ q: RecommendQuery) -> (text: [Float], id: [Float]) {
+        let last = q.history.last ?? 0
+        let text = (0 ..< spec.items).map { Float(($0 * 7919 + spec.seed * 31 + last * 13) % 1000) / 100 }
+        let id = (0 ..< spec.items).map { Float(($0 * 104_729 + spec.seed * 17 + q.history.count * 7) % 1000) / 100 }
+        return (text, id)
+    }
+
+    func recommend(_ batch: [RecommendQuery]) throws -> [RecommendOutput] {
+        batchSizes.withLock { $0.append(batch.count) }
+        if spec.delayMs > 0 { usleep(UInt32(spec.delayMs * 1000)) }
+        return try batch.map { q in
+            let (text, id) = scores(q)
+            let fused = try Fusion.fuse(text: text, id: id, method: q.fusion, parameters: FusionParameters(alpha: q.alpha))
+            let top = TopK.select(fused.final, k: q.k, excluding: q.excluded)
+            let items = top.map {
+                RecommendedItem(index: $0.index, score: $0.score, textScore: q.explain ? text[$0.index] : nil,
+                                idBoost: q.explain ? fused.idBoost[$0.index] : nil)
+            }
+            return RecommendOutput(items: items, timings: StageTimings(textPass: 0.001, idPass: 0.002, fusion: 0.0001))
+        }
+    }
+
+    func warmUp() throws {}
+}
+
+struct TestLoader: EngineLoader {
+    func load(directory: String, replacing current: (any RecommendationEngine)?) throws -> any RecommendationEngine {
+        let path = directory + "/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)),
+              case .string(let text)? = json["text"], case .string(let id)? = json["id"],
+              case .number(let items)? = json["items"], case .number(let seed)? = json["seed"]
+        else { throw TestLoaderError.badManifest(path) }
+        var spec = TestSpec(text: text, id: id, items: Int(items), seed: Int(seed))
+        if case .string(let f)? = json["fail"] { spec.fail = f }
+        if case .number(let d)? = json["delay_ms"] { spec.delayMs = Int(d) }
+        if case .number(let p)? = json["payload_mb"] { spec.payloadMB = Int(p) }
+        if let fail = spec.fail { throw TestLoaderError.requested(fail) }
+        if let current, current.catalog.count != spec.items {
+            throw TestLoaderError.itemCountMismatch(spec.items, current.catalog.count)
+        }
+        return TestEngine(spec: spec)
+    }
+}
+
+/// A temporary adapter root with bundle directories in it.
+final class TestRoot {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("hdrec-svc-\(UUID().uuidString.prefix(8))").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func bundle(_ name: String, _ spec: TestSpec) -> String {
+        let dir = path + "/" + name
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir + "/manifest.json", contents: Data(spec.json.utf8))
+        return dir
+    }
+}
+
+func makeService(root: TestRoot, spec: TestSpec = TestSpec(), admin: Bool = true, apiKeys: [String]? = nil,
+                 configure: (inout ServiceConfig) -> Void = { _ in }, load: Bool = true) throws -> RecommendationService {
+    let artifacts = root.bundle("v1", spec)
+    var config = ServiceConfig(artifacts: artifacts, adapterRoot: root.path)
+    config.adminTokens = admin ? KeySet(keys: ["s3cret"]) : nil
+    config.apiKeys = apiKeys.map { KeySet(keys: $0) }
+    config.batchWindow = 0
+    configure(&config)
+    let service = RecommendationService(config: config, loader: TestLoader(), logger: quietLogger())
+    if load { try service.registry.loadInitial(directory: artifacts) }
+    return service
+}
+
+func quietLogger(_ sink: (@Sendable (String) -> Void)? = nil) -> Logger {
+    Logger(label: "test") { JSONLineLogHandler(label: $0, sink: sink ?? { _ in }) }
+}
+
+extension RecommendationService {
+    func call(_ method: HTTPMethod, _ target: String, json: String? = nil, headers: [(String, String)] = []) async -> HTTPResponse {
+        var h = HTTPHeaders(headers)
+        if json != nil { h.add("Content-Type", "application/json") }
+        let req = HTTPRequest(method: method, target: target, headers: h, body: Array((json ?? "").utf8))
+        return await responder.respond(to: req, context: RequestContext(remoteAddress: "test"))
+    }
+}
+
+extension HTTPResponse {
+    var json: JSONValue { (try? JSONValue.parse(body)) ?? .null }
+}
+
+let admin = [("Authorization", "Bearer s3cret")]

@@ -1,0 +1,39 @@
+// Where the real vocabularies are: the llama-spm vocabulary and stories260K are
+// committed fixtures; SmolLM2 (98 MB) is read from ../shared when present, and its
+// tests are skipped with a reason otherwise. Each tokenizer is built once per test
+// process (static lets are lazy and thread-safe).
+import Foundation
+import Tokenizer
+
+enum ModelFixtures {
+    static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let fixturesDir = testsDir.appendingPathComponent("Fixtures")
+    static let packageRoot = testsDir.deletingLastPathComponent().deletingLastPathComponent()
+    static let sharedModels = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/models")
+
+    static let llamaSPMPath = fixturesDir.appendingPathComponent("llama-spm/ggml-vocab-llama-spm.gguf").path
+    static let storiesPath = packageRoot.appendingPathComponent("Tests/Fixtures/stories260K/stories260K.gguf").path
+    static let smolLM2Path: String? = {
+        let path = sharedModels.appendingPathComponent("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+    static let smolLM2Missing = "SmolLM2 GGUF not found at ../shared/models/smollm2-135m-instruct (run `make models` or provide ../shared)"
+
+    static let llamaSPM = Result { try Tokenizer(ggufPath: llamaSPMPath) }
+    static let stories = Result { try Tokenizer(ggufPath: storiesPath) }
+    static let smolLM2 = Result { () throws -> Tokenizer in
+        guard let path = smolLM2Path else { throw CocoaError(.fileNoSuchFile) }
+        return try Tokenizer(ggufPath: path)
+    }
+
+    /// Hex string -> bytes (golden inputs are stored as hex to keep invalid UTF-8).
+    static func bytes(hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var chars = Array(hex.utf8)[...]
+        while chars.count >= 2 {
+            out.append(UInt8(String(decoding: chars.prefix(2), as: UTF8.self), radix: 16) ?? 0)
+            chars = chars.dropFirst(2)
+        }
+        return out
+    }
+}

@@ -1,2 +1,0 @@
-// TrainingTests: behaviour tests for the Training module live in this folder.
-import Testing

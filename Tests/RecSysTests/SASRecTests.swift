@@ -1,5 +1,5 @@
 // SASRec behaviour: causality across positions, isolation between packed
-// sequences, the SIMD matrix products against plain loops, and a tiny
+// sequences, the Float matrix products against plain loops, and a tiny
 // dataset that the model must learn to fit.
 import Support
 import Testing
@@ -22,7 +22,7 @@ struct SASRecTests {
         for (x, y) in zip(alone, a[(4 * d)...]) { #expect(abs(x - y) < 1e-12) }
     }
 
-    @Test("Float SIMD products equal plain loops for odd shapes")
+    @Test("Float products (Kernels MatMul) equal plain loops for odd shapes")
     func floatGemm() {
         var rng = SplitMix64(seed: 3)
         for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 33, 130), (64, 40, 9), (5, 70, 128)] {
@@ -31,13 +31,13 @@ struct SASRecTests {
             let bt = (0..<(k * n)).map { _ in Float(rng.nextGaussian()) }
             let at = (0..<(k * m)).map { _ in Float(rng.nextGaussian()) }
             var y1 = [Float](repeating: 1, count: m * n), y2 = y1
-            FloatGemm.nt(&y1, a, b, m: m, n: n, k: k, accumulate: true)
+            Float.gemmNT(&y1, a, b, m: m, n: n, k: k, accumulate: true)
             NaiveGemm.nt(&y2, a, b, m: m, n: n, k: k, accumulate: true)
             #expect(zip(y1, y2).allSatisfy { abs($0 - $1) < 1e-3 })
-            FloatGemm.nn(&y1, a, bt, m: m, n: n, k: k, accumulate: false)
+            Float.gemmNN(&y1, a, bt, m: m, n: n, k: k, accumulate: false)
             NaiveGemm.nn(&y2, a, bt, m: m, n: n, k: k, accumulate: false)
             #expect(zip(y1, y2).allSatisfy { abs($0 - $1) < 1e-3 })
-            FloatGemm.tn(&y1, at, bt, m: m, n: n, k: k, accumulate: false)
+            Float.gemmTN(&y1, at, bt, m: m, n: n, k: k, accumulate: false)
             NaiveGemm.tn(&y2, at, bt, m: m, n: n, k: k, accumulate: false)
             #expect(zip(y1, y2).allSatisfy { abs($0 - $1) < 1e-3 })
         }

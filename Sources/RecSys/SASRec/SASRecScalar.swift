@@ -1,8 +1,9 @@
 // The scalar types SASRec runs in. The model, its ops and their backward
 // passes are written once, generic over `SASRecScalar`: production trains in
-// Float with SIMD matrix products, and the gradient checks run the very same
+// Float with the Kernels module's matrix products (MatMul), and the gradient checks run the very same
 // code in Double (with plain loops), where finite differences are accurate.
 import Foundation
+import Kernels
 
 /// A floating-point type SASRec can run in: matrix products plus the few transcendental functions it needs.
 public protocol SASRecScalar: BinaryFloatingPoint, Sendable {
@@ -65,13 +66,13 @@ extension Double: SASRecScalar {
 
 extension Float: SASRecScalar {
     public static func gemmNT(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool) {
-        FloatGemm.nt(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
+        MatMul.linear(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
     }
     public static func gemmNN(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool) {
-        FloatGemm.nn(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+        MatMul.matmul(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
     }
     public static func gemmTN(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool) {
-        FloatGemm.tn(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+        MatMul.matmulTransA(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
     }
     public static func expo(_ x: Float) -> Float { Foundation.exp(x) }
     public static func logarithm(_ x: Float) -> Float { Foundation.log(x) }
@@ -85,13 +86,13 @@ struct SharedPointer<T>: @unchecked Sendable {
     init(_ p: UnsafePointer<T>) { self.p = UnsafeMutablePointer(mutating: p) }
 }
 
-/// Runs `body(i)` for i in 0..<count across the cores (inline when count is 1).
-func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
+/// Runs `body(i)` for i in 0..<count on the shared kernel thread pool (inline when count is 1).
+func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     if count <= 1 {
         if count == 1 { body(0) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    ThreadPool.shared.parallelFor(count, body)
 }
 
 /// The number of worker chunks to split a loop of `work` units into.

@@ -16,6 +16,8 @@ public struct SASRecEpoch: Sendable {
     public var validRecall10: Double
     public var trainSeconds: Double
     public var evalSeconds: Double
+    /// CPU seconds (all threads) of the training part of the epoch.
+    public var trainCPUSeconds: Double
 }
 
 /// The outcome of training.
@@ -58,6 +60,7 @@ public enum SASRecTrainer {
         let steps = (data.count + config.batchSize - 1) / config.batchSize
         for epoch in 1...max(1, config.maxEpochs) {
             let start = Date()
+            let cpuStart = ProcessClock.cpuSeconds()
             var order = Array(0..<data.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(shuffler.next() % UInt64(i + 1))) }
             let bar = ProgressBar(label: "epoch \(epoch)", total: steps, enabled: showProgress)
@@ -80,18 +83,19 @@ public enum SASRecTrainer {
             }
             bar.finish()
             let trainSeconds = Date().timeIntervalSince(start)
+            let trainCPU = ProcessClock.cpuSeconds() - cpuStart
             let evalStart = Date()
             let report = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: model, dataset: dataset),
                                                 options: EvaluationOptions(splits: [.valid], showProgress: false))
             let valid = report.result("valid")!
             let record = SASRecEpoch(epoch: epoch, trainLoss: lossSum / Double(positions), validNDCG10: valid.metric("NDCG@10"),
                                      validRecall10: valid.metric("Recall@10"), trainSeconds: trainSeconds,
-                                     evalSeconds: Date().timeIntervalSince(evalStart))
+                                     evalSeconds: Date().timeIntervalSince(evalStart), trainCPUSeconds: trainCPU)
             epochs.append(record)
             let improved = record.validNDCG10 > best.ndcg
             if improved { best = (record.validNDCG10, epoch, model.parameters) }
-            log(String(format: "epoch %3d  loss %.4f  valid N@10 %.4f R@10 %.4f  train %.1fs eval %.1fs%@",
-                       epoch, record.trainLoss, record.validNDCG10, record.validRecall10, trainSeconds, record.evalSeconds,
+            log(String(format: "epoch %3d  loss %.4f  valid N@10 %.4f R@10 %.4f  train %.1fs (%.1f CPU-s) eval %.1fs%@",
+                       epoch, record.trainLoss, record.validNDCG10, record.validRecall10, trainSeconds, trainCPU, record.evalSeconds,
                        improved ? "  *" : ""))
             if epoch - best.epoch >= config.patience { break }
         }

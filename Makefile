@@ -24,5 +24,29 @@ test: deps
 	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
 
+# Benchmarks (release build). Kernels: GFLOP/s of the f32 and quantized products at the
+# decoder's shapes, with numpy/OpenBLAS as the peer in the same run; the table replaces
+# the "Kernels" section of BENCHMARKS.md. OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are unset for
+# numpy alone: they select older, slower kernels (see Tools/bench_numpy_matmul.py).
+PYTHON ?= python3
+BENCH_DIR := .build/bench
+SCRATCH ?= .build
+
+bench: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(SCRATCH) --product hdrec
+	@mkdir -p $(BENCH_DIR)
+	$(SCRATCH)/release/hdrec bench-kernels --threads $(THREADS) --json > $(BENCH_DIR)/kernels.jsonl
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) Tools/bench_numpy_matmul.py --threads $(THREADS) > $(BENCH_DIR)/numpy.jsonl
+	$(SCRATCH)/release/hdrec bench-kernels --threads 1 --clock cpu --json > $(BENCH_DIR)/kernels-cpu.jsonl
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) Tools/bench_numpy_matmul.py --threads 1 --clock cpu > $(BENCH_DIR)/numpy-cpu.jsonl
+	$(PYTHON) Tools/render_kernel_bench.py BENCHMARKS.md "make bench THREADS=$(THREADS)" \
+		$(BENCH_DIR)/kernels.jsonl $(BENCH_DIR)/numpy.jsonl $(BENCH_DIR)/kernels-cpu.jsonl $(BENCH_DIR)/numpy-cpu.jsonl
+	@sed -n '/^## Kernels/,/^## [^K]/p' BENCHMARKS.md
+
+# Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle);
+# writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.
+loadtest: deps
+	scripts/loadtest.sh
+
 clean:
 	rm -rf .build

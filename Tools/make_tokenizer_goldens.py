@@ -184,8 +184,11 @@ def main():
         }
         out = os.path.join(OUT_DIR, f"{name}.json")
         with open(out, "w", encoding="utf-8") as f:
-            json.dump(doc, f, ensure_ascii=True, indent=0)
-            f.write("\n")
+            # One case per line: compact, and diffs stay readable.
+            head = {k: v for k, v in doc.items() if k != "cases"}
+            f.write(json.dumps(head, ensure_ascii=True)[:-1] + ', "cases": [\n')
+            f.write(",\n".join(json.dumps(c, ensure_ascii=True, separators=(",", ":")) for c in cases))
+            f.write("\n]}\n")
         print(f"{out}: {len(cases)} cases")
 
 

@@ -58,11 +58,13 @@ public enum LinearKernel {
     /// Below this many activation rows, products use dot products instead of the tiled kernel.
     public static let tiledMinRows = 4
 
-    /// Packs x[m, k] (rows `ldx` apart) into 16-row transposed slivers on the calling thread.
-    public static func pack(_ x: UnsafePointer<Float>, ldx: Int, m: Int, k: Int) -> PackedActivations {
+    /// Packs x[m, k] (rows `ldx` apart) into 16-row transposed slivers, in the calling
+    /// thread's operand scratch; slivers are packed in parallel on `pool`.
+    public static func pack(_ x: UnsafePointer<Float>, ldx: Int, m: Int, k: Int,
+                            pool: ThreadPool? = nil) -> PackedActivations {
         let slivers = (m + 15) / 16
         let dst = ThreadScratch.floats(max(1, slivers * k * 16), slot: .operand)
-        for s in 0..<slivers {
+        let packOne = { (s: Int) in
             let out = dst + s * k * 16
             let rows = min(16, m - 16 * s)
             for c in 0..<rows {
@@ -72,6 +74,11 @@ public enum LinearKernel {
             if rows < 16 {
                 for p in 0..<k { for c in rows..<16 { out[p * 16 + c] = 0 } }
             }
+        }
+        if let pool, pool.threadCount > 1, slivers > 1, slivers * k >= 4096 {
+            pool.parallelFor(slivers, packOne)
+        } else {
+            for s in 0..<slivers { packOne(s) }
         }
         return PackedActivations(m: m, k: k, base: UnsafePointer(dst))
     }

@@ -86,24 +86,32 @@ public final class ThreadPool: @unchecked Sendable {
 
 /// Everything the workers touch; kept apart from `ThreadPool` so that the workers'
 /// references do not keep the pool alive (its deinit stops them).
+///
+/// Job protocol: `gate` packs (generation << 32) | closed bit | joined count. The caller
+/// publishes a job by storing a new generation; a worker that sees it joins by
+/// incrementing the count (CAS) while the job is open, drains items, and increments
+/// `finished`. When the caller has no items left to take it closes the gate and waits
+/// only for the workers that joined. A worker that was descheduled (busy machine) and
+/// wakes after the close just skips the job, so the caller never waits for it.
 private final class PoolState: @unchecked Sendable {
     var workerCount: Int
-    // Generation of the job last published; workers compare it with the one they saw.
-    let generation = Atomic<Int>(0)
+    let gate = Atomic<Int>(0)
     let nextIndex = Atomic<Int>(0)
-    // Workers that have not yet checked in for the current generation.
-    let pending = Atomic<Int>(0)
+    let finished = Atomic<Int>(0)
+    let callerSleeping = Atomic<Bool>(false)
     let stopping = Atomic<Bool>(false)
-    // Written before `generation` is bumped (release) and read after it is seen (acquire).
+    // Written before `gate` is opened (release) and read after a successful join.
     var body: ((Int) -> Void)? = nil
     var count = 0
+
+    static let closedBit = 1 << 31
+    static let joinedMask = (1 << 31) - 1
 
     let jobLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)   // one job at a time
     let sleepLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)        // workers park here
     let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)        // the caller parks here
     var sleepers = 0          // under sleepLock
-    var callerSleeping = false // under sleepLock
 
     // Spin iterations before parking: ~10-30 µs, enough to cover the gap between two
     // kernel calls of a forward pass without burning a shared core for long.
@@ -130,22 +138,31 @@ private final class PoolState: @unchecked Sendable {
         self.body = body
         self.count = count
         nextIndex.store(0, ordering: .relaxed)
-        pending.store(workerCount, ordering: .relaxed)
+        finished.store(0, ordering: .relaxed)
+        let generation = (gate.load(ordering: .relaxed) >> 32) &+ 1
         pthread_mutex_lock(sleepLock)
-        generation.wrappingAdd(1, ordering: .releasing)
+        gate.store(generation << 32, ordering: .releasing)
         if sleepers > 0 { pthread_cond_broadcast(wake) }
         pthread_mutex_unlock(sleepLock)
 
         drain()
 
-        // Wait until every worker has checked in, so that none still reads `body`.
+        // Close the job; from now on only the workers that joined matter.
+        var old = gate.load(ordering: .relaxed)
+        while true {
+            let (exchanged, original) = gate.compareExchange(expected: old, desired: old | PoolState.closedBit,
+                                                              ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            old = original
+        }
+        let joined = old & PoolState.joinedMask
         var spins = 0
-        while pending.load(ordering: .acquiring) != 0 && spins < PoolState.spinLimit { spins += 1 }
-        if pending.load(ordering: .acquiring) != 0 {
+        while finished.load(ordering: .acquiring) != joined && spins < PoolState.spinLimit { spins += 1 }
+        if finished.load(ordering: .acquiring) != joined {
             pthread_mutex_lock(sleepLock)
-            callerSleeping = true
-            while pending.load(ordering: .acquiring) != 0 { pthread_cond_wait(done, sleepLock) }
-            callerSleeping = false
+            callerSleeping.store(true, ordering: .sequentiallyConsistent)
+            while finished.load(ordering: .sequentiallyConsistent) != joined { pthread_cond_wait(done, sleepLock) }
+            callerSleeping.store(false, ordering: .relaxed)
             pthread_mutex_unlock(sleepLock)
         }
         self.body = nil
@@ -162,31 +179,45 @@ private final class PoolState: @unchecked Sendable {
         }
     }
 
+    /// Joins the open job of `generation`; false when it is closed or superseded.
+    private func join(_ generation: Int) -> Bool {
+        var old = gate.load(ordering: .acquiring)
+        while (old >> 32) == generation && old & PoolState.closedBit == 0 {
+            let (exchanged, original) = gate.compareExchange(expected: old, desired: old + 1,
+                                                              ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            old = original
+        }
+        return false
+    }
+
     func workerLoop() {
         var seen = 0
         while true {
-            var g = generation.load(ordering: .acquiring)
+            var g = gate.load(ordering: .acquiring) >> 32
             var spins = 0
             while g == seen && spins < PoolState.spinLimit && !stopping.load(ordering: .relaxed) {
                 spins += 1
-                g = generation.load(ordering: .acquiring)
+                g = gate.load(ordering: .acquiring) >> 32
             }
             if g == seen {
                 pthread_mutex_lock(sleepLock)
                 sleepers += 1
-                while generation.load(ordering: .acquiring) == seen && !stopping.load(ordering: .relaxed) {
+                while gate.load(ordering: .acquiring) >> 32 == seen && !stopping.load(ordering: .relaxed) {
                     pthread_cond_wait(wake, sleepLock)
                 }
                 sleepers -= 1
                 pthread_mutex_unlock(sleepLock)
-                g = generation.load(ordering: .acquiring)
+                g = gate.load(ordering: .acquiring) >> 32
             }
             if stopping.load(ordering: .acquiring) { return }
             seen = g
+            guard join(g) else { continue }
             drain()
-            if pending.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+            finished.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            if callerSleeping.load(ordering: .sequentiallyConsistent) {
                 pthread_mutex_lock(sleepLock)
-                if callerSleeping { pthread_cond_signal(done) }
+                pthread_cond_signal(done)
                 pthread_mutex_unlock(sleepLock)
             }
         }

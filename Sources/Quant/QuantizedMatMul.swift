@@ -59,7 +59,7 @@ public enum QuantizedMatMul {
             }
             return
         }
-        let packed = LinearKernel.pack(x, ldx: k, m: m, k: k)
+        let packed = LinearKernel.pack(x, ldx: k, m: m, k: k, pool: pool)
         let plan = LinearPlan(m: m, n: n, threads: threads)
         parallel(pool, plan.taskCount) { t in
             let (rows, slivers) = plan.task(t, n: n, m: m)

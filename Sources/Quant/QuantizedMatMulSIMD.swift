@@ -152,11 +152,10 @@ func dotRowsDecoded<D: RowDecoder>(_: D.Type, _ y: UnsafeMutablePointer<Float>, 
     for j in rows {
         let src = weight.row(j)
         var i = 0
-        while i < m {
+        while i + 1 < m {
             // Two x rows per pass share each decoded block.
-            let two = i + 1 < m
             let x0 = x + i * k
-            let x1 = two ? x0 + k : x0
+            let x1 = x0 + k
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
             for b in 0..<blocks {
@@ -179,10 +178,23 @@ func dotRowsDecoded<D: RowDecoder>(_: D.Type, _ y: UnsafeMutablePointer<Float>, 
                 s1 += wv * x1[p]
             }
             if accumulate { y[i * n + j] += s0 } else { y[i * n + j] = s0 }
-            if two {
-                if accumulate { y[(i + 1) * n + j] += s1 } else { y[(i + 1) * n + j] = s1 }
-            }
+            if accumulate { y[(i + 1) * n + j] += s1 } else { y[(i + 1) * n + j] = s1 }
             i += 2
+        }
+        if i < m {
+            let x0 = x + i * k
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for b in 0..<blocks {
+                let w = D.decode32(src + b * D.bytesPer32)
+                let o = 32 * b
+                a0 = a0.addingProduct(w.v0, UnsafeRawPointer(x0 + o).loadUnaligned(as: SIMD8<Float>.self))
+                a1 = a1.addingProduct(w.v1, UnsafeRawPointer(x0 + o + 8).loadUnaligned(as: SIMD8<Float>.self))
+                a2 = a2.addingProduct(w.v2, UnsafeRawPointer(x0 + o + 16).loadUnaligned(as: SIMD8<Float>.self))
+                a3 = a3.addingProduct(w.v3, UnsafeRawPointer(x0 + o + 24).loadUnaligned(as: SIMD8<Float>.self))
+            }
+            var s0 = ((a0 + a1) + (a2 + a3)).sum()
+            for p in (32 * blocks)..<k { s0 += D.scalar(src, p) * x0[p] }
+            if accumulate { y[i * n + j] += s0 } else { y[i * n + j] = s0 }
         }
     }
 }

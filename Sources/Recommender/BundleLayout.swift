@@ -3,6 +3,7 @@
 // required files present, every listed sha256 matching, adapter versions
 // derived from their safetensors.
 import Foundation
+import Support
 
 /// Relative paths inside a bundle.
 public enum BundleLayout {
@@ -35,7 +36,7 @@ public enum BundleLayout {
     /// derived from its weights' hash. Paths must stay inside the bundle.
     /// - Parameter hash: lowercase hex sha256 of the file at an absolute path.
     public static func verify(_ manifest: BundleManifest, directory: String, manifestPath: String,
-                              hash: (String) throws -> String) throws {
+                              hash: (String) throws -> String = { try SHA256.hex(ofFile: $0) }) throws {
         for file in requiredFiles(manifest) where manifest.files[file] == nil {
             throw RecommenderError.malformedFile(path: manifestPath, field: "files", problem: "no sha256 for required file '\(file)'")
         }

@@ -24,5 +24,8 @@ public protocol HDRecDecoder: Sendable {
     var width: Int { get }
     /// For each sequence, the hidden state after the final RMSNorm at its last
     /// position, as rows of one [B, C] buffer. Sequences are independent.
-    func lastHiddenStates(_ sequences: [[DecoderInput]], adapter: AdapterRole) throws -> [Float]
+    /// - Parameter sharedPrefixLength: the first positions are the same inputs in
+    ///   every sequence of every call with this value (the instruction P_u), so an
+    ///   implementation may compute their keys and values once and reuse them.
+    func lastHiddenStates(_ sequences: [[DecoderInput]], sharedPrefixLength: Int, adapter: AdapterRole) throws -> [Float]
 }

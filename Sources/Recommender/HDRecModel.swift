@@ -78,7 +78,7 @@ public final class HDRecModel: Sendable {
         func run(_ role: AdapterRole, _ sequences: [PromptSequence]) throws -> ([[Float]], Double) {
             let start = DispatchTime.now().uptimeNanoseconds
             let hidden: [Float]
-            do { hidden = try decoder.lastHiddenStates(sequences.map(decoderInputs), adapter: role) } catch let e as RecommenderError {
+            do { hidden = try decoder.lastHiddenStates(sequences.map(decoderInputs), sharedPrefixLength: prompts.userPrefix.count, adapter: role) } catch let e as RecommenderError {
                 throw e
             } catch {
                 throw RecommenderError.decoder(pass: role.rawValue, underlying: "\(error)")

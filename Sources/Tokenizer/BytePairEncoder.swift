@@ -22,7 +22,7 @@ struct BytePairModel: Sendable {
     private var merges: [UInt64: Merge] = [:]
     /// Byte-level text of each non-vocabulary symbol (id -1 - index).
     private var extraTexts: [[UInt8]] = []
-    private var extraIDs: [ArraySlice<UInt8>: Int32] = [:]
+    private var extraIDs: [ByteKey: Int32] = [:]
     /// The token id an extra symbol resolves to once a token with its text is added (or -1).
     private var extraTokens: [Int32] = []
     /// Symbol id of each raw byte's byte-level character.
@@ -51,10 +51,10 @@ struct BytePairModel: Sendable {
 
     private mutating func intern(_ text: ArraySlice<UInt8>, _ table: TokenTable) -> Int32 {
         if let id = table.id(of: text) { return id }
-        if let id = extraIDs[text] { return id }
+        if let id = extraIDs[ByteKey(text)] { return id }
         let id = -1 - Int32(extraTexts.count)
         extraTexts.append(Array(text))
-        extraIDs[ArraySlice(extraTexts[extraTexts.count - 1])] = id
+        extraIDs[ByteKey(extraTexts[extraTexts.count - 1][...])] = id
         extraTokens.append(-1)
         return id
     }
@@ -62,7 +62,7 @@ struct BytePairModel: Sendable {
     /// Called when a token is appended to the vocabulary: a merge result with the
     /// same text now resolves to that token, as a string lookup would.
     mutating func tokenAdded(text: [UInt8], id: Int32) {
-        if let extra = extraIDs[text[...]] { extraTokens[Int(-1 - extra)] = id }
+        if let extra = extraIDs[ByteKey(text[...])] { extraTokens[Int(-1 - extra)] = id }
     }
 
     @inline(__always)

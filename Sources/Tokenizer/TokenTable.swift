@@ -8,7 +8,7 @@ struct TokenTable: Sendable {
     private(set) var texts: [[UInt8]] = []
     private(set) var types: [TokenType] = []
     private(set) var scores: [Float] = []
-    private var ids: [ArraySlice<UInt8>: Int32] = [:]
+    private var ids: [ByteKey: Int32] = [:]
 
     var count: Int { texts.count }
 
@@ -26,16 +26,16 @@ struct TokenTable: Sendable {
     /// Appends a token; throws when its text is already present.
     mutating func append(_ text: [UInt8], type: TokenType, score: Float) throws {
         let id = Int32(texts.count)
-        if let existing = ids[text[...]] {
+        if let existing = ids[ByteKey(text[...])] {
             throw TokenizerError.duplicateToken(text: String(decoding: text, as: UTF8.self),
                                                 firstID: Int(existing), secondID: Int(id))
         }
-        ids[text[...]] = id
+        ids[ByteKey(text[...])] = id
         texts.append(text)
         types.append(type)
         scores.append(score)
     }
 
     @inline(__always)
-    func id(of text: ArraySlice<UInt8>) -> Int32? { ids[text] }
+    func id(of text: ArraySlice<UInt8>) -> Int32? { ids[ByteKey(text)] }
 }

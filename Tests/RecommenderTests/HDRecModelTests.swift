@@ -14,7 +14,8 @@ final class SummingDecoder: HDRecDecoder, @unchecked Sendable {
 
     func tokenRow(_ t: Int32) -> [Float] { (0 ..< width).map { Float(sin(Double(Int(t) * (width + 1) + $0))) * 0.5 } }
 
-    func lastHiddenStates(_ sequences: [[DecoderInput]], adapter: AdapterRole) throws -> [Float] {
+    func lastHiddenStates(_ sequences: [[DecoderInput]], sharedPrefixLength: Int, adapter: AdapterRole) throws -> [Float] {
+        #expect(sequences.allSatisfy { Array($0.prefix(sharedPrefixLength)) == Array(sequences[0].prefix(sharedPrefixLength)) })
         lock.withLock { received.append((adapter, sequences)) }
         var out: [Float] = []
         for s in sequences {
@@ -139,4 +140,22 @@ struct HDRecModelTests {
             try HDRecModel(decoder: f.decoder, prompts: small, heads: f.heads, sasrec: f.sasrec, fusionDefaults: .init(alpha: 0.5))
         }
     }
+}
+
+@Test("the JSON response carries ids, titles, versions and explain fields in issue 6's shape")
+func responseJSON() throws {
+    let f = try ModelFixture()
+    let r = try f.model.recommend([RecommendationRequest(history: [2, 3], k: 2, explain: true)])[0]
+    let response = RecommendationResponse(r, catalog: f.catalog, versions: f.model.versions)
+    let obj = try #require(try JSONSerialization.jsonObject(with: try response.json()) as? [String: Any])
+    let items = try #require(obj["items"] as? [[String: Any]])
+    #expect(items.count == 2)
+    #expect(items[0]["id"] as? String == "item\(r.items[0].index)")
+    #expect(items[0]["title"] as? String == "T\(r.items[0].index)")
+    #expect(items[0]["text_score"] != nil && items[0]["id_boost"] != nil)
+    #expect(obj["adapters"] as? [String: String] == ["text": "t", "id": "i"])
+    #expect(Set((obj["timing_ms"] as? [String: Any])?.keys.map { $0 } ?? []) == ["text_pass", "id_pass", "fusion", "total"])
+    #expect(obj["history_used"] as? [String] == ["item2", "item3"])
+    let plain = RecommendationResponse(try f.model.recommend([RecommendationRequest(history: [2], k: 1)])[0], catalog: f.catalog, versions: [:])
+    #expect(!String(decoding: try plain.json(), as: UTF8.self).contains("text_score"))
 }

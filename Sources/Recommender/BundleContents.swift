@@ -1,0 +1,79 @@
+// A bundle read from disk and checked, up to (not including) the decoder:
+// manifest, checksums, catalog, heads, SASRec table, and where the base and the
+// adapters are. Spec: docs/bundle.md. Errors name the file and the field.
+import Foundation
+import Support
+
+/// Everything of a bundle but the decoder weights, validated against each other.
+public struct BundleContents: Sendable {
+    public let directory: String
+    public let manifest: BundleManifest
+    public let catalog: Catalog
+    public let heads: HDRecHeads
+    /// [I + 1, D], row 0 = padding.
+    public let sasrec: [Float]
+    /// The base GGUF to run (inside the bundle, or the file the caller gave); nil when
+    /// the caller runs an already loaded base (`runningBaseSHA256`).
+    public let basePath: String?
+
+    public var textAdapterPath: String { directory + "/" + manifest.adapters.text.path }
+    public var idAdapterPath: String { directory + "/" + manifest.adapters.id.path }
+    public var versions: [AdapterRole: String] { [.text: manifest.adapters.text.version, .id: manifest.adapters.id.version] }
+
+    /// Loads and checks the bundle in `directory`.
+    /// - Parameters:
+    ///   - basePath: the base GGUF when the bundle only references it (checked by sha256);
+    ///     ignored when the bundle carries its own.
+    ///   - runningBaseSHA256: the sha256 of a base that is already loaded (a hot swap):
+    ///     the manifest's base must be that one, and no base file is needed.
+    ///   - verifyChecksums: hash every file against the manifest (on by default).
+    public static func load(directory: String, basePath: String? = nil, runningBaseSHA256: String? = nil,
+                            verifyChecksums: Bool = true) throws -> BundleContents {
+        let dir = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        let manifestPath = dir + "/" + BundleLayout.manifest
+        guard let data = FileManager.default.contents(atPath: manifestPath) else { throw RecommenderError.missingFile(path: manifestPath) }
+        let manifest = try BundleManifest.decode(data, path: manifestPath)
+        if verifyChecksums {
+            try BundleLayout.verify(manifest, directory: dir, manifestPath: manifestPath)
+        }
+        let base: String?
+        if let running = runningBaseSHA256 {
+            guard running.lowercased() == manifest.base.sha256.lowercased() else {
+                throw RecommenderError.malformedFile(path: manifestPath, field: "base.sha256",
+                                                     problem: "is \(manifest.base.sha256), but the running base is \(running)")
+            }
+            base = nil
+        } else if let bundled = manifest.base.bundledPath {
+            base = dir + "/" + bundled
+        } else {
+            guard let basePath else {
+                throw RecommenderError.malformedFile(path: manifestPath, field: "base.bundled_path",
+                                                     problem: "the bundle references its base (\(manifest.base.fileName), sha256 \(manifest.base.sha256)) without carrying it: give the base GGUF")
+            }
+            guard FileManager.default.fileExists(atPath: basePath) else { throw RecommenderError.missingFile(path: basePath) }
+            if verifyChecksums {
+                let found = try SHA256.hex(ofFile: basePath)
+                guard found == manifest.base.sha256.lowercased() else {
+                    throw RecommenderError.checksumMismatch(path: basePath, expected: manifest.base.sha256, found: found)
+                }
+            }
+            base = basePath
+        }
+        if verifyChecksums, manifest.base.bundledPath != nil, manifest.files[manifest.base.bundledPath ?? ""]?.lowercased() != manifest.base.sha256.lowercased() {
+            throw RecommenderError.malformedFile(path: manifestPath, field: "base.sha256", problem: "differs from the sha256 listed for \(manifest.base.bundledPath ?? "")")
+        }
+        let catalog = try Catalog.load(path: dir + "/" + BundleLayout.catalog)
+        let heads = try HDRecHeads.load(path: dir + "/" + BundleLayout.heads)
+        let dims = manifest.dimensions
+        guard heads.dimensions == dims else {
+            throw RecommenderError.inconsistent(field: "\(dir)/\(BundleLayout.heads) vs manifest dimensions",
+                                                expected: "\(dims)", found: "\(heads.dimensions)")
+        }
+        guard catalog.count == dims.itemCount else {
+            throw RecommenderError.inconsistent(field: "\(dir)/\(BundleLayout.catalog) lines vs dimensions.item_count",
+                                                expected: "\(dims.itemCount)", found: "\(catalog.count)")
+        }
+        let sasrec = try SASRecTable.load(path: dir + "/" + BundleLayout.sasrec, itemCount: dims.itemCount, width: dims.sasrecWidth)
+        return BundleContents(directory: dir, manifest: manifest, catalog: catalog, heads: heads, sasrec: sasrec, basePath: base)
+    }
+}

@@ -1,0 +1,101 @@
+// Writes a bundle directory (docs/bundle.md): the files first, each atomically,
+// then manifest.json last with every file's sha256, so a reader never sees a
+// manifest that lists files not yet written. Used by `hdrec export` and by tests.
+import Foundation
+import Support
+
+/// What goes into a bundle.
+public struct BundleSources: Sendable {
+    public var heads: HDRecHeads
+    /// [I + 1, D], row 0 = padding.
+    public var sasrec: [Float]
+    public var catalog: Catalog
+    /// PEFT directories to copy (adapter_config.json + adapter_model.safetensors).
+    public var textAdapterDirectory: String
+    public var idAdapterDirectory: String
+    /// The base GGUF, copied in as base.gguf when `copyBase`, else referenced by sha256.
+    public var basePath: String
+    public var copyBase: Bool
+    /// Decoder layers the adapters were trained with.
+    public var baseLayers: Int
+
+    public init(heads: HDRecHeads, sasrec: [Float], catalog: Catalog, textAdapterDirectory: String, idAdapterDirectory: String,
+                basePath: String, copyBase: Bool, baseLayers: Int) {
+        self.heads = heads
+        self.sasrec = sasrec
+        self.catalog = catalog
+        self.textAdapterDirectory = textAdapterDirectory
+        self.idAdapterDirectory = idAdapterDirectory
+        self.basePath = basePath
+        self.copyBase = copyBase
+        self.baseLayers = baseLayers
+    }
+}
+
+public enum BundleWriter {
+    /// Writes the bundle into `directory` (created if needed) and returns its manifest.
+    public static func write(to directory: String, sources s: BundleSources, dataset: BundleManifest.DatasetInfo,
+                             prompt: PromptConfiguration, fusion: BundleManifest.FusionDefaults,
+                             hyperparameters: [String: ManifestValue] = [:], metrics: [String: [String: Double]] = [:],
+                             command: String) throws -> BundleManifest {
+        let fm = FileManager.default
+        let d = s.heads.dimensions
+        guard s.catalog.count == d.itemCount, dataset.itemCount == d.itemCount else {
+            throw RecommenderError.inconsistent(field: "item count (catalog, dataset, IPL)", expected: "\(d.itemCount)",
+                                                found: "catalog \(s.catalog.count), dataset \(dataset.itemCount)")
+        }
+        guard s.sasrec.count == (d.itemCount + 1) * d.sasrecWidth else {
+            throw RecommenderError.inconsistent(field: "SASRec table size", expected: "[\(d.itemCount + 1), \(d.sasrecWidth)]",
+                                                found: "\(s.sasrec.count) values")
+        }
+        try fusion.parameters.validate()
+        try prompt.validate()
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try s.heads.write(to: directory + "/" + BundleLayout.heads)
+        try SASRecTable.write(s.sasrec, itemCount: d.itemCount, width: d.sasrecWidth, to: directory + "/" + BundleLayout.sasrec)
+        try s.catalog.write(to: directory + "/" + BundleLayout.catalog)
+        for (source, target) in [(s.textAdapterDirectory, BundleLayout.textAdapter), (s.idAdapterDirectory, BundleLayout.idAdapter)] {
+            try fm.createDirectory(atPath: directory + "/" + target, withIntermediateDirectories: true)
+            for name in [BundleLayout.adapterConfig, BundleLayout.adapterWeights] {
+                try copy(source + "/" + name, to: directory + "/" + target + "/" + name)
+            }
+        }
+        let baseHash = try SHA256.hex(ofFile: s.basePath)
+        if s.copyBase {
+            try copy(s.basePath, to: directory + "/" + BundleLayout.base)
+        } else if fm.fileExists(atPath: directory + "/" + BundleLayout.base) {
+            try fm.removeItem(atPath: directory + "/" + BundleLayout.base)
+        }
+        var files: [String: String] = [:]
+        var listed = [BundleLayout.heads, BundleLayout.sasrec, BundleLayout.catalog]
+        for dir in [BundleLayout.textAdapter, BundleLayout.idAdapter] {
+            listed += [dir + "/" + BundleLayout.adapterConfig, dir + "/" + BundleLayout.adapterWeights]
+        }
+        for rel in listed { files[rel] = try SHA256.hex(ofFile: directory + "/" + rel) }
+        if s.copyBase { files[BundleLayout.base] = baseHash }
+        let version = { (dir: String) in BundleLayout.adapterVersion(sha256: files[dir + "/" + BundleLayout.adapterWeights] ?? "") }
+        let manifest = BundleManifest(
+            command: command, created: ISO8601DateFormatter().string(from: Date()), dataset: dataset,
+            base: .init(fileName: (s.basePath as NSString).lastPathComponent, sha256: baseHash, layers: s.baseLayers,
+                        bundledPath: s.copyBase ? BundleLayout.base : nil),
+            dimensions: d, prompt: prompt, fusion: fusion,
+            adapters: .init(text: .init(path: BundleLayout.textAdapter, version: version(BundleLayout.textAdapter)),
+                            id: .init(path: BundleLayout.idAdapter, version: version(BundleLayout.idAdapter))),
+            hyperparameters: hyperparameters, metrics: metrics, files: files)
+        try AtomicFile.write(try manifest.encoded(), to: directory + "/" + BundleLayout.manifest)
+        return manifest
+    }
+
+    /// Copies a file atomically, streaming it (a base GGUF may be large).
+    static func copy(_ source: String, to target: String) throws {
+        guard let input = FileHandle(forReadingAtPath: source) else { throw RecommenderError.missingFile(path: source) }
+        defer { try? input.close() }
+        try AtomicFile.write(to: target) { sink in
+            while true {
+                let chunk = input.readData(ofLength: 1 << 22)
+                if chunk.isEmpty { break }
+                try chunk.withUnsafeBytes { try sink($0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// The library behind `hdrec inspect` and `hdrec quantize`: tensor counts per type
+// on the real models, and re-quantizing stories260K and reading it back.
+import Foundation
+import Quant
+import Testing
+@testable import ModelFiles
+
+@Suite("inspect and quantize")
+struct InspectQuantizeTests {
+    @Test("inspect lists SmolLM2's 272 tensors: 210 Q4_1, 1 Q8_0, 61 F32 (needs ../shared)")
+    func smolLM2Counts() throws {
+        guard ModelFixtures.available(ModelFixtures.smolLM2) else { return }
+        let r = try ModelInspection.inspect(path: ModelFixtures.smolLM2)
+        #expect(r.format == .gguf && r.architecture == "llama")
+        #expect(r.tensors.count == 272)
+        #expect(r.tensorTypeCounts == ["q4_1": 210, "q8_0": 1, "f32": 61])
+        #expect(r.tokenizerModel == "gpt2" && r.tokenizerPre == "smollm" && r.vocabularySize == 49152)
+        #expect(r.json.contains("\"embedding_length\": 576"))
+    }
+
+    @Test("inspect reports stories260K, a safetensors file and an adapter directory")
+    func inspectKinds() throws {
+        let s = try ModelInspection.inspect(path: ModelFixtures.stories260K)
+        #expect(s.tokenizerModel == "llama" && s.vocabularySize == 512 && s.tensorTypeCounts.keys.sorted() == ["f32"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(s.json.utf8)) as? [String: Any])
+        #expect((json["hyperparameters"] as? [String: Any])?["block_count"] as? Int == 5)
+        #expect((json["tensors"] as? [Any])?.count == s.tensors.count)
+        let st = try ModelInspection.inspect(path: ModelFixtures.fixtures + "/python-written.safetensors")
+        #expect(st.format == .safetensors && st.tensors.count == 8)
+        #expect(throws: ModelFilesError.self) { try ModelInspection.inspect(path: ModelFixtures.fixtures + "/numpy-5.npy") }
+    }
+
+    @Test("quantize stories260K to q8_0: 2-D matrices converted, 1-D norms kept f32, values close")
+    func quantizeStories() throws {
+        let src = try GGUFFile(path: ModelFixtures.stories260K)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("q-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/q8.gguf"
+        try GGUFQuantizer.quantize(input: ModelFixtures.stories260K, output: out, to: .q8_0)
+        let q = try GGUFFile(path: out)
+        #expect(q.uint("general.file_type") == 7)
+        #expect(q.strings("tokenizer.ggml.tokens") == src.strings("tokenizer.ggml.tokens"))
+        #expect(q.tensors.map(\.name) == src.tensors.map(\.name))
+        var converted = 0
+        for t in src.tensors {
+            let n = try #require(q.tensor(named: t.name))
+            #expect(n.shape == t.shape)
+            if t.shape.count == 2 {
+                #expect(n.type == (t.shape[0] % 32 == 0 ? .q8_0 : .f16), "\(t.name)")
+                converted += n.type == .q8_0 ? 1 : 0
+            } else {
+                #expect(n.type == .f32, "\(t.name)")
+            }
+            let a = try src.floats(of: t), b = try q.floats(of: n)
+            let amax = a.map(abs).max() ?? 0
+            let err = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            // Half a Q8_0 step (amax/127/2) plus the fp16 rounding of the block scale.
+            #expect(err <= amax / 127 * 0.55 + 1e-6, "\(t.name): max error \(err)")
+        }
+        #expect(converted > 0)
+        // f32 -> f32 keeps every tensor's bytes.
+        let same = try GGUFQuantizer.quantize(src, to: .f32).serialized()
+        let back = try GGUFFile(data: same)
+        for t in src.tensors {
+            #expect(Array(back.bytes(of: try #require(back.tensor(named: t.name)))) == Array(src.bytes(of: t)))
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// QuantTests: behaviour tests for the Quant module live in this folder.
-import Testing

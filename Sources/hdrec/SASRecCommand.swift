@@ -41,11 +41,12 @@ struct SASRecCommand: AsyncParsableCommand {
         config.learningRate = lr; config.weightDecay = weightDecay; config.batchSize = batchSize
         config.maxEpochs = epochs; config.patience = patience; config.seed = seed
 
-        setvbuf(stdout, nil, _IOLBF, 0)  // epoch lines reach a log file as they happen
+        // Unbuffered, so epoch lines reach a log file as they happen.
+        func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         let dataset = try DatasetStore.load(data)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        print("SASRec on \(dataset.name): \(dataset.numUsers) users, \(dataset.numItems) items; loss \(lossKind.rawValue), hidden \(hidden), \(blocks) blocks, \(heads) heads, dropout \(dropout), lr \(lr), batch \(batchSize)")
-        let result = try SASRecTrainer.train(dataset: dataset, config: config)
+        say("SASRec on \(dataset.name): \(dataset.numUsers) users, \(dataset.numItems) items; loss \(lossKind.rawValue), hidden \(hidden), \(blocks) blocks, \(heads) heads, dropout \(dropout), lr \(lr), batch \(batchSize)")
+        let result = try SASRecTrainer.train(dataset: dataset, config: config, log: say)
 
         let evalStart = Date()
         let report = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: result.model, dataset: dataset),
@@ -71,9 +72,9 @@ struct SASRecCommand: AsyncParsableCommand {
         let count = Double(max(1, result.epochs.count))
         let meanEpoch = result.epochs.map(\.trainSeconds).reduce(0, +) / count
         let meanCPU = result.epochs.map(\.trainCPUSeconds).reduce(0, +) / count
-        print(report.table(), terminator: "")
-        print(String(format: "best epoch %d of %d; mean training epoch %.2fs wall (%.2f CPU-s); full evaluation (valid + test) %.2fs",
+        say(report.table())
+        say(String(format: "best epoch %d of %d; mean training epoch %.2fs wall (%.2f CPU-s); full evaluation (valid + test) %.2fs",
                      result.bestEpoch, result.epochs.count, meanEpoch, meanCPU, evalSeconds))
-        print("wrote \(out)/metrics.json, ranks.tsv, sasrec.safetensors, training_log.tsv, loss.svg, valid_metrics.svg")
+        say("wrote \(out)/metrics.json, ranks.tsv, sasrec.safetensors, training_log.tsv, loss.svg, valid_metrics.svg")
     }
 }

@@ -72,3 +72,27 @@ struct SASRecTests {
         #expect(report.result("valid")!.metric("MRR") == 1)
     }
 }
+
+@Suite("SASRec export")
+struct SASRecExportTests {
+    @Test("sasrec.safetensors holds item_embedding [items + 1, d] with row 0 padding and row i+1 = item i, and reloads exactly")
+    func roundTrip() throws {
+        var config = SASRecConfig()
+        config.hidden = 8; config.heads = 2; config.inner = 16; config.maxLength = 5
+        let model = SASRecModel<Float>(config: config, numItems: 6)
+        let dir = TempDir()
+        let path = dir.path + "/sasrec.safetensors"
+        try SASRecExport.write(model, to: path)
+        let (table, hidden) = try SASRecExport.itemEmbedding(path: path, numItems: 6)
+        #expect(hidden == 8)
+        #expect(table.count == 7 * 8)
+        #expect(table[0..<8].allSatisfy { $0 == 0 })
+        let offset = model.layout.itemEmbedding
+        for item in 0..<6 {
+            #expect(Array(table[((item + 1) * 8)..<((item + 2) * 8)]) == Array(model.parameters[(offset + (item + 1) * 8)..<(offset + (item + 2) * 8)]))
+        }
+        let loaded = try SASRecExport.load(path: path, config: config, numItems: 6)
+        #expect(loaded.parameters == model.parameters)
+        #expect(throws: RecSysError.self) { _ = try SASRecExport.itemEmbedding(path: path, numItems: 5) }
+    }
+}

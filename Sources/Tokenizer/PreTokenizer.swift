@@ -5,8 +5,8 @@
 // std::regex over category-collapsed text for the other stages, and scanners
 // reproduce that exactly, without UTF-16 index conversion (NSRegularExpression
 // could express \p{L} and \p{N}, but not llama.cpp's quirks). Each stage
-// refines the pieces of the previous one; a stage never merges pieces. Text between matches stays a piece of its own, as with
-// std::regex_iterator in llama.cpp.
+// refines the pieces of the previous one; a stage never merges pieces. Text
+// between matches stays a piece of its own, as with std::regex_iterator.
 //
 //   name (tokenizer.ggml.pre)        stages
 //   gpt-2                            GPT-2 regex

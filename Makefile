@@ -43,5 +43,10 @@ bench: deps
 		$(BENCH_DIR)/kernels.jsonl $(BENCH_DIR)/numpy.jsonl $(BENCH_DIR)/kernels-cpu.jsonl $(BENCH_DIR)/numpy-cpu.jsonl
 	@sed -n '/^## Kernels/,/^## [^K]/p' BENCHMARKS.md
 
+# Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle);
+# writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.
+loadtest: deps
+	scripts/loadtest.sh
+
 clean:
 	rm -rf .build

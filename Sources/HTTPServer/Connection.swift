@@ -74,7 +74,7 @@ final class Connection {
         let context = RequestContext(remoteAddress: peer)
         let box = ResponseBox()
         let responder = server.responder
-        let task = Task {
+        let task = Task(executorPreference: server.handlerExecutor) {
             let response = await responder.respond(to: request, context: context)
             box.fulfill(response)
         }

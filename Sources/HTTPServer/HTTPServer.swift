@@ -11,6 +11,7 @@ public final class HTTPServer: Sendable {
     public let config: ServerConfig
     let responder: any HTTPResponder
     private let tls: TLSContext?
+    let handlerExecutor = HandlerExecutor()
     private let state = Mutex(State())
 
     private struct State {

@@ -69,5 +69,14 @@ private final class SignalHub: Sendable {
         }
     }
 
-    func unregister(_ id: Int) { table.withLock { _ = $0.entries.removeValue(forKey: id) } }
+    /// Removes a watcher; signals nobody watches any more get their default action back.
+    func unregister(_ id: Int) {
+        table.withLock { t in
+            guard let entry = t.entries.removeValue(forKey: id) else { return }
+            for sig in entry.signals where !t.entries.values.contains(where: { $0.signals.contains(sig) }) {
+                signal(sig, SIG_DFL)
+                t.installed.remove(sig)
+            }
+        }
+    }
 }

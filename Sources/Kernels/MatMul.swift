@@ -60,50 +60,24 @@ public enum MatMul {
     }
 
     /// c[m, n] (+)= A · b[k, n] with A(r, p) at a[r·aRowStride + p·aStep].
-    /// Tasks are blocks of 16·q columns × groups of rows; each task packs its columns of b
-    /// into k×16 slivers (contiguous, so the kernel streams them and tails are zero padded).
     static func stridedA(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, aRowStride: Int, aStep: Int,
                          _ b: UnsafePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool, pool: ThreadPool?) {
-        let threads = pool?.threadCount ?? 1
-        let slivers = (n + 15) / 16
-        // Keep a task's packed columns within ~192 KiB so they stay in L2 while A streams.
-        let q = max(1, min(slivers, (192 * 1024) / max(1, k * 16 * 4)))
-        let colBlocks = (slivers + q - 1) / q
-        let wanted = 3 * threads
-        let rowGroupsWanted = min((m + 5) / 6, max(1, (wanted + colBlocks - 1) / colBlocks))
-        let rowsPerGroup = (((m + rowGroupsWanted - 1) / rowGroupsWanted) + 5) / 6 * 6
-        let rowGroups = (m + rowsPerGroup - 1) / rowsPerGroup
-        run(pool, colBlocks * rowGroups) { t in
-            let block = t / rowGroups, group = t % rowGroups
-            let s0 = block * q, s1 = min(slivers, s0 + q)
-            let packed = ThreadScratch.floats((s1 - s0) * k * 16, slot: .task)
-            for s in s0..<s1 {
-                let dst = packed + (s - s0) * k * 16
+        GEMM.product(c, a, aRowStride: aRowStride, aStep: aStep, m: m, n: n, k: k,
+                     accumulate: accumulate, pool: pool) { dst, slivers in
+            for s in slivers {
+                let out = dst + (s - slivers.lowerBound) * k * 16
                 let j0 = 16 * s, cols = min(16, n - j0)
                 if cols == 16 {
                     for p in 0..<k {
                         let src = b + p * n + j0
-                        dst.store8(src.load8(0), p * 16); dst.store8(src.load8(8), p * 16 + 8)
+                        out.store8(src.load8(0), p * 16); out.store8(src.load8(8), p * 16 + 8)
                     }
                 } else {
                     for p in 0..<k {
                         let src = b + p * n + j0
-                        for cc in 0..<16 { dst[p * 16 + cc] = cc < cols ? src[cc] : 0 }
+                        for cc in 0..<16 { out[p * 16 + cc] = cc < cols ? src[cc] : 0 }
                     }
                 }
-            }
-            let r0 = group * rowsPerGroup, r1 = min(m, r0 + rowsPerGroup)
-            var r = r0
-            while r < r1 {
-                let count = min(6, r1 - r)
-                let rows = ARows(a + r * aRowStride, rowStride: aRowStride, count: count)
-                for s in s0..<s1 {
-                    let j0 = 16 * s
-                    computeTile(rows, aStep: aStep, UnsafePointer(packed + (s - s0) * k * 16), ldb: 16, k: k,
-                                c + r * n + j0, cRowStride: n, cColStride: 1,
-                                rows: count, cols: min(16, n - j0), accumulate: accumulate)
-                }
-                r += 6
             }
         }
     }

@@ -29,6 +29,36 @@ public enum QuantizedMatMul {
         }
     }
 
+    /// dx[m, k] (+)= dy[m, n] · W   (the input gradient of `linear`: W[n, k] of any supported type)
+    public static func linearTransposed(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, weight: WeightMatrix,
+                                        m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared) {
+        switch weight.type {
+        case .f32:
+            if let base = weight.bytes.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
+                MatMul.matmul(dx, dy, base.assumingMemoryBound(to: Float.self), m: m, n: weight.cols, k: weight.rows,
+                              accumulate: accumulate, pool: pool)
+            } else {
+                runTransposed(F32Decoder.self, dx, dy, weight, m, accumulate, pool)
+            }
+        case .f16: runTransposed(F16Decoder.self, dx, dy, weight, m, accumulate, pool)
+        case .bf16: runTransposed(BF16Decoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q8_0: runTransposed(Q8_0Decoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q4_0: runTransposed(Q4_0Decoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q4_1: runTransposed(Q4_1Decoder.self, dx, dy, weight, m, accumulate, pool)
+        }
+    }
+
+    /// dx = dy · W through the GEMM driver: B = W (depth n, k columns), each task decoding
+    /// the 32-value blocks of its column range straight into 16-column slivers.
+    static func runTransposed<D: RowDecoder>(_ decoder: D.Type, _ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                                             _ weight: WeightMatrix, _ m: Int, _ accumulate: Bool, _ pool: ThreadPool?) {
+        let n = weight.rows, k = weight.cols
+        GEMM.product(dx, dy, aRowStride: n, aStep: 1, m: m, n: k, k: n, sliverAlignment: 2,
+                     accumulate: accumulate, pool: pool) { dst, slivers in
+            decodeColumns(D.self, weight, slivers: slivers, into: dst)
+        }
+    }
+
     /// Dequantizes W[n, k] to f32 row-major (the tiled path's panel step, exposed for tests and tools).
     public static func dequantize(_ weight: WeightMatrix, into out: UnsafeMutablePointer<Float>) {
         guard weight.rows > 0 else { return }

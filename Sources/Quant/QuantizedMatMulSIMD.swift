@@ -24,7 +24,7 @@ protocol RowDecoder {
     static var bytesPer32: Int { get }
     /// Values 32b ..< 32b + 32 given the address of their first byte.
     static func decode32(_ p: UnsafeRawPointer) -> Values32
-    /// Value `index` of a row starting at `row` (tails of unblocked types only).
+    /// Value `index` of a row starting at `row` (row tails and odd column ranges).
     static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float
 }
 
@@ -87,7 +87,10 @@ struct Q8_0Decoder: RowDecoder {
         }
         return Values32(q(0), q(8), q(16), q(24))
     }
-    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float { 0 }
+    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float {
+        let block = row + (index / 32) * 34
+        return Float(block.load(fromByteOffset: 2 + index % 32, as: Int8.self)) * halfToFloat(block)
+    }
 }
 
 /// Q4_0: { d: f16, qs: [16] u8 }, x = (q - 8) · d.
@@ -101,7 +104,11 @@ struct Q4_0Decoder: RowDecoder {
         return Values32((floats(a & 0x0F) - eight) * d, (floats(b & 0x0F) - eight) * d,
                         (floats(a &>> 4) - eight) * d, (floats(b &>> 4) - eight) * d)
     }
-    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float { 0 }
+    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float {
+        let block = row + (index / 32) * 18, j = index % 32
+        let byte = block.load(fromByteOffset: 2 + j % 16, as: UInt8.self)
+        return (Float(j < 16 ? byte & 0x0F : byte >> 4) - 8) * halfToFloat(block)
+    }
 }
 
 /// Q4_1: { d: f16, m: f16, qs: [16] u8 }, x = q · d + m.
@@ -115,7 +122,11 @@ struct Q4_1Decoder: RowDecoder {
         return Values32(floats(a & 0x0F) * d + m, floats(b & 0x0F) * d + m,
                         floats(a &>> 4) * d + m, floats(b &>> 4) * d + m)
     }
-    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float { 0 }
+    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float {
+        let block = row + (index / 32) * 20, j = index % 32
+        let byte = block.load(fromByteOffset: 4 + j % 16, as: UInt8.self)
+        return Float(j < 16 ? byte & 0x0F : byte >> 4) * halfToFloat(block) + halfToFloat(block + 2)
+    }
 }
 
 extension Values32 {
@@ -138,6 +149,38 @@ func decodeRows<D: RowDecoder>(_: D.Type, _ weight: WeightMatrix, first: Int, co
         let dst = out + r * k
         for b in 0..<blocks { D.decode32(src + b * D.bytesPer32).store(dst + 32 * b) }
         for i in (32 * blocks)..<k { dst[i] = D.scalar(src, i) }
+    }
+}
+
+/// Packs W's columns 16·slivers as GEMM B slivers: sliver s at out + (s − s0)·n·16,
+/// element (p, c) = W[p, 16s + c], zeros past k. Ranges start at even slivers (whole
+/// 32-value blocks); only unblocked types have a partial last block (scalar).
+@inline(__always)
+func decodeColumns<D: RowDecoder>(_: D.Type, _ weight: WeightMatrix, slivers: Range<Int>,
+                                  into out: UnsafeMutablePointer<Float>) {
+    let n = weight.rows, k = weight.cols
+    let s0 = slivers.lowerBound
+    let cEnd = 16 * slivers.upperBound
+    for p in 0..<n {
+        let src = weight.row(p)
+        var col = 16 * s0
+        while col < cEnd {
+            let dst0 = out + (col / 16 - s0) * n * 16 + p * 16
+            if col % 32 == 0 && col + 32 <= k {
+                let v = D.decode32(src + (col / 32) * D.bytesPer32)
+                UnsafeMutableRawPointer(dst0).storeBytes(of: v.v0, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(dst0 + 8).storeBytes(of: v.v1, as: SIMD8<Float>.self)
+                if col + 16 < cEnd {
+                    let dst1 = dst0 + n * 16
+                    UnsafeMutableRawPointer(dst1).storeBytes(of: v.v2, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(dst1 + 8).storeBytes(of: v.v3, as: SIMD8<Float>.self)
+                }
+                col += 32
+            } else {
+                for c in 0..<16 { dst0[c] = col + c < k ? D.scalar(src, col + c) : 0 }
+                col += 16
+            }
+        }
     }
 }
 

@@ -15,16 +15,17 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Bytes per row.
     public let rowBytes: Int
 
-    /// Validates that `bytes` holds exactly `rows` rows of `cols` values of `type`.
+    /// Validates that `bytes` holds exactly `rows` rows of `cols` values of `type`:
+    /// `QuantError.countNotBlockMultiple` for a negative shape or rows that are not
+    /// whole blocks, `.byteCountMismatch` (count = rows·cols) for a wrong byte count.
     public init(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws {
-        guard rows >= 0, cols >= 0 else { throw WeightMatrixError.negativeShape(rows: rows, cols: cols) }
-        guard let rowBytes = type.rowSize(cols) else {
-            throw WeightMatrixError.colsNotBlockMultiple(type: type, cols: cols)
-        }
+        guard rows >= 0 else { throw QuantError.countNotBlockMultiple(type: type, count: rows) }
+        guard let rowBytes = type.rowSize(cols) else { throw QuantError.countNotBlockMultiple(type: type, count: cols) }
         let (needed, overflow) = rowBytes.multipliedReportingOverflow(by: rows)
         guard !overflow, needed == bytes.count else {
-            throw WeightMatrixError.byteCountMismatch(type: type, rows: rows, cols: cols,
-                                                      needed: overflow ? nil : needed, available: bytes.count)
+            let (count, countOverflow) = rows.multipliedReportingOverflow(by: cols)
+            throw QuantError.byteCountMismatch(type: type, count: countOverflow ? Int.max : count,
+                                               needed: overflow ? Int.max : needed, available: bytes.count)
         }
         self.type = type
         self.rows = rows
@@ -36,25 +37,4 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Start of row j (no bounds check: callers iterate 0..<rows).
     @inline(__always)
     func row(_ j: Int) -> UnsafeRawPointer { bytes.baseAddress! + j * rowBytes }
-}
-
-/// Why a buffer cannot be viewed as a weight matrix.
-public enum WeightMatrixError: Error, CustomStringConvertible, Equatable, Sendable {
-    case negativeShape(rows: Int, cols: Int)
-    /// Quantized rows must hold whole 32-value blocks.
-    case colsNotBlockMultiple(type: GGMLType, cols: Int)
-    /// `needed` is nil when rows × row bytes overflows.
-    case byteCountMismatch(type: GGMLType, rows: Int, cols: Int, needed: Int?, available: Int)
-
-    public var description: String {
-        switch self {
-        case let .negativeShape(rows, cols):
-            return "weight shape [\(rows), \(cols)] has a negative dimension"
-        case let .colsNotBlockMultiple(type, cols):
-            return "weight rows of \(cols) values are not a whole number of \(type) blocks of \(type.blockSize)"
-        case let .byteCountMismatch(type, rows, cols, needed, available):
-            let want = needed.map(String.init) ?? "more than Int.max"
-            return "\(type) weight [\(rows), \(cols)] needs \(want) bytes, buffer has \(available)"
-        }
-    }
 }

@@ -91,6 +91,9 @@ public protocol RecommendationEngine: AnyObject, Sendable {
     var versions: AdapterVersions { get }
     /// The bundle's α, chosen on validation: the default for requests without `alpha`.
     var defaultAlpha: Float { get }
+    /// The fusion for requests without `fusion` (the bundle's `fusion.method`; the paper's
+    /// text-dominant unless the bundle says otherwise).
+    var defaultFusion: FusionMethod { get }
     /// The bundle's manifest.json bytes, served by `GET /model`.
     var manifestJSON: [UInt8] { get }
     /// Runs both passes for every query (batched: one forward per pass where possible),
@@ -99,6 +102,10 @@ public protocol RecommendationEngine: AnyObject, Sendable {
     func recommend(_ batch: [RecommendQuery]) throws -> [RecommendOutput]
     /// One throwaway request so first-request latency is paid before `/readyz` says ready.
     func warmUp() throws
+}
+
+extension RecommendationEngine {
+    public var defaultFusion: FusionMethod { .textDominant }
 }
 
 /// Loads bundles. The first load reads a whole bundle (`--artifacts`); later loads

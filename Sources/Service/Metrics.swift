@@ -70,7 +70,7 @@ public final class Counter: MetricFamily {
     }
 
     /// Makes a label set visible at 0 before its first increment.
-    public func touch(_ labels: LabelValues) { values.withLock { _ = $0[labels, default: 0] } }
+    public func touch(_ labels: LabelValues) { values.withLock { if $0[labels] == nil { $0[labels] = 0 } } }
 
     public func value(_ labels: LabelValues = []) -> Double { values.withLock { $0[labels] ?? 0 } }
 

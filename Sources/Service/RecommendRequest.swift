@@ -12,7 +12,8 @@ public enum RecommendRequest {
     public static let defaultK = 10
 
     /// Parses and validates `body` against `catalog`, or throws a `Problem`.
-    public static func parse(_ body: [UInt8], catalog: Catalog, defaultAlpha: Float) throws -> RecommendQuery {
+    public static func parse(_ body: [UInt8], catalog: Catalog, defaultAlpha: Float,
+                             defaultFusion: FusionMethod = .textDominant) throws -> RecommendQuery {
         let json: JSONValue
         do {
             json = try JSONValue.parse(body)
@@ -65,7 +66,7 @@ public enum RecommendRequest {
             }
             fusion = f
         } else {
-            fusion = .textDominant
+            fusion = defaultFusion
         }
 
         let history = historyIDs.compactMap { catalog.index(of: $0) }

@@ -64,7 +64,8 @@ public final class RecommendationService: Sendable {
         let started = monotonicSeconds()
         let query: RecommendQuery
         do {
-            query = try RecommendRequest.parse(req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha)
+            query = try RecommendRequest.parse(req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha,
+                                              defaultFusion: engine.defaultFusion)
         } catch let problem as Problem {
             return problem.response
         } catch {

@@ -3,7 +3,7 @@
 // time and compares element by element, which made token lookups the largest
 // cost of SentencePiece encoding.
 
-struct ByteKey: Hashable, @unchecked Sendable {
+struct ByteKey: Hashable, Sendable {
     let bytes: ArraySlice<UInt8>
 
     @inline(__always)

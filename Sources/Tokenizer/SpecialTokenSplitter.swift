@@ -22,16 +22,26 @@ struct SpecialTokenSplitter: Sendable {
     private var entries: [Entry] = []
 
     init(table: TokenTable) {
-        for id in 0..<table.count {
-            add(id: Int32(id), text: table.texts[id], type: table.types[id])
+        for id in 0..<table.count where Self.isSpecial(table.types[id]) {
+            entries.append(Entry(id: Int32(id), text: table.texts[id], alwaysParsed: table.types[id] == .userDefined))
         }
+        entries.sort { Self.precedes($0, $1) }
+    }
+
+    private static func isSpecial(_ type: TokenType) -> Bool {
+        type == .control || type == .userDefined || type == .unknown
+    }
+
+    /// Longest text first; equal lengths by id.
+    private static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+        a.text.count > b.text.count || (a.text.count == b.text.count && a.id < b.id)
     }
 
     /// Registers a token if its type makes it special; keeps the longest-first order.
     mutating func add(id: Int32, text: [UInt8], type: TokenType) {
-        guard type == .control || type == .userDefined || type == .unknown else { return }
+        guard Self.isSpecial(type) else { return }
         let entry = Entry(id: id, text: text, alwaysParsed: type == .userDefined)
-        let index = entries.firstIndex { $0.text.count < text.count || ($0.text.count == text.count && $0.id > id) }
+        let index = entries.firstIndex { Self.precedes(entry, $0) }
         entries.insert(entry, at: index ?? entries.endIndex)
     }
 

@@ -134,7 +134,8 @@ public struct Tokenizer: Sendable {
 
     // MARK: - Encoding
 
-    /// Tokenizes `text`. No BOS/EOS unless asked; special-token text (e.g.
+    /// Tokenizes `text`. No BOS/EOS unless asked (and only if the vocabulary has
+    /// them: `bosID`/`eosID` non-nil); special-token text (e.g.
     /// "<|im_start|>") becomes its token only with `parseSpecial` (user-defined
     /// tokens always do, as in llama.cpp).
     public func encode(_ text: String, addBOS: Bool = false, addEOS: Bool = false,

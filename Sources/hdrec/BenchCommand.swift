@@ -1,7 +1,91 @@
+// `hdrec bench`: decoder throughput. Prefill: one forward pass over N seeded random
+// token ids, logits for the last position only (as llama.cpp's eval does), best of
+// `--repeats`. Decode: single-token steps after that prompt, mean over `--decode-tokens`.
+// The peer measurement (llama.cpp on the same file and threads) is Tools/bench_llama_cpp.py;
+// Tools/bench_decoder.sh runs both in one go.
 import ArgumentParser
+import Foundation
+import Kernels
+import Llama
 
-// Placeholder registration: replaced by the owning module's implementation.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "(not implemented yet)")
-    func run() async throws { throw ValidationError("'bench' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prefill and decode tokens/s of a Llama GGUF model.")
+
+    @Option(help: "GGUF model file.")
+    var model: String
+
+    @Option(help: "Prompt length for the prefill measurement.")
+    var promptTokens: Int = 128
+
+    @Option(help: "Worker threads.")
+    var threads: Int = 2
+
+    @Option(help: "Prefill repetitions; the best is reported.")
+    var repeats: Int = 3
+
+    @Option(help: "Decode steps to time after the prompt.")
+    var decodeTokens: Int = 32
+
+    @Flag(help: "Print one JSON object (prefill_tokens_per_s, decode_tokens_per_s, ...).")
+    var json = false
+
+    func validate() throws {
+        guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard decodeTokens >= 0 else { throw ValidationError("--decode-tokens must be non-negative") }
+    }
+
+    func run() async throws {
+        let llama = try LlamaModel(path: model)
+        let cfg = llama.config
+        guard promptTokens + decodeTokens <= cfg.contextLength else {
+            throw ValidationError("--prompt-tokens + --decode-tokens exceed the context length \(cfg.contextLength)")
+        }
+        let pool = ThreadPool(threadCount: threads)
+        var state: UInt64 = 0x5EED
+        let prompt: [InputItem] = (0 ..< promptTokens).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return .token(Int32(truncatingIfNeeded: (state >> 33) % UInt64(cfg.vocabSize)))
+        }
+        // Warm-up: touches the mapped weights and the pool's threads.
+        _ = try llama.forward(Array(prompt.prefix(min(8, promptTokens))), cache: KVCache(config: cfg, reserve: 8), pool: pool)
+
+        var best = Double.infinity
+        var cache = KVCache(config: cfg, reserve: promptTokens + decodeTokens)
+        var last = SequenceOutput(count: 0, hidden: [], logits: [], logitRows: 0)
+        for _ in 0 ..< repeats {
+            cache = KVCache(config: cfg, reserve: promptTokens + decodeTokens)
+            let start = DispatchTime.now().uptimeNanoseconds
+            last = try llama.forward(prompt, cache: cache, logits: .last, pool: pool)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let prefill = Double(promptTokens) / best
+
+        var decode = 0.0
+        if decodeTokens > 0 {
+            var token = Sampler.argmax(last.lastLogits)
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0 ..< decodeTokens {
+                let out = try llama.forward([.token(token)], cache: cache, logits: .last, pool: pool)
+                token = Sampler.argmax(out.lastLogits)
+            }
+            decode = Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        if json {
+            let fields = [
+                "\"model\": \"\((model as NSString).lastPathComponent)\"",
+                "\"prompt_tokens\": \(promptTokens)", "\"threads\": \(threads)",
+                "\"prefill_tokens_per_s\": \(String(format: "%.2f", prefill))",
+                "\"decode_tokens_per_s\": \(String(format: "%.2f", decode))",
+                "\"prefill_seconds\": \(String(format: "%.5f", best))",
+            ]
+            print("{" + fields.joined(separator: ", ") + "}")
+        } else {
+            print(String(format: "prefill %d tokens: %.1f tokens/s (%.3f s, best of %d); decode: %.1f tokens/s; %d threads",
+                         promptTokens, prefill, best, repeats, decode, threads))
+        }
+    }
 }

@@ -40,8 +40,29 @@ final class RawClient {
         return true
     }
 
-    /// Reads one response (nil if the connection closed first).
-    func readResponse() -> RawResponse? {
+    /// Reads one response (nil if the connection closed first), off the cooperative pool.
+    func readResponse() async -> RawResponse? {
+        let box = UncheckedBox(self)
+        return await offPool { box.value.readResponseBlocking() }
+    }
+
+    /// True if the server closed the connection (EOF) within `seconds`.
+    func closedByPeer(within seconds: Double = 2) async -> Bool {
+        let box = UncheckedBox(self)
+        return await offPool { box.value.closedByPeerBlocking(within: seconds) }
+    }
+
+    /// Raw recv of up to `max` bytes, off the cooperative pool.
+    func receive(max: Int) async -> [UInt8] {
+        let fd = self.fd
+        return await offPool {
+            var b = [UInt8](repeating: 0, count: max)
+            let n = recv(fd, &b, b.count, 0)
+            return Array(b[0 ..< Swift.max(n, 0)])
+        }
+    }
+
+    private func readResponseBlocking() -> RawResponse? {
         var headEnd: Int?
         while headEnd == nil {
             if let r = findCRLFCRLF() { headEnd = r; break }
@@ -56,7 +77,7 @@ final class RawClient {
             return (String(l[..<c]), l[l.index(after: c)...].trimmingCharacters(in: .whitespaces))
         }
         buffer.removeFirst(headEnd! + 4)
-        if status == 100 { return readResponse() }
+        if status == 100 { return readResponseBlocking() }
         let length = Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
         while buffer.count < length { guard fill() else { return nil } }
         let body = Array(buffer[0 ..< length])
@@ -64,8 +85,7 @@ final class RawClient {
         return RawResponse(status: status, headers: headers, body: body)
     }
 
-    /// True if the server closed the connection (EOF) within `seconds`.
-    func closedByPeer(within seconds: Double = 2) -> Bool {
+    private func closedByPeerBlocking(within seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             guard Socket.poll(fd, events: Int16(POLLIN), timeoutMs: 50) != 0 else { continue }
@@ -85,3 +105,16 @@ final class RawClient {
         return nil
     }
 }
+
+/// Runs blocking work on its own thread so test tasks never block Swift's cooperative
+/// pool (two threads here): a blocked pool would stall every other test in the process.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { c in
+        let t = Thread { c.resume(returning: body()) }
+        t.start()
+    }
+}
+
+/// Hands a test-owned, single-user object to `offPool` (the test awaits the result, so
+/// there is never concurrent use).
+struct UncheckedBox<T>: @unchecked Sendable { let value: T; init(_ v: T) { value = v } }

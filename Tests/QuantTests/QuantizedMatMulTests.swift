@@ -1,7 +1,7 @@
 // QuantizedMatMul against dequantize-then-naive: weights of every supported type are
-// built as random but valid ggml block bytes, dequantized by a scalar reference
-// written here from ggml's block layouts (GGMLType.swift header), and the product is
-// checked against a Double-accumulating naive product. Also: row counts on both sides
+// quantized from random floats and dequantized by the Quant module's scalar reference
+// (`Quantization`, itself checked against gguf-py goldens in its own tests), and the
+// product is checked against a Double-accumulating naive product. Also: row counts on both sides
 // of the dot/tiled switch, the decoder's shapes, accumulate, thread counts.
 import Testing
 @testable import Quant
@@ -18,60 +18,13 @@ struct TestRNG: RandomNumberGenerator {
     }
 }
 
-/// Random weight bytes of `type` for rows × cols, and their reference dequantization.
-func randomWeight(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) -> (bytes: [UInt8], values: [Float]) {
+/// Weight bytes of `type` for rows × cols, quantized from random floats by the Quant
+/// reference (`Quantization.quantize`), and their reference dequantization.
+func randomWeight(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) throws -> (bytes: [UInt8], values: [Float]) {
     var rng = TestRNG(state: seed)
-    var bytes: [UInt8] = []
-    var values: [Float] = []
-    func half(_ v: Float) -> (bytes: [UInt8], value: Float) {
-        let h = Float16(v)
-        return ([UInt8(h.bitPattern & 0xFF), UInt8(h.bitPattern >> 8)], Float(h))
-    }
-    for _ in 0..<rows {
-        switch type {
-        case .f32:
-            for _ in 0..<cols {
-                let v = Float.random(in: -1...1, using: &rng)
-                withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 }
-                values.append(v)
-            }
-        case .f16:
-            for _ in 0..<cols { let (b, v) = half(Float.random(in: -1...1, using: &rng)); bytes += b; values.append(v) }
-        case .bf16:
-            for _ in 0..<cols {
-                let bits = UInt16(truncatingIfNeeded: Float.random(in: -1...1, using: &rng).bitPattern >> 16)
-                bytes += [UInt8(bits & 0xFF), UInt8(bits >> 8)]
-                values.append(Float(bitPattern: UInt32(bits) << 16))
-            }
-        case .q8_0:
-            for _ in 0..<(cols / 32) {
-                let (db, d) = half(Float.random(in: 0.001...0.02, using: &rng))
-                bytes += db
-                for _ in 0..<32 {
-                    let q = Int8.random(in: -127...127, using: &rng)
-                    bytes.append(UInt8(bitPattern: q))
-                    values.append(Float(q) * d)
-                }
-            }
-        case .q4_0, .q4_1:
-            for _ in 0..<(cols / 32) {
-                let (db, d) = half(Float.random(in: 0.001...0.1, using: &rng))
-                bytes += db
-                var m: Float = 0
-                if type == .q4_1 {
-                    let (mb, mv) = half(Float.random(in: -0.5...0, using: &rng))
-                    bytes += mb
-                    m = mv
-                }
-                let q = (0..<32).map { _ in UInt8.random(in: 0...15, using: &rng) }
-                // Byte j: low nibble = value j, high nibble = value j + 16.
-                for j in 0..<16 { bytes.append(q[j] | (q[j + 16] << 4)) }
-                for j in 0..<32 {
-                    values.append(type == .q4_0 ? (Float(Int(q[j]) - 8) * d) : (Float(q[j]) * d + m))
-                }
-            }
-        }
-    }
+    let floats = (0..<(rows * cols)).map { _ in Float.random(in: -1...1, using: &rng) }
+    let bytes = try Quantization.quantize(floats, as: type)
+    let values = try bytes.withUnsafeBytes { try Quantization.dequantize($0, as: type, count: rows * cols) }
     return (bytes, values)
 }
 
@@ -81,7 +34,7 @@ let allTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
 @discardableResult
 func checkQuantized(_ type: GGMLType, m: Int, n: Int, k: Int, accumulate: Bool = false, pool: ThreadPool?,
                     seed: UInt64 = 3, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Float] {
-    let (bytes, w) = randomWeight(type, rows: n, cols: k, seed: seed)
+    let (bytes, w) = try randomWeight(type, rows: n, cols: k, seed: seed)
     var rng = TestRNG(state: seed &+ 99)
     let x = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
     let base = (0..<(m * n)).map { _ in accumulate ? Float.random(in: -1...1, using: &rng) : Float.nan }
@@ -165,7 +118,7 @@ struct QuantizedMatMulTests {
 
     @Test("the SIMD dequantizer matches the reference decoding", arguments: allTypes)
     func dequantize(type: GGMLType) throws {
-        let (bytes, want) = randomWeight(type, rows: 3, cols: 64, seed: 17)
+        let (bytes, want) = try randomWeight(type, rows: 3, cols: 64, seed: 17)
         var got = [Float](repeating: .nan, count: 3 * 64)
         try bytes.withUnsafeBytes { raw in
             QuantizedMatMul.dequantize(try WeightMatrix(type: type, rows: 3, cols: 64, bytes: raw), into: &got)
@@ -177,12 +130,79 @@ struct QuantizedMatMulTests {
     func validation() {
         let bytes = [UInt8](repeating: 0, count: 40)
         bytes.withUnsafeBytes { raw in
-            #expect(throws: WeightMatrixError.self) { try WeightMatrix(type: .q4_1, rows: 2, cols: 33, bytes: raw) }
-            #expect(throws: WeightMatrixError.self) { try WeightMatrix(type: .q4_1, rows: 3, cols: 32, bytes: raw) }
-            #expect(throws: WeightMatrixError.self) { try WeightMatrix(type: .f32, rows: -1, cols: 10, bytes: raw) }
-            #expect(throws: WeightMatrixError.self) { try WeightMatrix(type: .f32, rows: Int.max / 2, cols: 8, bytes: raw) }
+            #expect(throws: QuantError.countNotBlockMultiple(type: .q4_1, count: 33)) {
+                try WeightMatrix(type: .q4_1, rows: 2, cols: 33, bytes: raw)
+            }
+            #expect(throws: QuantError.byteCountMismatch(type: .q4_1, count: 96, needed: 60, available: 40)) {
+                try WeightMatrix(type: .q4_1, rows: 3, cols: 32, bytes: raw)
+            }
+            #expect(throws: QuantError.countNotBlockMultiple(type: .f32, count: -1)) {
+                try WeightMatrix(type: .f32, rows: -1, cols: 10, bytes: raw)
+            }
+            #expect(throws: QuantError.byteCountMismatch(type: .f32, count: Int.max, needed: Int.max, available: 40)) {
+                try WeightMatrix(type: .f32, rows: Int.max / 2, cols: 8, bytes: raw)
+            }
             #expect((try? WeightMatrix(type: .q4_1, rows: 2, cols: 32, bytes: raw)) != nil)
             #expect((try? WeightMatrix(type: .f16, rows: 4, cols: 5, bytes: raw)) != nil)
         }
+    }
+}
+
+/// Checks QuantizedMatMul.linearTransposed (dx[m, k] = dy[m, n] · W[n, k]) for one shape.
+@discardableResult
+func checkTransposed(_ type: GGMLType, m: Int, n: Int, k: Int, accumulate: Bool = false, pool: ThreadPool?,
+                     seed: UInt64 = 5, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Float] {
+    let (bytes, w) = try randomWeight(type, rows: n, cols: k, seed: seed)
+    var rng = TestRNG(state: seed &+ 41)
+    let dy = (0..<(m * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+    let base = (0..<(m * k)).map { _ in accumulate ? Float.random(in: -1...1, using: &rng) : Float.nan }
+    var dx = base
+    try bytes.withUnsafeBytes { raw in
+        let weight = try WeightMatrix(type: type, rows: n, cols: k, bytes: raw)
+        QuantizedMatMul.linearTransposed(&dx, dy, weight: weight, m: m, accumulate: accumulate, pool: pool)
+    }
+    var firstBad: String? = nil
+    outer: for i in 0..<m {
+        for j in 0..<k {
+            var s = accumulate ? Double(base[i * k + j]) : 0
+            var mag = abs(s)
+            for p in 0..<n {
+                let t = Double(dy[i * n + p]) * Double(w[p * k + j])
+                s += t
+                mag += abs(t)
+            }
+            if !(abs(Double(dx[i * k + j]) - s) <= 2e-6 * mag + 1e-6) {
+                firstBad = "dx[\(i), \(j)] = \(dx[i * k + j]), want \(s)"
+                break outer
+            }
+        }
+    }
+    #expect(firstBad == nil, "\(type) m=\(m) n=\(n) k=\(k) acc=\(accumulate): \(firstBad ?? "")", sourceLocation: sourceLocation)
+    return dx
+}
+
+@Suite("QuantizedMatMul.linearTransposed")
+struct QuantizedLinearTransposedTests {
+    let pool = ThreadPool(threadCount: 2)
+
+    @Test("dx = dy · W matches dequantize-then-naive for every type", arguments: allTypes)
+    func shapes(type: GGMLType) throws {
+        for (m, n, k) in [(1, 7, 32), (5, 13, 64), (6, 1, 96), (17, 29, 160), (40, 50, 32)] {
+            try checkTransposed(type, m: m, n: n, k: k, pool: pool, seed: UInt64(m * n + k))
+        }
+    }
+
+    @Test("unblocked types accept any row length in dx = dy · W", arguments: [GGMLType.f32, .f16, .bf16])
+    func oddColumns(type: GGMLType) throws {
+        for k in [1, 15, 17, 33, 48, 67] { try checkTransposed(type, m: 7, n: 9, k: k, pool: pool) }
+    }
+
+    @Test("accumulate adds to dx, and thread counts agree bitwise", arguments: allTypes)
+    func accumulateAndThreads(type: GGMLType) throws {
+        try checkTransposed(type, m: 9, n: 11, k: 64, accumulate: true, pool: pool)
+        let outs = try [nil, ThreadPool(threadCount: 1), pool, ThreadPool(threadCount: 3)].map {
+            try checkTransposed(type, m: 20, n: 33, k: 224, pool: $0)
+        }
+        for o in outs.dropFirst() { #expect(o.map(\.bitPattern) == outs[0].map(\.bitPattern)) }
     }
 }

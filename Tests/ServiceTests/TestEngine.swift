@@ -18,12 +18,15 @@ struct TestSpec: Sendable, Equatable {
     var fail: String?
     var delayMs = 0
     var payloadMB = 0
+    /// Name of a `Latch` every forward waits on (scheduling-independent tests).
+    var gate: String?
 
     var json: String {
         var m: [(String, JSONValue)] = [("text", .string(text)), ("id", .string(id)), ("items", .number(Double(items))),
                                         ("seed", .number(Double(seed))), ("delay_ms", .number(Double(delayMs))),
                                         ("payload_mb", .number(Double(payloadMB)))]
         if let fail { m.append(("fail", .string(fail))) }
+        if let gate { m.append(("gate", .string(gate))) }
         return JSONValue.object(m).serialized()
     }
 }
@@ -72,6 +75,7 @@ final class TestEngine: RecommendationEngine {
 
     func recommend(_ batch: [RecommendQuery]) throws -> [RecommendOutput] {
         batchSizes.withLock { $0.append(batch.count) }
+        if let gate = spec.gate { Latch.named(gate).wait() }
         if spec.delayMs > 0 { usleep(UInt32(spec.delayMs * 1000)) }
         return try batch.map { q in
             let (text, id) = scores(q)
@@ -99,6 +103,7 @@ struct TestLoader: EngineLoader {
         if case .string(let f)? = json["fail"] { spec.fail = f }
         if case .number(let d)? = json["delay_ms"] { spec.delayMs = Int(d) }
         if case .number(let p)? = json["payload_mb"] { spec.payloadMB = Int(p) }
+        if case .string(let g)? = json["gate"] { spec.gate = g }
         if let fail = spec.fail { throw TestLoaderError.requested(fail) }
         if let current, current.catalog.count != spec.items {
             throw TestLoaderError.itemCountMismatch(spec.items, current.catalog.count)
@@ -108,7 +113,7 @@ struct TestLoader: EngineLoader {
 }
 
 /// A temporary adapter root with bundle directories in it.
-final class TestRoot {
+final class TestRoot: Sendable {
     let path: String
 
     init() {
@@ -158,3 +163,44 @@ extension HTTPResponse {
 }
 
 let admin = [("Authorization", "Bearer s3cret")]
+
+/// A lock-protected value shared by reference between tasks.
+final class Shared<T: Sendable>: Sendable {
+    private let m: Mutex<T>
+    init(_ v: T) { m = Mutex(v) }
+    func withLock<R: Sendable>(_ body: (inout T) -> R) -> R { m.withLock { body(&$0) } }
+}
+
+/// Polls `condition` every 5 ms for up to `seconds` (timing-independent waits under load).
+func waitUntil(seconds: Double = 5, _ condition: @Sendable () -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() && Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }
+}
+
+/// A gate that blocks until opened, then stays open. Named latches let a test hold the
+/// engine inside a forward for exactly as long as it needs, whatever the scheduling.
+final class Latch: Sendable {
+    private let isOpen = Mutex(false)
+    private let sema = DispatchSemaphore(value: 0)
+    private static let all = Mutex<[String: Latch]>([:])
+
+    static func named(_ name: String) -> Latch {
+        all.withLock { t in
+            if let l = t[name] { return l }
+            let l = Latch()
+            t[name] = l
+            return l
+        }
+    }
+
+    func wait() {
+        if isOpen.withLock({ $0 }) { return }
+        sema.wait()
+        sema.signal()  // let the next waiter through too
+    }
+
+    func open() {
+        let was = isOpen.withLock { v -> Bool in defer { v = true }; return v }
+        if !was { sema.signal() }
+    }
+}

@@ -56,7 +56,23 @@ struct GoldenTests {
         #expect(tok.vocabularySize == 49152)
         #expect(!tok.addBOSByDefault)
         #expect(tok.encode("The capital of France is") == [504, 3575, 282, 4649, 314])
+        #expect(tok.endOfGenerationIDs == [0, 2])
         Self.check(tok, try Self.load("smollm2"))
+    }
+
+    @Test("SmolLM2: [SEQ] and [ALIGN] become new single tokens without changing the text around them",
+          .enabled(if: ModelFixtures.smolLM2Path != nil, Comment(rawValue: ModelFixtures.smolLM2Missing)))
+    func smolLM2AddedTokens() throws {
+        var tok = try ModelFixtures.smolLM2.get()
+        let original = tok
+        #expect(tok.addSpecialTokens(["[SEQ]", "[ALIGN]"]) == [49152, 49153])
+        #expect(tok.vocabularySize == 49154)
+        #expect(original.vocabularySize == 49152)
+        let prompt = "title: Fluke 87-V [SEQ] title: Fluke 117 [ALIGN]"
+        let expected = original.encode("title: Fluke 87-V ") + [49152] + original.encode(" title: Fluke 117 ") + [49153]
+        #expect(tok.encode(prompt, parseSpecial: true) == expected)
+        #expect(tok.encode(prompt) == original.encode(prompt))
+        #expect(tok.decode(expected, renderSpecial: true) == prompt)
     }
 
     @Test("stories260K (SentencePiece, 512 tokens) matches llama.cpp")

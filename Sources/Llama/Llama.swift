@@ -1,1 +1,0 @@
-// Llama module: see README "Architecture".

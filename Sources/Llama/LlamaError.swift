@@ -1,0 +1,83 @@
+// Every failure the Llama module reports, one case per rule, each carrying what was
+// found (key, tensor name, shape, position) so a bad model, adapter or request can be
+// fixed from the message alone. Libraries throw these; only executables exit.
+
+/// Errors from loading a Llama model or LoRA adapter, or from running a forward pass.
+public enum LlamaError: Error, CustomStringConvertible, Equatable {
+    // MARK: - Model files
+    case unsupportedArchitecture(found: String)
+    case missingMetadata(key: String)
+    case invalidMetadata(key: String, reason: String)
+    case missingTensor(name: String)
+    case tensorShapeMismatch(name: String, expected: [Int], found: [Int])
+    case unsupportedTensorType(name: String, type: String)
+    case nonFiniteWeight(tensor: String, index: Int)
+
+    // MARK: - LoRA adapters
+    case adapterNotFound(path: String)
+    case notAnAdapter(path: String, reason: String)
+    case adapterArchitectureMismatch(expected: String, found: String)
+    case adapterUnsupported(feature: String)
+    case adapterMissingMetadata(key: String)
+    case adapterUnknownTensor(name: String)
+    case adapterMissingHalf(tensor: String, missing: String)
+    case adapterShapeMismatch(tensor: String, expected: [Int], found: [Int])
+    case adapterNonFinite(tensor: String, index: Int)
+    case duplicateAdapterName(String)
+
+    // MARK: - Forward pass
+    case emptyInput
+    case contextOverflow(needed: Int, contextLength: Int)
+    case tokenOutOfRange(id: Int32, position: Int, vocabSize: Int)
+    case embeddingWidthMismatch(position: Int, expected: Int, found: Int)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case let .unsupportedArchitecture(found):
+            return "unsupported model architecture '\(found)' (only 'llama' is supported)"
+        case let .missingMetadata(key):
+            return "GGUF metadata key '\(key)' is missing"
+        case let .invalidMetadata(key, reason):
+            return "GGUF metadata key '\(key)' is invalid: \(reason)"
+        case let .missingTensor(name):
+            return "tensor '\(name)' is missing from the model"
+        case let .tensorShapeMismatch(name, expected, found):
+            return "tensor '\(name)' has shape \(found), expected \(expected)"
+        case let .unsupportedTensorType(name, type):
+            return "tensor '\(name)' has unsupported type \(type)"
+        case let .nonFiniteWeight(tensor, index):
+            return "tensor '\(tensor)' holds a NaN or Inf (first at element/block \(index))"
+        case let .adapterNotFound(path):
+            return "LoRA adapter not found at \(path) (expected a PEFT directory or a GGUF file)"
+        case let .notAnAdapter(path, reason):
+            return "\(path) is not a LoRA adapter: \(reason)"
+        case let .adapterArchitectureMismatch(expected, found):
+            return "LoRA adapter is for architecture '\(found)', the base model is '\(expected)'"
+        case let .adapterUnsupported(feature):
+            return "LoRA adapter uses an unsupported feature: \(feature)"
+        case let .adapterMissingMetadata(key):
+            return "LoRA adapter is missing '\(key)'"
+        case let .adapterUnknownTensor(name):
+            return "LoRA adapter tensor '\(name)' does not name a supported target (q, k, v, o, gate, up, down of a base layer)"
+        case let .adapterMissingHalf(tensor, missing):
+            return "LoRA adapter tensor '\(tensor)' has no matching \(missing)"
+        case let .adapterShapeMismatch(tensor, expected, found):
+            return "LoRA adapter tensor '\(tensor)' has shape \(found), expected \(expected) for this base model"
+        case let .adapterNonFinite(tensor, index):
+            return "LoRA adapter tensor '\(tensor)' holds a NaN or Inf (first at element \(index))"
+        case let .duplicateAdapterName(name):
+            return "a LoRA adapter named '\(name)' is already loaded"
+        case .emptyInput:
+            return "the forward pass got no input positions"
+        case let .contextOverflow(needed, contextLength):
+            return "the sequence needs \(needed) positions but the model's context is \(contextLength)"
+        case let .tokenOutOfRange(id, position, vocabSize):
+            return "token id \(id) at position \(position) is outside the vocabulary (size \(vocabSize))"
+        case let .embeddingWidthMismatch(position, expected, found):
+            return "input embedding at position \(position) has \(found) values, the model width is \(expected)"
+        case let .invalidArgument(message):
+            return message
+        }
+    }
+}

@@ -1,0 +1,126 @@
+// Hugging Face PEFT LoRA directories (huggingface/peft: tuners/lora/config.py,
+// layer.py, utils/save_and_load.py):
+//   adapter_config.json        peft_type "LORA", r, lora_alpha, use_rslora, target_modules, ...
+//   adapter_model.safetensors  base_model.model.model.layers.{i}.{self_attn|mlp}.{q..down}_proj.lora_A.weight [R, in]
+//                              ... .lora_B.weight [out, R]   (Hugging Face row order)
+// On read, lora_B of q_proj and k_proj is permuted into the GGUF row order (H heads for
+// q, Hkv for k; see RoPEPermutation.swift); on write it is permuted back, so a PEFT
+// directory written here loads in PEFT/transformers on the original HF model.
+// Variants this decoder does not implement (DoRA, biases, fan_in_fan_out, full
+// modules_to_save, alpha_pattern, embedding LoRA) are rejected, never ignored.
+import Foundation
+import ModelFiles
+
+extension LoRAAdapter {
+    static let peftConfigName = "adapter_config.json"
+    static let peftWeightsName = "adapter_model.safetensors"
+
+    /// Reads a PEFT adapter directory, validating it against the base configuration.
+    public convenience init(peftDirectory directory: String, name: String, base: LlamaConfig) throws {
+        let configPath = (directory as NSString).appendingPathComponent(Self.peftConfigName)
+        let weightsPath = (directory as NSString).appendingPathComponent(Self.peftWeightsName)
+        guard let configData = FileManager.default.contents(atPath: configPath) else {
+            throw LlamaError.notAnAdapter(path: directory, reason: "\(Self.peftConfigName) is missing")
+        }
+        guard FileManager.default.fileExists(atPath: weightsPath) else {
+            throw LlamaError.notAnAdapter(path: directory, reason: "\(Self.peftWeightsName) is missing (pickled .bin adapters are not read)")
+        }
+        guard let config = (try? JSONSerialization.jsonObject(with: configData)) as? [String: Any] else {
+            throw LlamaError.notAnAdapter(path: configPath, reason: "not a JSON object")
+        }
+        let peftType = config["peft_type"] as? String
+        guard peftType == "LORA" else {
+            throw LlamaError.notAnAdapter(path: configPath, reason: "peft_type is '\(peftType ?? "absent")', not 'LORA'")
+        }
+        guard config["r"] is NSNumber else { throw LlamaError.adapterMissingMetadata(key: "r") }
+        guard let alpha = (config["lora_alpha"] as? NSNumber)?.floatValue else {
+            throw LlamaError.adapterMissingMetadata(key: "lora_alpha")
+        }
+        func flag(_ key: String) -> Bool { (config[key] as? NSNumber)?.boolValue ?? false }
+        if flag("use_dora") { throw LlamaError.adapterUnsupported(feature: "DoRA (use_dora)") }
+        if flag("fan_in_fan_out") { throw LlamaError.adapterUnsupported(feature: "fan_in_fan_out") }
+        if flag("lora_bias") { throw LlamaError.adapterUnsupported(feature: "lora_bias") }
+        if let bias = config["bias"] as? String, bias != "none" { throw LlamaError.adapterUnsupported(feature: "bias = \(bias)") }
+        if let modules = config["modules_to_save"] as? [Any], !modules.isEmpty {
+            throw LlamaError.adapterUnsupported(feature: "modules_to_save \(modules)")
+        }
+        if let pattern = config["alpha_pattern"] as? [String: Any], !pattern.isEmpty {
+            throw LlamaError.adapterUnsupported(feature: "alpha_pattern")
+        }
+
+        let file = try SafetensorsFile(path: weightsPath)
+        var halves: [LoRASite: (a: SafetensorsTensorInfo?, b: SafetensorsTensorInfo?)] = [:]
+        for tensorName in file.tensorNames {
+            guard let (site, isA) = Self.site(ofPEFTKey: tensorName), site.layer < base.layerCount,
+                  let info = file.tensor(named: tensorName) else {
+                throw LlamaError.adapterUnknownTensor(name: tensorName)
+            }
+            var entry = halves[site] ?? (nil, nil)
+            if isA { entry.a = info } else { entry.b = info }
+            halves[site] = entry
+        }
+        var pairs: [LoRASite: LoRAPair] = [:]
+        for (site, entry) in halves {
+            let prefix = site.peftPrefix
+            guard let a = entry.a else { throw LlamaError.adapterMissingHalf(tensor: prefix + ".lora_B.weight", missing: prefix + ".lora_A.weight") }
+            guard let b = entry.b else { throw LlamaError.adapterMissingHalf(tensor: prefix + ".lora_A.weight", missing: prefix + ".lora_B.weight") }
+            let (rows, cols) = site.target.shape(in: base)
+            guard a.shape.count == 2, a.shape[1] == cols, a.shape[0] > 0 else {
+                throw LlamaError.adapterShapeMismatch(tensor: a.name, expected: [a.shape.first ?? 0, cols], found: a.shape)
+            }
+            let rank = a.shape[0]
+            guard b.shape == [rows, rank] else {
+                throw LlamaError.adapterShapeMismatch(tensor: b.name, expected: [rows, rank], found: b.shape)
+            }
+            var bValues = try file.floats(of: b)
+            if let heads = RoPEPermutation.heads(for: site.target, config: base) {
+                bValues = RoPEPermutation.toGGUF(bValues, rows: rows, cols: rank, heads: heads)
+            }
+            pairs[site] = try LoRAPair(a: try file.floats(of: a), b: bValues, rank: rank, inFeatures: cols, outFeatures: rows)
+        }
+        guard !pairs.isEmpty else { throw LlamaError.notAnAdapter(path: directory, reason: "it holds no LoRA tensors") }
+        try self.init(name: name, alpha: alpha, scaling: flag("use_rslora") ? .rankStabilized : .standard,
+                      base: base, pairs: pairs)
+    }
+
+    /// Writes this adapter as a PEFT directory (created if needed; each file atomically).
+    public func writePEFT(to directory: String, baseModelName: String? = nil) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var writer = SafetensorsWriter(metadata: ["format": "pt"])
+        for (site, pair) in pairs {
+            var b = pair.b
+            if let heads = RoPEPermutation.heads(for: site.target, config: base) {
+                b = RoPEPermutation.toHF(b, rows: pair.outFeatures, cols: pair.rank, heads: heads)
+            }
+            try writer.add(name: site.peftPrefix + ".lora_A.weight", floats: pair.a, shape: [pair.rank, pair.inFeatures])
+            try writer.add(name: site.peftPrefix + ".lora_B.weight", floats: b, shape: [pair.outFeatures, pair.rank])
+        }
+        try writer.write(to: (directory as NSString).appendingPathComponent(Self.peftWeightsName))
+
+        let r = rank
+        var rankPattern: [String: Int] = [:]
+        for (site, pair) in pairs where pair.rank != r {
+            rankPattern["model.layers.\(site.layer).\(site.target.peftParent).\(site.target.peftModule)"] = pair.rank
+        }
+        let config: [String: Any] = [
+            "peft_type": "LORA", "task_type": "CAUSAL_LM", "inference_mode": true,
+            "base_model_name_or_path": baseModelName.map { $0 as Any } ?? NSNull(),
+            "r": r, "lora_alpha": alpha, "use_rslora": scaling == .rankStabilized,
+            "target_modules": targets.map(\.peftModule), "rank_pattern": rankPattern, "alpha_pattern": [String: Any](),
+            "bias": "none", "fan_in_fan_out": false, "lora_dropout": 0.0, "use_dora": false, "modules_to_save": NSNull(),
+        ]
+        let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        try json.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(Self.peftConfigName)),
+                       options: .atomic)
+    }
+
+    /// Parses `base_model.model.model.layers.{i}.{parent}.{module}.lora_{A|B}.weight`
+    /// into (site, isA); nil for anything else (embedding LoRA, lm_head, DoRA magnitudes, ...).
+    static func site(ofPEFTKey key: String) -> (LoRASite, Bool)? {
+        let p = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 9, p[0] == "base_model", p[1] == "model", p[2] == "model", p[3] == "layers",
+              let layer = Int(p[4]), layer >= 0, let target = LoRATarget(peftModule: p[6]),
+              p[5] == target.peftParent, p[8] == "weight", p[7] == "lora_A" || p[7] == "lora_B" else { return nil }
+        return (LoRASite(layer: layer, target: target), p[7] == "lora_A")
+    }
+}

@@ -1,2 +1,0 @@
-// LlamaTests: behaviour tests for the Llama module live in this folder.
-import Testing

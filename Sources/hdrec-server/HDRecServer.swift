@@ -1,8 +1,6 @@
 // hdrec-server: the long-running recommendation service (issue 6; docs/service.md).
-// Flags become a ServiceConfig; the bundle is loaded through an EngineLoader. Until the
-// HDRec engine is wired in (docs/service.md "Plugging in the engine"), the loader
-// refuses, and the server exits 1 with "bundle loading is not available yet: ..."
-// rather than serve anything fake.
+// Flags become a ServiceConfig; bundles are loaded by HDRecEngineLoader (the real HDRec
+// model: two LoRA passes over one base, fusion, top-k; docs/service.md "Plugging in the engine").
 import ArgumentParser
 import Foundation
 import HTTPServer
@@ -16,6 +14,7 @@ struct HDRecServer: ParsableCommand {
         abstract: "Serve HDRec recommendations over HTTP/1.1 (POST /recommend, /healthz, /readyz, /metrics, /model, /adapters).")
 
     @Option(help: "The bundle directory written by `hdrec export`.") var artifacts: String
+    @Option(help: "The base GGUF, for bundles that reference their base instead of carrying it.") var base: String?
     @Option(help: "Listen address (IPv4 or IPv6 literal).") var host = "127.0.0.1"
     @Option(help: "Listen port (0 picks a free one).") var port = 8080
     @Option(help: "Threads for the model's matrix products (default: all cores).") var threads: Int?
@@ -69,7 +68,7 @@ struct HDRecServer: ParsableCommand {
             throw fail("\(error)")
         }
 
-        let loader = BundleLoaderUnavailable(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let loader = HDRecEngineLoader(basePath: base)
         let app: ServiceApp
         do {
             app = try ServiceApp(config: config, loader: loader, logger: logger)
@@ -84,15 +83,5 @@ struct HDRecServer: ParsableCommand {
     private func fail(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("hdrec-server: \(message)\n".utf8))
         return ExitCode(1)
-    }
-}
-
-/// The loader in use until the HDRec engine lands: it serves nothing and says why.
-/// Integration: replace it with the real loader (docs/service.md).
-struct BundleLoaderUnavailable: EngineLoader {
-    let threads: Int
-    func load(directory: String, replacing current: (any RecommendationEngine)?) throws -> any RecommendationEngine {
-        throw ServiceError.loaderUnavailable(reason: "the HDRec engine (Recommender: prompts, two LoRA passes, IPL, fusion) " +
-            "is not wired into hdrec-server yet; see docs/service.md \"Plugging in the engine\"")
     }
 }

@@ -1,7 +1,43 @@
+// `hdrec export`: writes a bundle (docs/bundle.md) for `hdrec recommend` and
+// `hdrec-server`. From a training run (`--run`, once `hdrec train` writes runs),
+// or with `--random`: seeded random heads and adapters over a real base and
+// dataset, a valid bundle whose rankings mean nothing, for exercising serving.
 import ArgumentParser
+import Foundation
+import RecSys
+import Recommender
 
-// Placeholder registration: replaced by the owning module's implementation.
 struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "(not implemented yet)")
-    func run() async throws { throw ValidationError("'export' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write an HDRec bundle (manifest, adapters, heads, SASRec table, catalog).")
+
+    @Option(help: "A training run directory (hdrec train --out).") var run: String?
+    @Flag(help: "Random heads and adapters (a serving test bundle, not a recommender).") var random = false
+    @Option(help: "With --random: the base GGUF.") var base: String?
+    @Option(help: "With --random: the dataset directory (hdrec prepare) whose items form the catalog.") var data: String?
+    @Option(help: "With --random: a sasrec.safetensors to include instead of a random table.") var sasrec: String?
+    @Option(help: "With --random: projector and IPL hidden width.") var hidden = 256
+    @Option(help: "With --random: LoRA rank.") var rank = 8
+    @Option(help: "With --random: seed.") var seed: UInt64 = 42
+    @Flag(help: "Copy the base GGUF into the bundle (default: reference it by sha256).") var copyBase = false
+    @Option(help: "The bundle directory to write.") var out: String
+
+    func validate() throws {
+        guard (run != nil) != random else { throw ValidationError("give exactly one of --run RUN_DIR or --random") }
+        if random, base == nil || data == nil { throw ValidationError("--random needs --base MODEL.gguf and --data DATA_DIR") }
+    }
+
+    func run() async throws {
+        guard random, let base, let data else {
+            throw ValidationError("exporting a training run needs `hdrec train`, which is not implemented yet; use --random for a serving test bundle")
+        }
+        let dataset = try DatasetStore.load(data)
+        let catalog = try Catalog(dataset: dataset)
+        let table = try sasrec.map { try SASRecTable.load(path: $0, itemCount: catalog.count, width: 128) }
+        let manifest = try RandomBundle.write(to: out, basePath: base, catalog: catalog, datasetName: dataset.name, sasrec: table,
+                                              hidden: hidden, rank: rank, copyBase: copyBase, seed: seed,
+                                              command: (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        print("wrote \(out): \(catalog.count) items, adapters text \(manifest.adapters.text.version), id \(manifest.adapters.id.version)")
+    }
 }

@@ -53,9 +53,7 @@ public enum CausalAttention {
                 var mx = -T.infinity
                 for j in 0...i {
                     let kj = k + (row0 + j) * kvStride + g * D
-                    var dot: T = 0
-                    for d in 0..<D { dot += qi[d] * kj[d] }
-                    let sc = dot * scale
+                    let sc = T.dot(qi, kj, count: D) * scale
                     s[j] = sc
                     if sc > mx { mx = sc }
                 }
@@ -65,8 +63,7 @@ public enum CausalAttention {
                 let oi = out + (row0 + i) * qStride + h * D
                 for j in 0...i {
                     let p = s[j] * inv
-                    let vj = v + (row0 + j) * kvStride + g * D
-                    for d in 0..<D { oi[d] += p * vj[d] }
+                    T.axpy(p, v + (row0 + j) * kvStride + g * D, oi, count: D)
                 }
                 lse[(row0 + i) * H + h] = mx + T.log(sum)
             }
@@ -99,24 +96,18 @@ public enum CausalAttention {
                     let qi = q + r * qStride + h * D, doi = dOut + r * qStride + h * D
                     let oi = out + r * qStride + h * D
                     let l = lse[r * H + h]
-                    var di: T = 0
-                    for d in 0..<D { di += doi[d] * oi[d] }
+                    let di = T.dot(doi, oi, count: D)
                     for j in 0...i {
                         let kj = k + (row0 + j) * kvStride + g * D
                         let vj = v + (row0 + j) * kvStride + g * D
-                        var dot: T = 0, dp: T = 0
-                        for d in 0..<D { dot += qi[d] * kj[d]; dp += doi[d] * vj[d] }
-                        let p = T.exp(dot * scale - l)
-                        ds[j] = p * (dp - di) * scale
-                        let dvj = dV + (row0 + j) * kvStride + g * D
-                        for d in 0..<D { dvj[d] += p * doi[d] }
+                        let p = T.exp(T.dot(qi, kj, count: D) * scale - l)
+                        ds[j] = p * (T.dot(doi, vj, count: D) - di) * scale
+                        T.axpy(p, doi, dV + (row0 + j) * kvStride + g * D, count: D)
                     }
                     let dqi = dQ + r * qStride + h * D
                     for j in 0...i {
-                        let kj = k + (row0 + j) * kvStride + g * D
-                        let dkj = dK + (row0 + j) * kvStride + g * D
-                        let w = ds[j]
-                        for d in 0..<D { dqi[d] += w * kj[d]; dkj[d] += w * qi[d] }
+                        T.axpy(ds[j], k + (row0 + j) * kvStride + g * D, dqi, count: D)
+                        T.axpy(ds[j], qi, dK + (row0 + j) * kvStride + g * D, count: D)
                     }
                 }
             }

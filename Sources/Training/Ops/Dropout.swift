@@ -3,7 +3,8 @@
 // The mask is a pure function of (seed, element index) (TrainingRNG.unit), so nothing is stored
 // between forward and backward: backward regenerates the same mask from the same seed. Callers
 // derive one seed per dropout site per step (TrainingRNG.derive). p = 0 is the identity
-// (evaluation mode).
+// (evaluation mode). Because the mask depends only on the index, chunks run in parallel and the
+// result is the same for any thread count.
 
 /// Inverted dropout with a counter-based, seed-reproducible mask.
 public enum Dropout {
@@ -24,8 +25,8 @@ public enum Dropout {
             return
         }
         let scale = T(1 / (1 - p))
-        for i in 0..<count {
-            out[i] = TrainingRNG.unit(seed: seed, index: i) < p ? 0 : input[i] * scale
+        parallelRows(count, minRowsPerChunk: 1 << 14) { r in
+            for i in r { out[i] = TrainingRNG.unit(seed: seed, index: i) < p ? 0 : input[i] * scale }
         }
     }
 
@@ -39,8 +40,8 @@ public enum Dropout {
             return
         }
         let scale = T(1 / (1 - p))
-        for i in 0..<count where TrainingRNG.unit(seed: seed, index: i) >= p {
-            dInput[i] += dOut[i] * scale
+        parallelRows(count, minRowsPerChunk: 1 << 14) { r in
+            for i in r where TrainingRNG.unit(seed: seed, index: i) >= p { dInput[i] += dOut[i] * scale }
         }
     }
 }

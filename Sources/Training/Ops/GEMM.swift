@@ -9,6 +9,8 @@
 // Shapes are row-major: linear y[m,n] (+)= x[m,k]·w[n,k]ᵀ; matmul c[m,n] (+)= a[m,k]·b[k,n];
 // matmulTransA c[m,n] (+)= a[k,m]ᵀ·b[k,n].
 
+import Kernels
+
 /// Reference GEMMs, generic over the element type.
 public enum NaiveGEMM {
     @_specialize(where T == Double)
@@ -60,23 +62,23 @@ public enum NaiveGEMM {
     }
 }
 
-/// The Float products, routed to the Kernels module when it provides them.
+/// The Float products: the Kernels module's tiled, threaded GEMMs (ThreadPool.shared).
 enum FastGEMM {
     @inline(__always)
     static func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                        m: Int, n: Int, k: Int, accumulate: Bool) {
-        NaiveGEMM.linear(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
+        MatMul.linear(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
     }
 
     @inline(__always)
     static func matmul(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                        m: Int, n: Int, k: Int, accumulate: Bool) {
-        NaiveGEMM.matmul(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+        MatMul.matmul(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
     }
 
     @inline(__always)
     static func matmulTransA(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                              m: Int, n: Int, k: Int, accumulate: Bool) {
-        NaiveGEMM.matmulTransA(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
+        MatMul.matmulTransA(c, a, b, m: m, n: n, k: k, accumulate: accumulate)
     }
 }

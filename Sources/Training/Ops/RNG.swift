@@ -3,22 +3,19 @@
 //
 // SplitMix64 follows Steele, Lea & Flood, "Fast splittable pseudorandom number generators"
 // (OOPSLA 2014), the generator swift-argument-parser's examples and java.util.SplittableRandom use.
-// NOTE: Support does not have an RNG on main yet; when the recsys engineer's SplitMix64 lands
-// there, `TrainingRNG` can become a typealias for it.
+// The sequential stream is Support's SplitMix64 (same algorithm, same outputs); this type adds
+// the helpers the ops need (ranges, derived seeds, the counter-based hash).
 //
 // Dropout masks are a pure function of (seed, element index), so backward regenerates the mask
 // instead of storing it, and row chunks can be masked in parallel in any order.
 
 /// A seeded SplitMix64 stream.
 public struct TrainingRNG: Sendable {
-    public private(set) var state: UInt64
+    var base: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return TrainingRNG.mix(state)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
@@ -62,5 +59,6 @@ public struct TrainingRNG: Sendable {
 }
 
 import Foundation
+import Support
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }

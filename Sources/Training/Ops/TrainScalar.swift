@@ -4,8 +4,9 @@
 // finite-difference checked in Double is the very code that trains in Float (llm.c keeps a
 // separate naive reference; we keep one generic body instead). The only per-type difference is
 // where the heavy products go: Float routes them to the Kernels module's tuned GEMMs
-// (see GEMM.swift), Double uses the naive generic loops there, which serve as the oracle.
+// (see GEMM.swift) and its SIMD dot/axpy, Double uses the naive generic loops there, which serve as the oracle.
 import Foundation
+import Kernels
 
 /// A floating-point element type the training ops run on.
 ///
@@ -17,6 +18,11 @@ public protocol TrainScalar: BinaryFloatingPoint, Sendable {
     static func cos(_ x: Self) -> Self
     static func sin(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
+
+    /// Σ x[i]·y[i]
+    static func dot(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Self
+    /// y[i] += a·x[i]
+    static func axpy(_ a: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
 
     /// y[m,n] (+)= x[m,k] · w[n,k]ᵀ  (a Linear layer with PyTorch's [out, in] weight layout)
     static func gemmLinear(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ w: UnsafePointer<Self>,
@@ -35,6 +41,13 @@ extension Float: TrainScalar {
     @inlinable public static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
     @inlinable public static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+
+    @inline(__always) public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        Vector.dot(x, y, count: count)
+    }
+    @inline(__always) public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        Vector.axpy(a, x, y, count: count)
+    }
 
     public static func gemmLinear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                   m: Int, n: Int, k: Int, accumulate: Bool) {
@@ -56,6 +69,15 @@ extension Double: TrainScalar {
     @inlinable public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
     @inlinable public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+
+    @inline(__always) public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+        var s = 0.0
+        for i in 0..<count { s += x[i] * y[i] }
+        return s
+    }
+    @inline(__always) public static func axpy(_ a: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { y[i] += a * x[i] }
+    }
 
     public static func gemmLinear(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ w: UnsafePointer<Double>,
                                   m: Int, n: Int, k: Int, accumulate: Bool) {

@@ -1,0 +1,92 @@
+// ParameterStore, AdamW group selection (DLA isolation), schedule shape, clipping and init.
+import Testing
+@testable import Training
+
+@Suite("Optimizer and parameter store")
+struct OptimTests {
+    func store() throws -> ParameterStore<Double> {
+        var layout = ParameterLayout()
+        try layout.add("text.q.A", shape: [2, 3], decay: true, group: "text")
+        try layout.add("id.q.A", shape: [2, 3], decay: true, group: "id")
+        try layout.add("ipl.b1", shape: [4], decay: false, group: "shared")
+        let s = ParameterStore<Double>(layout: layout)
+        var rng = TrainingRNG(seed: 5)
+        for i in 0..<layout.totalCount { s.parameters[i] = rng.uniform(-1, 1); s.gradients[i] = rng.uniform(-1, 1) }
+        return s
+    }
+
+    @Test("named views share one flat buffer per role, in registration order")
+    func views() throws {
+        let s = try store()
+        #expect(s.layout.totalCount == 16)
+        #expect(try s.parameter("id.q.A") == s.parameters.pointer + 6)
+        #expect(try s.gradient("ipl.b1") == s.gradients.pointer + 12)
+        #expect(throws: TrainingError.unknownParameter(name: "nope")) { try s.parameter("nope") }
+        var layout = s.layout
+        #expect(throws: TrainingError.duplicateParameter(name: "ipl.b1")) {
+            try layout.add("ipl.b1", shape: [1], decay: false, group: "shared")
+        }
+    }
+
+    @Test("a phase's step moves only its groups: the other adapter's parameters and moments stay bit-identical")
+    func phaseIsolation() throws {
+        let s = try store()
+        let before = (s.parameters.array, s.m.array, s.v.array)
+        AdamW(weightDecay: 0.01).step(s, learningRate: 1e-2) { $0.group == "text" || $0.group == "shared" }
+        for i in 6..<12 {
+            #expect(s.parameters[i] == before.0[i] && s.m[i] == before.1[i] && s.v[i] == before.2[i])
+        }
+        for i in 0..<6 { #expect(s.parameters[i] != before.0[i]) }
+        for i in 12..<16 { #expect(s.parameters[i] != before.0[i]) }
+        #expect(s.steps == [1, 0, 1])
+    }
+
+    @Test("the first AdamW step moves each element by about lr against its gradient's sign")
+    func firstStep() throws {
+        let s = try store()
+        let p0 = s.parameters.array, g = s.gradients.array
+        AdamW().step(s, learningRate: 1e-3)
+        for i in 0..<p0.count {
+            let delta = s.parameters[i] - p0[i]
+            #expect(abs(abs(delta) - 1e-3) < 1e-8 && delta * g[i] < 0)
+        }
+    }
+
+    @Test("the cosine schedule warms up linearly from 0, peaks at the base rate and decays to 0")
+    func schedule() {
+        let s = CosineSchedule(baseLearningRate: 1, warmupSteps: 10, totalSteps: 110)
+        #expect(s.learningRate(step: 0) == 0)
+        #expect(abs(s.learningRate(step: 5) - 0.5) < 1e-15)
+        #expect(s.learningRate(step: 10) == 1)
+        #expect(abs(s.learningRate(step: 60) - 0.5) < 1e-12)
+        #expect(s.learningRate(step: 110) < 1e-15 && s.learningRate(step: 500) == 0)
+    }
+
+    @Test("clipping scales the selected gradients to the max norm and leaves small ones alone")
+    func clipping() throws {
+        let s = try store()
+        let sel: (ParameterSpec) -> Bool = { $0.group != "id" }
+        let idBefore = Array(s.gradients.array[6..<12])
+        let norm = GradientClipping.clipGlobalNorm(s, maxNorm: 0.5, where: sel)
+        #expect(norm > 0.5)
+        #expect(abs(GradientClipping.globalNorm(s, where: sel) - 0.5) < 1e-6)
+        #expect(Array(s.gradients.array[6..<12]) == idBefore)
+        let small = s.gradients.array
+        GradientClipping.clipGlobalNorm(s, maxNorm: 10, where: sel)
+        #expect(s.gradients.array == small)
+    }
+
+    @Test("LoRA init draws A within ±1/√fan_in and zeroes B; the same seed gives the same values")
+    func initialisation() {
+        let a = Tensor<Float>(count: 8 * 576), b = Tensor<Float>([Float](repeating: 1, count: 576 * 8))
+        var rng = TrainingRNG(seed: 42)
+        ParameterInit.lora(a: a.pointer, b: b.pointer, rank: 8, out: 576, in: 576, rng: &rng)
+        let bound = Float(1 / 576.0.squareRoot())
+        #expect(a.array.allSatisfy { abs($0) <= bound } && a.array.contains { abs($0) > bound * 0.9 })
+        #expect(b.array.allSatisfy { $0 == 0 })
+        let a2 = Tensor<Float>(count: 8 * 576)
+        var rng2 = TrainingRNG(seed: 42)
+        ParameterInit.lora(a: a2.pointer, b: b.pointer, rank: 8, out: 576, in: 576, rng: &rng2)
+        #expect(a.array == a2.array)
+    }
+}

@@ -12,6 +12,12 @@ records what llama.cpp's `llama_tokenize` and `llama_detokenize` return:
   decoded_hex      detokenize(ids, remove_special=False, unparse_special=False)
   decoded_special_hex  detokenize(ids_special, remove_special=False, unparse_special=True)
 
+The other byte-level pre-tokenizers (`llama-bpe`, `default`, `gpt-2`) have no
+model under ../shared, so the SmolLM2 vocabulary is also written as a vocab-only
+GGUF with `tokenizer.ggml.pre` replaced (a temporary file) and run through
+llama.cpp the same way; those files (`smollm2-pre-<name>.json`) keep `ids` and
+`decoded_hex` only.
+
 Inputs are stored as hex (`text_hex`) so that invalid UTF-8 survives JSON, plus
 `text` when they are valid UTF-8. Sequences that llama.cpp itself cannot handle
 (UTF-8 forms of values past U+10FFFF, which make it throw) are left out.
@@ -28,6 +34,9 @@ import os
 import random
 import sys
 
+import tempfile
+
+import gguf
 import llama_cpp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -113,6 +122,57 @@ def item_titles(shared, count):
     return titles
 
 
+PRE_VARIANTS = ["llama-bpe", "default", "gpt-2"]
+
+
+def vocab_only_copy(src, dst, pre):
+    """Writes the metadata of GGUF `src` (no tensors) to `dst` with tokenizer.ggml.pre = `pre`."""
+    reader = gguf.GGUFReader(src)
+    arch = bytes(reader.fields["general.architecture"].parts[-1]).decode()
+    writer = gguf.GGUFWriter(dst, arch)
+    for key, field in reader.fields.items():
+        if key.startswith("GGUF.") or key == "general.architecture":
+            continue
+        if key == "tokenizer.ggml.pre":
+            writer.add_string(key, pre)
+            continue
+        vtype = field.types[0]
+        if vtype == gguf.GGUFValueType.ARRAY:
+            sub = field.types[1]
+            if sub == gguf.GGUFValueType.STRING:
+                values = [bytes(field.parts[i]).decode("utf-8") for i in field.data]
+            else:
+                values = [field.parts[i].tolist()[0] for i in field.data]
+            writer.add_key_value(key, values, vtype, sub_type=sub)
+        elif vtype == gguf.GGUFValueType.STRING:
+            writer.add_string(key, bytes(field.parts[-1]).decode("utf-8"))
+        else:
+            writer.add_key_value(key, field.parts[-1].tolist()[0], vtype)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def load_vocab(path):
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = True
+    model = llama_cpp.llama_model_load_from_file(path.encode(), params)
+    if not model:
+        sys.exit(f"cannot load {path}")
+    return model, llama_cpp.llama_model_get_vocab(model)
+
+
+def write_doc(name, doc, cases):
+    out = os.path.join(OUT_DIR, f"{name}.json")
+    with open(out, "w", encoding="utf-8") as f:
+        # One case per line: compact, and diffs stay readable.
+        f.write(json.dumps(doc, ensure_ascii=True)[:-1] + ', "cases": [\n')
+        f.write(",\n".join(json.dumps(c, ensure_ascii=True, separators=(",", ":")) for c in cases))
+        f.write("\n]}\n")
+    print(f"{out}: {len(cases)} cases")
+
+
 def tokenize(vocab, data, add_special, parse_special):
     n_max = len(data) * 2 + 16
     buf = (llama_cpp.llama_token * n_max)()
@@ -150,12 +210,7 @@ def main():
         path = os.path.join(args.shared, rel)
         with open(path, "rb") as f:
             sha = hashlib.sha256(f.read()).hexdigest()
-        params = llama_cpp.llama_model_default_params()
-        params.vocab_only = True
-        model = llama_cpp.llama_model_load_from_file(path.encode(), params)
-        if not model:
-            sys.exit(f"cannot load {path}")
-        vocab = llama_cpp.llama_model_get_vocab(model)
+        model, vocab = load_vocab(path)
         cases = []
         for data in inputs:
             ids = tokenize(vocab, data, False, False)
@@ -180,16 +235,28 @@ def main():
             "model": rel,
             "model_sha256": sha,
             "titles_source": "../shared/data/amazon-scientific/Scientific.item.json (Ni, Li and McAuley, EMNLP 2019)",
-            "cases": cases,
         }
-        out = os.path.join(OUT_DIR, f"{name}.json")
-        with open(out, "w", encoding="utf-8") as f:
-            # One case per line: compact, and diffs stay readable.
-            head = {k: v for k, v in doc.items() if k != "cases"}
-            f.write(json.dumps(head, ensure_ascii=True)[:-1] + ', "cases": [\n')
-            f.write(",\n".join(json.dumps(c, ensure_ascii=True, separators=(",", ":")) for c in cases))
-            f.write("\n]}\n")
-        print(f"{out}: {len(cases)} cases")
+        write_doc(name, doc, cases)
+
+    # The SmolLM2 vocabulary under the other byte-level pre-tokenizers.
+    with tempfile.TemporaryDirectory() as tmp:
+        for pre in PRE_VARIANTS:
+            path = os.path.join(tmp, f"smollm2-{pre}.gguf")
+            vocab_only_copy(os.path.join(args.shared, MODELS["smollm2"]), path, pre)
+            model, vocab = load_vocab(path)
+            cases = []
+            for data in inputs:
+                ids = tokenize(vocab, data, False, False)
+                cases.append({"text_hex": data.hex(), "ids": ids,
+                              "decoded_hex": detokenize(vocab, ids, False, False).hex()})
+            llama_cpp.llama_model_free(model)
+            doc = {
+                "generator": "Tools/make_tokenizer_goldens.py",
+                "llama_cpp_python": llama_cpp.__version__,
+                "model": MODELS["smollm2"] + f" metadata only, with tokenizer.ggml.pre = {pre}",
+                "pre": pre,
+            }
+            write_doc(f"smollm2-pre-{pre}", doc, cases)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 // Byte-level BPE pre-tokenizers: the regex splits llama.cpp applies before BPE
 // (llama-vocab.cpp `llm_tokenizer_bpe`, unicode.cpp `unicode_regex_split`),
-// written as small scanners over code points instead of regexes, because
-// Foundation's NSRegularExpression is not available the same way on every
-// platform and its \p classes follow ICU, not the Python `regex` tables that
-// llama.cpp mirrors. Each stage refines the pieces of the previous one; a stage
-// never merges pieces. Text between matches stays a piece of its own, as with
-// std::regex_iterator in llama.cpp.
+// written as small scanners over code points instead of regexes: llama.cpp
+// itself runs hand-written scanners for the GPT-2 and Llama 3 regexes and
+// std::regex over category-collapsed text for the other stages, and scanners
+// reproduce that exactly, without UTF-16 index conversion (NSRegularExpression
+// could express \p{L} and \p{N}, but not llama.cpp's quirks). Each stage
+// refines the pieces of the previous one; a stage never merges pieces. Text
+// between matches stays a piece of its own, as with std::regex_iterator.
 //
 //   name (tokenizer.ggml.pre)        stages
 //   gpt-2                            GPT-2 regex

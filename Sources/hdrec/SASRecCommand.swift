@@ -1,7 +1,80 @@
+// `hdrec sasrec`: train SASRec from scratch on a prepared dataset, evaluate it
+// with the shared harness, and write metrics.json, ranks.tsv, the training
+// curve (SVG and TSV) and sasrec.safetensors (item table with row 0 = padding).
 import ArgumentParser
+import Foundation
+import RecSys
+import Support
 
-// Placeholder registration: replaced by the owning module's implementation.
 struct SASRecCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sasrec", abstract: "(not implemented yet)")
-    func run() async throws { throw ValidationError("'sasrec' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "sasrec",
+        abstract: "Train SASRec, evaluate it (full ranking, leave-one-out) and export its item embeddings.")
+
+    @Option(help: "Dataset directory from `hdrec prepare`.") var data: String
+    @Option(help: "Output directory.") var out: String
+    @Option(help: "Loss: ce (full softmax) or bce (one sampled negative).") var loss: String = "ce"
+    @Option(help: "Hidden (item embedding) size.") var hidden: Int = 128
+    @Option(help: "Transformer blocks.") var blocks: Int = 2
+    @Option(help: "Attention heads.") var heads: Int = 2
+    @Option(help: "Feed-forward inner size.") var inner: Int = 256
+    @Option(help: "Maximum sequence length.") var maxLength: Int = 50
+    @Option(help: "Hidden and attention dropout.") var dropout: Double = 0.5
+    @Option(help: "Learning rate (Adam).") var lr: Double = 1e-3
+    @Option(help: "Decoupled weight decay (AdamW); 0 = Adam.") var weightDecay: Double = 0
+    @Option(help: "Sequences per batch.") var batchSize: Int = 128
+    @Option(help: "Maximum epochs.") var epochs: Int = 200
+    @Option(help: "Early-stopping patience in epochs (validation NDCG@10).") var patience: Int = 10
+    @Option(help: "Random seed.") var seed: UInt64 = 2020
+    @Flag(help: "Also report results with history items masked.") var maskHistory = false
+
+    func run() async throws {
+        guard let lossKind = SASRecLoss(rawValue: loss) else { throw ValidationError("--loss must be ce or bce") }
+        guard hidden > 0, heads > 0, hidden % heads == 0 else { throw ValidationError("--hidden must be a positive multiple of --heads") }
+        guard blocks > 0, inner > 0, maxLength > 0, batchSize > 0, epochs > 0, patience > 0 else {
+            throw ValidationError("sizes, --epochs and --patience must be positive")
+        }
+        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
+        var config = SASRecConfig()
+        config.loss = lossKind; config.hidden = hidden; config.blocks = blocks; config.heads = heads; config.inner = inner
+        config.maxLength = maxLength; config.hiddenDropout = dropout; config.attentionDropout = dropout
+        config.learningRate = lr; config.weightDecay = weightDecay; config.batchSize = batchSize
+        config.maxEpochs = epochs; config.patience = patience; config.seed = seed
+
+        // Unbuffered, so epoch lines reach a log file as they happen.
+        func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        let dataset = try DatasetStore.load(data)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        say("SASRec on \(dataset.name): \(dataset.numUsers) users, \(dataset.numItems) items; loss \(lossKind.rawValue), hidden \(hidden), \(blocks) blocks, \(heads) heads, dropout \(dropout), lr \(lr), batch \(batchSize)")
+        let result = try SASRecTrainer.train(dataset: dataset, config: config, log: say)
+
+        let evalStart = Date()
+        let report = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: result.model, dataset: dataset),
+                                            options: EvaluationOptions(maskHistory: maskHistory))
+        let evalSeconds = Date().timeIntervalSince(evalStart)
+        try report.write(to: out)
+        try SASRecExport.write(result.model, to: out + "/sasrec.safetensors", metadata: ["dataset": dataset.name, "best_epoch": String(result.bestEpoch)])
+
+        var tsv = "epoch\ttrain_loss\tvalid_ndcg10\tvalid_recall10\ttrain_seconds\ttrain_cpu_seconds\teval_seconds\n"
+        for e in result.epochs {
+            tsv += String(format: "%d\t%.6f\t%.6f\t%.6f\t%.3f\t%.3f\t%.3f\n", e.epoch, e.trainLoss, e.validNDCG10, e.validRecall10,
+                          e.trainSeconds, e.trainCPUSeconds, e.evalSeconds)
+        }
+        try AtomicFile.write(tsv, to: out + "/training_log.tsv")
+        var lossPlot = SVGPlot(title: "SASRec on \(dataset.name): training loss", xLabel: "epoch", yLabel: "cross-entropy (nats)")
+        lossPlot.add(.init(name: "train loss", values: result.epochs.map(\.trainLoss)))
+        try lossPlot.write(to: out + "/loss.svg")
+        var metricPlot = SVGPlot(title: "SASRec on \(dataset.name): validation", xLabel: "epoch", yLabel: "metric")
+        metricPlot.add(.init(name: "valid NDCG@10", values: result.epochs.map(\.validNDCG10)))
+        metricPlot.add(.init(name: "valid Recall@10", values: result.epochs.map(\.validRecall10)))
+        try metricPlot.write(to: out + "/valid_metrics.svg")
+
+        let count = Double(max(1, result.epochs.count))
+        let meanEpoch = result.epochs.map(\.trainSeconds).reduce(0, +) / count
+        let meanCPU = result.epochs.map(\.trainCPUSeconds).reduce(0, +) / count
+        say(report.table())
+        say(String(format: "best epoch %d of %d; mean training epoch %.2fs wall (%.2f CPU-s); full evaluation (valid + test) %.2fs",
+                     result.bestEpoch, result.epochs.count, meanEpoch, meanCPU, evalSeconds))
+        say("wrote \(out)/metrics.json, ranks.tsv, sasrec.safetensors, training_log.tsv, loss.svg, valid_metrics.svg")
+    }
 }

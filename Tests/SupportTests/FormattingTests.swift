@@ -53,3 +53,17 @@ struct FormattingTests {
         bar.finish()
     }
 }
+
+@Suite("Process clock")
+struct ProcessClockTests {
+    @Test("CPU time is positive and grows with work")
+    func grows() {
+        let a = ProcessClock.cpuSeconds()
+        var x = 0.0
+        for i in 0..<3_000_000 { x += Double(i).squareRoot() }
+        let b = ProcessClock.cpuSeconds()
+        #expect(a > 0)
+        #expect(b > a)
+        #expect(x > 0)
+    }
+}

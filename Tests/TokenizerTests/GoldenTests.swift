@@ -7,6 +7,7 @@
 //   decoded_hex      decode(ids)                                (llama_detokenize, special=false)
 //   decoded_special_hex  decode(ids_special, renderSpecial: true)
 import Foundation
+import ModelFiles
 import Testing
 @testable import Tokenizer
 
@@ -88,5 +89,44 @@ struct GoldenTests {
     @Test("Llama-2 SentencePiece vocabulary matches llama.cpp")
     func llamaSPM() throws {
         Self.check(try ModelFixtures.llamaSPM.get(), try Self.load("llama-spm"))
+    }
+}
+
+/// A golden case of the pre-tokenizer variants (ids and decoding only).
+struct PreVariantCase: Decodable, Sendable {
+    var text_hex: String
+    var ids: [Int32]
+    var decoded_hex: String
+}
+
+struct PreVariantFile: Decodable, Sendable {
+    var pre: String
+    var cases: [PreVariantCase]
+}
+
+@Suite("llama.cpp goldens: other byte-level pre-tokenizers")
+struct PreTokenizerGoldenTests {
+    /// SmolLM2's vocabulary with `tokenizer.ggml.pre` replaced, as the golden script runs it in llama.cpp.
+    static let vocabulary = Result { () throws -> Vocabulary in
+        guard let path = ModelFixtures.smolLM2Path else { throw CocoaError(.fileNoSuchFile) }
+        return try Vocabulary(gguf: GGUFFile(path: path))
+    }
+
+    @Test("SmolLM2's vocabulary under llama-bpe, default and gpt-2 matches llama.cpp",
+          .enabled(if: ModelFixtures.smolLM2Path != nil, Comment(rawValue: ModelFixtures.smolLM2Missing)),
+          arguments: ["llama-bpe", "default", "gpt-2"])
+    func variant(_ pre: String) throws {
+        let url = ModelFixtures.fixturesDir.appendingPathComponent("goldens/smollm2-pre-\(pre).json")
+        let golden = try JSONDecoder().decode(PreVariantFile.self, from: Data(contentsOf: url))
+        #expect(golden.pre == pre)
+        var vocabulary = try Self.vocabulary.get()
+        vocabulary.preTokenizer = pre
+        let tok = try Tokenizer(vocabulary: vocabulary)
+        #expect(golden.cases.count > 200)
+        for c in golden.cases {
+            let input = ModelFixtures.bytes(hex: c.text_hex)
+            #expect(tok.encode(bytes: input) == c.ids, "encode hex \(c.text_hex)")
+            #expect(tok.decodeBytes(c.ids) == ModelFixtures.bytes(hex: c.decoded_hex), "decode hex \(c.text_hex)")
+        }
     }
 }

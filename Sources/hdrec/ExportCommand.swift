@@ -1,18 +1,48 @@
-// `hdrec export --run RUN_DIR --out BUNDLE`: a trained run as the bundle the server loads.
+// `hdrec export`: writes a bundle (docs/bundle.md) for `hdrec recommend` and
+// `hdrec-server`. From a training run (`--run`: its best checkpoint and chosen α),
+// or with `--random`: seeded random heads and adapters over a real base and
+// dataset, a valid bundle whose rankings mean nothing, for exercising serving.
 import ArgumentParser
+import Foundation
+import RecSys
+import Recommender
 import Training
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export a trained run's best checkpoint as a serving bundle (docs/bundle.md).")
+        commandName: "export",
+        abstract: "Write an HDRec bundle (manifest, adapters, heads, SASRec table, catalog).")
 
-    @Option(help: "Run directory written by hdrec train.") var run: String
-    @Option(help: "Bundle directory to write (replaced atomically).") var out: String
-    @Flag(name: .customLong("copy-base"), help: "Copy the base GGUF into the bundle instead of referencing it by sha256.") var copyBase = false
+    @Option(help: "A training run directory (hdrec train --out).") var run: String?
+    @Flag(help: "Random heads and adapters (a serving test bundle, not a recommender).") var random = false
+    @Option(help: "With --random: the base GGUF.") var base: String?
+    @Option(help: "With --random: the dataset directory (hdrec prepare) whose items form the catalog.") var data: String?
+    @Option(help: "With --random: a sasrec.safetensors to include instead of a random table.") var sasrec: String?
+    @Option(help: "With --random: projector and IPL hidden width.") var hidden = 256
+    @Option(help: "With --random: LoRA rank.") var rank = 8
+    @Option(help: "With --random: seed.") var seed: UInt64 = 42
+    @Flag(help: "Copy the base GGUF into the bundle (default: reference it by sha256).") var copyBase = false
+    @Option(help: "The bundle directory to write.") var out: String
+
+    func validate() throws {
+        guard (run != nil) != random else { throw ValidationError("give exactly one of --run RUN_DIR or --random") }
+        if random, base == nil || data == nil { throw ValidationError("--random needs --base MODEL.gguf and --data DATA_DIR") }
+    }
 
     func run() async throws {
-        try RunExporter.export(run: run, to: out, copyBase: copyBase,
-                               command: (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
-        print("wrote bundle \(out)")
+        let command = (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        if let run {
+            try RunExporter.export(run: run, to: out, copyBase: copyBase, command: command)
+            print("wrote \(out) from run \(run)")
+            return
+        }
+        guard let base, let data else { throw ValidationError("--random needs --base MODEL.gguf and --data DATA_DIR") }
+        let dataset = try DatasetStore.load(data)
+        let catalog = try Catalog(dataset: dataset)
+        let table = try sasrec.map { try SASRecTable.load(path: $0, itemCount: catalog.count, width: 128) }
+        let manifest = try RandomBundle.write(to: out, basePath: base, catalog: catalog, datasetName: dataset.name, sasrec: table,
+                                              hidden: hidden, rank: rank, copyBase: copyBase, seed: seed,
+                                              command: command)
+        print("wrote \(out): \(catalog.count) items, adapters text \(manifest.adapters.text.version), id \(manifest.adapters.id.version)")
     }
 }

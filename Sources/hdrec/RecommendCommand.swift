@@ -1,7 +1,37 @@
+// `hdrec recommend`: the top-k for one history from a bundle, printed as the
+// same JSON the server's POST /recommend returns, through the same code path
+// (HDRecModel.recommend: both passes, IPL, fusion, top-k).
 import ArgumentParser
+import Foundation
+import Recommender
 
-// Placeholder registration: replaced by the owning module's implementation.
 struct RecommendCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "recommend", abstract: "(not implemented yet)")
-    func run() async throws { throw ValidationError("'recommend' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "recommend",
+        abstract: "Recommend the top-k items for a history with an HDRec bundle (JSON on stdout).")
+
+    @Option(help: "The bundle directory (hdrec export).") var bundle: String
+    @Option(parsing: .upToNextOption, help: "History item ids (catalog ids), oldest first.") var history: [String]
+    @Option(help: "How many items to return.") var k = 10
+    @Option(help: "α of Eq. 17 in [0, 1] (default: the bundle's, chosen on validation).") var alpha: Float?
+    @Option(help: "Fusion: text-dominant, id-dominant, confidence, text-pass or id-pass (default: the bundle's).") var fusion: String?
+    @Option(help: "The base GGUF, when the bundle references its base instead of carrying it.") var base: String?
+    @Flag(help: "Leave the history's items out of the result.") var excludeHistory = false
+    @Option(parsing: .upToNextOption, help: "More item ids to leave out.") var exclude: [String] = []
+    @Flag(help: "Add each item's text score and ID boost (Eq. 17).") var explain = false
+    @Flag(help: "Skip the sha256 check of the bundle's files.") var noVerify = false
+    @Flag(help: "Compact JSON on one line.") var compact = false
+
+    func run() async throws {
+        let method = try fusion.map { try FusionMethod.parse($0) }
+        let loaded = try HDRecModel.load(bundle: bundle, basePath: base, verifyChecksums: !noVerify)
+        let catalog = loaded.contents.catalog
+        let request = RecommendationRequest(
+            history: try catalog.indices(of: history), k: k, fusion: method, alpha: alpha,
+            excludeHistory: excludeHistory, exclude: Set(try catalog.indices(of: exclude)), explain: explain)
+        let r = try loaded.model.recommend([request])[0]
+        let response = RecommendationResponse(r, catalog: catalog, versions: loaded.model.versions)
+        FileHandle.standardOutput.write(try response.json(pretty: !compact))
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
 }

@@ -28,6 +28,16 @@ struct InspectQuantizeTests {
         let st = try ModelInspection.inspect(path: ModelFixtures.fixtures + "/python-written.safetensors")
         #expect(st.format == .safetensors && st.tensors.count == 8)
         #expect(throws: ModelFilesError.self) { try ModelInspection.inspect(path: ModelFixtures.fixtures + "/numpy-5.npy") }
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("a-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var w = SafetensorsWriter()
+        try w.add(name: "m.q_proj.lora_A.weight", floats: [1, 2, 3, 4], shape: [2, 2])
+        try w.add(name: "m.q_proj.lora_B.weight", floats: [0, 0, 0, 0], shape: [2, 2])
+        try PEFTAdapterDirectory.write(config: PEFTAdapterConfig(r: 2, loraAlpha: 4, targetModules: ["q_proj"]), weights: w, to: dir)
+        let a = try ModelInspection.inspect(path: dir)
+        #expect(a.format == .peftAdapter && a.tensorTypeCounts == ["F32": 2])
+        #expect(a.json.contains("\"scaling\": 2.0"))
     }
 
     @Test("quantize stories260K to q8_0: 2-D matrices converted, 1-D norms kept f32, values close")

@@ -7,8 +7,13 @@ enum ModelFixtures {
         .deletingLastPathComponent().deletingLastPathComponent()
     static let stories260K = packageRoot.appendingPathComponent("Tests/Fixtures/stories260K/stories260K.gguf").path
     static let fixtures = packageRoot.appendingPathComponent("Tests/ModelFilesTests/Fixtures").path
-    static let smolLM2 = packageRoot
-        .appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path
+    /// SmolLM2 from ../shared, else the copy `make models` puts in models/.
+    static let smolLM2: String = {
+        let shared = packageRoot
+            .appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path
+        let local = packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        return FileManager.default.fileExists(atPath: shared) ? shared : local
+    }()
     static let llamaSPMVocab = packageRoot
         .appendingPathComponent("../shared/models/llama-spm-vocab/ggml-vocab-llama-spm.gguf").standardized.path
 

@@ -1,0 +1,61 @@
+// Building a runnable HDRecModel from a bundle: the base GGUF through the Llama
+// decoder, its tokenizer with [SEQ]/[ALIGN] added, the two PEFT adapters, the
+// heads and the SASRec table, all checked against each other.
+import Foundation
+import Kernels
+import Llama
+import ModelFiles
+import Tokenizer
+
+/// A loaded bundle ready to serve: the model plus what responses need.
+public struct LoadedHDRec: Sendable {
+    public let contents: BundleContents
+    public let model: HDRecModel
+    public let base: LlamaModel
+}
+
+extension HDRecModel {
+    /// Loads the bundle in `directory` into a runnable model, with its own base.
+    /// - Parameter basePath: the base GGUF, for bundles that reference theirs by sha256.
+    public static func load(bundle directory: String, basePath: String? = nil, verifyChecksums: Bool = true,
+                            pool: ThreadPool = .shared) throws -> LoadedHDRec {
+        let contents = try BundleContents.load(directory: directory, basePath: basePath, verifyChecksums: verifyChecksums)
+        guard let path = contents.basePath else { throw RecommenderError.missingFile(path: "base GGUF") }
+        let llama: LlamaModel
+        do { llama = try LlamaModel(path: path) } catch {
+            throw RecommenderError.malformedFile(path: path, field: "(file)", problem: "cannot load the base decoder: \(error)")
+        }
+        return LoadedHDRec(contents: contents, model: try build(contents, base: llama, pool: pool), base: llama)
+    }
+
+    /// Loads another bundle's adapters and heads over a base that is already running
+    /// (hot swap): the manifest must name that base's sha256.
+    public static func load(bundle directory: String, sharing base: LlamaModel, baseSHA256: String,
+                            verifyChecksums: Bool = true, pool: ThreadPool = .shared) throws -> LoadedHDRec {
+        let contents = try BundleContents.load(directory: directory, runningBaseSHA256: baseSHA256, verifyChecksums: verifyChecksums)
+        return LoadedHDRec(contents: contents, model: try build(contents, base: base, pool: pool), base: base)
+    }
+    /// Assembles the model from checked bundle contents over a loaded base.
+    public static func build(_ contents: BundleContents, base llama: LlamaModel, pool: ThreadPool = .shared) throws -> HDRecModel {
+        let m = contents.manifest
+        let config = llama.config
+        guard config.width == m.dimensions.modelWidth else {
+            throw RecommenderError.inconsistent(field: "base width vs dimensions.model_width", expected: "\(m.dimensions.modelWidth)", found: "\(config.width)")
+        }
+        guard config.layerCount == m.base.layers else {
+            throw RecommenderError.inconsistent(field: "base decoder layers vs base.layers (export writes a base cut to the layers it used)",
+                                                expected: "\(m.base.layers)", found: "\(config.layerCount)")
+        }
+        guard contents.heads.norms.isEmpty else {
+            throw RecommenderError.tensorContent(file: contents.directory + "/" + BundleLayout.heads, name: "norms.*",
+                                                 problem: "trained norms must be baked into the bundle's base.gguf; this decoder does not override norms")
+        }
+        let tokenizer = try Tokenizer(gguf: llama.file).withHDRecTokens()
+        let prompts = try PromptBuilder(tokenizer: tokenizer, catalog: contents.catalog, configuration: m.prompt)
+        let text = try LoRAAdapter.load(path: contents.textAdapterPath, name: "text", base: config)
+        let id = try LoRAAdapter.load(path: contents.idAdapterPath, name: "id", base: config)
+        let decoder = LlamaHDRecDecoder(model: llama, textAdapter: text, idAdapter: id, pool: pool)
+        return try HDRecModel(decoder: decoder, prompts: prompts, heads: contents.heads, sasrec: contents.sasrec,
+                              fusionDefaults: m.fusion, versions: contents.versions)
+    }
+}

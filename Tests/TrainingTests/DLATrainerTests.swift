@@ -44,24 +44,25 @@ private func checksum(_ p: HDRecParameters, group: String) -> Double {
     p.store.sum(of: p.store.parameters, where: { $0.group == group })
 }
 
-@Test("An ID-only step changes the ID adapter and projector but leaves the text adapter bit-identical",
-      .disabled("known defect under investigation: LoRA/projector parameters do not move after a step"))
+@Test("An ID-only step changes the ID adapter and projector but leaves the text adapter bit-identical")
 func idPhaseIsolation() throws {
     let (t, batch) = try trainer(.idOnly)
     let text = checksum(t.parameters, group: "lora.text"), id = checksum(t.parameters, group: "lora.id")
     let projector = checksum(t.parameters, group: "projector")
+    // Two steps: the linear warm-up gives lr = 0 at step 0 (as transformers' scheduler does).
+    _ = try t.trainStep(batch)
     _ = try t.trainStep(batch)
     #expect(checksum(t.parameters, group: "lora.text") == text)
     #expect(checksum(t.parameters, group: "lora.id") != id)
     #expect(checksum(t.parameters, group: "projector") != projector)
 }
 
-@Test("A text-only step leaves the ID adapter and the projector bit-identical",
-      .disabled("known defect under investigation: LoRA parameters do not move after a step"))
+@Test("A text-only step leaves the ID adapter and the projector bit-identical")
 func textPhaseIsolation() throws {
     let (t, batch) = try trainer(.textOnly)
     let id = checksum(t.parameters, group: "lora.id"), projector = checksum(t.parameters, group: "projector")
     let text = checksum(t.parameters, group: "lora.text")
+    _ = try t.trainStep(batch)
     let losses = try t.trainStep(batch)
     #expect(losses.idCE == nil && losses.textCE != nil)
     #expect(checksum(t.parameters, group: "lora.id") == id)

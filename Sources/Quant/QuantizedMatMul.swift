@@ -1,9 +1,8 @@
 // Products with a weight matrix stored in a ggml type (f32, f16, bf16, q8_0, q4_0, q4_1):
 //     y[m, n] (+)= x[m, k] · Wᵀ          W: WeightMatrix [n, k]
 // Two paths, chosen by the number of activation rows (measurements in docs/kernels.md):
-//  - m < LinearKernel.tiledMinRows (decoding): dot products. Quantized blocks are
-//    applied as d·Σq·x + m·Σx (Σx per block once per product); f16/bf16/f32 blocks are
-//    decoded to f32 in registers and applied to the x rows directly.
+//  - m < LinearKernel.tiledMinRows (decoding): each W block is decoded to f32 in
+//    registers and applied to the x rows directly (dot products, bound by reading W).
 //  - otherwise: each task dequantizes a chunk of up to 48 W rows to f32 once into
 //    per-thread scratch and runs the f32 6×16 micro-kernel against the packed x
 //    (LinearKernel), so the decode cost is amortized over all activation rows.
@@ -84,19 +83,6 @@ public enum QuantizedMatMul {
         let threads = pool?.threadCount ?? 1
         if m < LinearKernel.tiledMinRows {
             let chunk = 32
-            if D.isAffine {
-                // Block sums of x, once per product, in the caller's auxiliary scratch
-                // (the dot tasks use no scratch, so the caller running tasks keeps it intact).
-                let sums = ThreadScratch.floats(max(1, m * (k / 32)), slot: .auxiliary)
-                blockSums(x, m: m, k: k, into: sums)
-                let s = UnsafePointer(sums)
-                parallel(pool, (n + chunk - 1) / chunk) { t in
-                    let lo = t * chunk
-                    dotRowsAffine(D.self, y, x, sums: s, weight: weight, m: m, rows: lo..<min(n, lo + chunk),
-                                  accumulate: accumulate)
-                }
-                return
-            }
             parallel(pool, (n + chunk - 1) / chunk) { t in
                 let lo = t * chunk
                 dotRowsDecoded(D.self, y, x, weight: weight, m: m, rows: lo..<min(n, lo + chunk), accumulate: accumulate)

@@ -26,19 +26,6 @@ protocol RowDecoder {
     static func decode32(_ p: UnsafeRawPointer) -> Values32
     /// Value `index` of a row starting at `row` (row tails and odd column ranges).
     static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float
-    /// Quantized blocks: value = q·d + m with small integer q. The dot path then computes
-    /// d·Σq·x + m·Σx per block, which saves the per-value scale and offset.
-    static var isAffine: Bool { get }
-    /// Whether m can be nonzero (Q4_0's −8 and Q4_1's minimum; not Q8_0).
-    static var hasOffset: Bool { get }
-    /// The block's q as floats, d and m (affine decoders only).
-    static func decodeAffine(_ p: UnsafeRawPointer) -> (q: Values32, d: Float, m: Float)
-}
-
-extension RowDecoder {
-    static var isAffine: Bool { false }
-    static var hasOffset: Bool { false }
-    static func decodeAffine(_ p: UnsafeRawPointer) -> (q: Values32, d: Float, m: Float) { (decode32(p), 1, 0) }
 }
 
 @inline(__always)
@@ -93,13 +80,6 @@ struct BF16Decoder: RowDecoder {
 /// Q8_0: { d: f16, qs: [32] i8 }, x = q · d.
 struct Q8_0Decoder: RowDecoder {
     static var bytesPer32: Int { 34 }
-    static var isAffine: Bool { true }
-    @inline(__always) static func decodeAffine(_ p: UnsafeRawPointer) -> (q: Values32, d: Float, m: Float) {
-        @inline(__always) func q(_ o: Int) -> SIMD8<Float> {
-            SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 2 + o, as: SIMD8<Int8>.self)))
-        }
-        return (Values32(q(0), q(8), q(16), q(24)), halfToFloat(p), 0)
-    }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         let d = SIMD8<Float>(repeating: halfToFloat(p))
         @inline(__always) func q(_ o: Int) -> SIMD8<Float> {
@@ -116,14 +96,6 @@ struct Q8_0Decoder: RowDecoder {
 /// Q4_0: { d: f16, qs: [16] u8 }, x = (q - 8) · d.
 struct Q4_0Decoder: RowDecoder {
     static var bytesPer32: Int { 18 }
-    static var isAffine: Bool { true }
-    static var hasOffset: Bool { true }
-    @inline(__always) static func decodeAffine(_ p: UnsafeRawPointer) -> (q: Values32, d: Float, m: Float) {
-        let d = halfToFloat(p)
-        let a = p.loadUnaligned(fromByteOffset: 2, as: SIMD8<UInt8>.self)
-        let b = p.loadUnaligned(fromByteOffset: 10, as: SIMD8<UInt8>.self)
-        return (Values32(floats(a & 0x0F), floats(b & 0x0F), floats(a &>> 4), floats(b &>> 4)), d, -8 * d)
-    }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         let d = SIMD8<Float>(repeating: halfToFloat(p))
         let a = p.loadUnaligned(fromByteOffset: 2, as: SIMD8<UInt8>.self)
@@ -142,14 +114,6 @@ struct Q4_0Decoder: RowDecoder {
 /// Q4_1: { d: f16, m: f16, qs: [16] u8 }, x = q · d + m.
 struct Q4_1Decoder: RowDecoder {
     static var bytesPer32: Int { 20 }
-    static var isAffine: Bool { true }
-    static var hasOffset: Bool { true }
-    @inline(__always) static func decodeAffine(_ p: UnsafeRawPointer) -> (q: Values32, d: Float, m: Float) {
-        let a = p.loadUnaligned(fromByteOffset: 4, as: SIMD8<UInt8>.self)
-        let b = p.loadUnaligned(fromByteOffset: 12, as: SIMD8<UInt8>.self)
-        return (Values32(floats(a & 0x0F), floats(b & 0x0F), floats(a &>> 4), floats(b &>> 4)),
-                halfToFloat(p), halfToFloat(p + 2))
-    }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         let d = SIMD8<Float>(repeating: halfToFloat(p))
         let m = SIMD8<Float>(repeating: halfToFloat(p + 2))
@@ -216,68 +180,6 @@ func decodeColumns<D: RowDecoder>(_: D.Type, _ weight: WeightMatrix, slivers: Ra
                 for c in 0..<16 { dst0[c] = col + c < k ? D.scalar(src, col + c) : 0 }
                 col += 16
             }
-        }
-    }
-}
-
-/// Σx per 32-value block of each x row: sums[i·blocks + b], for the affine dot path.
-func blockSums(_ x: UnsafePointer<Float>, m: Int, k: Int, into sums: UnsafeMutablePointer<Float>) {
-    let blocks = k / 32
-    for i in 0..<m {
-        for b in 0..<blocks {
-            let p = UnsafeRawPointer(x + i * k + 32 * b)
-            let v = (p.loadUnaligned(as: SIMD8<Float>.self) + p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-                + (p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) + p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-            sums[i * blocks + b] = v.sum()
-        }
-    }
-}
-
-/// The quantized-type dot path: y[i, j] (+)= Σ_b d_b·(Σ q·x) + m_b·Σx_b, i.e. the
-/// per-value scale and offset are applied once per block (`sums` from `blockSums`).
-/// Same value as dequantize-then-dot up to f32 rounding; each row's arithmetic is fixed,
-/// so results do not depend on how rows are split across threads.
-@inline(__always)
-func dotRowsAffine<D: RowDecoder>(_: D.Type, _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                                  sums: UnsafePointer<Float>, weight: WeightMatrix, m: Int, rows: Range<Int>,
-                                  accumulate: Bool) {
-    let k = weight.cols, n = weight.rows
-    let blocks = k / 32
-    @inline(__always) func part(_ q: Values32, _ x: UnsafePointer<Float>) -> SIMD8<Float> {
-        let p = UnsafeRawPointer(x)
-        var t0 = q.v0 * p.loadUnaligned(as: SIMD8<Float>.self)
-        var t1 = q.v1 * p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        t0 = t0.addingProduct(q.v2, p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-        t1 = t1.addingProduct(q.v3, p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-        return t0 + t1
-    }
-    for j in rows {
-        let src = weight.row(j)
-        var i = 0
-        while i < m {
-            // Two x rows per pass share each decoded block (the second is a dummy repeat when m is odd).
-            let two = i + 1 < m
-            let x0 = x + i * k, x1 = two ? x0 + k : x0
-            let s0 = sums + i * blocks, s1 = two ? s0 + blocks : s0
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
-            var b0: Float = 0, b1: Float = 0
-            for b in 0..<blocks {
-                let (q, d, off) = D.decodeAffine(src + b * D.bytesPer32)
-                let ds = SIMD8<Float>(repeating: d)
-                a0 = a0.addingProduct(part(q, x0 + 32 * b), ds)
-                if two { a1 = a1.addingProduct(part(q, x1 + 32 * b), ds) }
-                if D.hasOffset {
-                    b0 = b0.addingProduct(off, s0[b])
-                    if two { b1 = b1.addingProduct(off, s1[b]) }
-                }
-            }
-            let r0 = a0.sum() + b0
-            if accumulate { y[i * n + j] += r0 } else { y[i * n + j] = r0 }
-            if two {
-                let r1 = a1.sum() + b1
-                if accumulate { y[(i + 1) * n + j] += r1 } else { y[(i + 1) * n + j] = r1 }
-            }
-            i += 2
         }
     }
 }

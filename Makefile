@@ -42,6 +42,8 @@ bench: deps
 	$(PYTHON) Tools/render_kernel_bench.py BENCHMARKS.md "make bench THREADS=$(THREADS)" \
 		$(BENCH_DIR)/kernels.jsonl $(BENCH_DIR)/numpy.jsonl $(BENCH_DIR)/kernels-cpu.jsonl $(BENCH_DIR)/numpy-cpu.jsonl
 	@sed -n '/^## Kernels/,/^## [^K]/p' BENCHMARKS.md
+	@# Decoder prefill, ours next to llama.cpp (llama-cpp-python) on the same file and threads.
+	-HDREC_BIN=$(SCRATCH)/release/hdrec PYTHON=$(PYTHON) Tools/bench_decoder.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
 
 # Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle);
 # writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.

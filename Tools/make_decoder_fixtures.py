@@ -97,8 +97,9 @@ def make_lora(m: ref.Model, rank=2, alpha=4.0, seed=7):
 def llama_cpp_logits(path, tokens, lora=None, n_threads=2):
     if llama_cpp is None:
         return None
+    # F32 KV cache: llama.cpp's default F16 cache alone moves stories260K logits by ~1e-2.
     kw = dict(model_path=path, n_ctx=512, n_threads=n_threads, n_threads_batch=n_threads,
-              logits_all=True, verbose=False, seed=0)
+              logits_all=True, verbose=False, seed=0, type_k=0, type_v=0)
     if lora:
         kw["lora_path"] = lora
     llm = llama_cpp.Llama(**kw)
@@ -194,6 +195,15 @@ def smollm2():
     probes = sorted(set(rng.choice(49152, 256, replace=False).tolist()))
     files = {"q4_1": SMOL, "q8_0": SMOL_Q8}
     out = {"probe_ids": probes, "variants": {}}
+    # Exact greedy continuation of "The capital of France is" (llama.cpp's 8-bit activations
+    # make it drift from this after a few tokens; see peer-figures.md).
+    m = ref.Model(SMOL)
+    greedy = list(prompts["capital"])
+    for _ in range(8):
+        _, logits = ref.forward(m, greedy)
+        greedy.append(int(np.argmax(logits[-1])))
+    out["reference_greedy_capital"] = greedy[len(prompts["capital"]):]
+    del m
     for variant, path in files.items():
         if not os.path.exists(path):
             continue

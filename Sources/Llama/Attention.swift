@@ -4,6 +4,13 @@
 //     out = Σ_j softmax(s)_j · v_j
 // Grouped-query attention is the caller's choice of which KV head's block it passes
 // (query head h reads KV head h / (H / Hkv), as ggml's broadcast and HF repeat_kv do).
+//
+// `attendBlock` is the fast path used by the forward pass: a block of consecutive query
+// rows of one head goes through two f32 products (S = Q·Kᵀ, O = P·V) on the kernels'
+// tiled GEMM, with the causal mask applied in the softmax; only the keys up to the
+// block's last position are touched, so the waste is the triangle above the diagonal
+// block. `attend` (one query, scalar SIMD loops) is the readable reference it is tested against.
+import Kernels
 
 enum Attention {
     /// out[D] = softmax(q·Kᵀ·scale) · V over keys [n, D] and values [n, D] (row stride D).
@@ -79,5 +86,56 @@ enum Attention {
                 for c in 0 ..< d { out[c] += p * v[c] }
             }
         }
+    }
+
+    /// Scratch floats `attendBlock` needs for `rows` query rows over up to `keys` keys.
+    static func blockScratchCount(rows: Int, keys: Int, headDim d: Int) -> Int { rows * keys + 2 * rows * d }
+
+    /// For query rows i in 0..<rows at positions firstPosition + i:
+    ///     out[i] = softmax_j<=pos_i(q[i]·k_j · scale) · V
+    /// q rows have stride `qStride`, out rows `outStride`; keys/values are [n, D] blocks
+    /// holding at least firstPosition + rows positions. Runs on the calling thread.
+    static func attendBlock(out: UnsafeMutablePointer<Float>, outStride: Int, q: UnsafePointer<Float>, qStride: Int,
+                            rows: Int, firstPosition p0: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                            headDim d: Int, scale: Float, scratch: UnsafeMutablePointer<Float>) {
+        let n = p0 + rows
+        let qBuf = scratch                 // [rows, D]
+        let sBuf = scratch + rows * d      // [rows, n]
+        let oBuf = sBuf + rows * n         // [rows, D]
+        for i in 0 ..< rows { (qBuf + i * d).update(from: q + i * qStride, count: d) }
+        MatMul.linear(sBuf, qBuf, keys, m: rows, n: n, k: d, accumulate: false, pool: nil)
+        for i in 0 ..< rows {
+            let row = sBuf + i * n
+            let visible = p0 + i + 1
+            softmax(row, count: visible, scale: scale)
+            if visible < n { (row + visible).update(repeating: 0, count: n - visible) }
+        }
+        MatMul.matmul(oBuf, sBuf, values, m: rows, n: d, k: n, accumulate: false, pool: nil)
+        for i in 0 ..< rows { (out + i * outStride).update(from: oBuf + i * d, count: d) }
+    }
+
+    /// x[0..<count] = softmax(x · scale), in place.
+    @inline(__always)
+    static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int, scale: Float) {
+        var maxValue = -Float.infinity
+        for j in 0 ..< n { maxValue = max(maxValue, x[j]) }
+        let m8 = SIMD8<Float>(repeating: maxValue * scale), s8 = SIMD8<Float>(repeating: scale)
+        var sum8 = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= n {
+            let e = VectorMath.exp8(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) * s8 - m8)
+            UnsafeMutableRawPointer(x + j).storeBytes(of: e, as: SIMD8<Float>.self)
+            sum8 += e
+            j += 8
+        }
+        var sum = sum8.sum()
+        while j < n {
+            let e = VectorMath.expScalar(x[j] * scale - maxValue * scale)
+            x[j] = e
+            sum += e
+            j += 1
+        }
+        let inv = 1 / sum
+        for j in 0 ..< n { x[j] *= inv }
     }
 }

@@ -169,11 +169,12 @@ extension LlamaModel {
         }
     }
 
-    /// att[r, head h] = causal attention of q[r, head h] over its sequence's cache.
+    /// att[r, head h] = causal attention of q[r, head h] over its sequence's cache, in
+    /// blocks of up to 32 consecutive rows of one head (Attention.attendBlock).
     private func attend(layer l: Int, _ sequences: [SequenceInput], firstRow: [Int], _ ws: Workspace, pool: ThreadPool) {
         let cfg = config, c = cfg.width, d = cfg.headDim, heads = cfg.headCount
-        let rowsPerItem = 4
-        // Work items: (sequence, head, block of rows), as flat tuples.
+        let rowsPerItem = 32
+        // Work items: (sequence, head, block of the sequence's new rows).
         var items: [(seq: Int, head: Int, rows: Range<Int>)] = []
         for (s, seq) in sequences.enumerated() {
             let n = seq.items.count
@@ -189,20 +190,19 @@ extension LlamaModel {
         let q = ws.q.baseAddress!, att = ws.att.baseAddress!
         let caches = sequences.map(\.cache)
         let maxKeys = sequences.map { $0.cache.count + $0.items.count }.max() ?? 1
+        let scratchCount = Attention.blockScratchCount(rows: rowsPerItem, keys: maxKeys, headDim: d)
         pool.parallelFor(items.count) { i in
             let item = items[i]
             let cache = caches[item.seq]
             let kvh = item.head / cfg.headsPerKVHead
-            let keys = UnsafePointer(cache.keyBase(layer: l, kvHead: kvh))
-            let values = UnsafePointer(cache.valueBase(layer: l, kvHead: kvh))
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxKeys)
-            defer { scores.deallocate() }
-            for local in item.rows {
-                let r = firstRow[item.seq] + local
-                let visible = cache.count + local + 1
-                Attention.attend(out: att + r * c + item.head * d, q: q + r * c + item.head * d,
-                                 keys: keys, values: values, n: visible, headDim: d, scale: scale, scores: scores)
-            }
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+            defer { scratch.deallocate() }
+            let r0 = firstRow[item.seq] + item.rows.lowerBound
+            Attention.attendBlock(out: att + r0 * c + item.head * d, outStride: c,
+                                  q: q + r0 * c + item.head * d, qStride: c, rows: item.rows.count,
+                                  firstPosition: cache.count + item.rows.lowerBound,
+                                  keys: cache.keyBase(layer: l, kvHead: kvh), values: cache.valueBase(layer: l, kvHead: kvh),
+                                  headDim: d, scale: scale, scratch: scratch)
         }
     }
 

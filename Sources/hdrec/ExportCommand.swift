@@ -1,11 +1,12 @@
 // `hdrec export`: writes a bundle (docs/bundle.md) for `hdrec recommend` and
-// `hdrec-server`. From a training run (`--run`, once `hdrec train` writes runs),
+// `hdrec-server`. From a training run (`--run`: its best checkpoint and chosen α),
 // or with `--random`: seeded random heads and adapters over a real base and
 // dataset, a valid bundle whose rankings mean nothing, for exercising serving.
 import ArgumentParser
 import Foundation
 import RecSys
 import Recommender
+import Training
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,15 +30,19 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard random, let base, let data else {
-            throw ValidationError("exporting a training run needs `hdrec train`, which is not implemented yet; use --random for a serving test bundle")
+        let command = (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        if let run {
+            try RunExporter.export(run: run, to: out, copyBase: copyBase, command: command)
+            print("wrote \(out) from run \(run)")
+            return
         }
+        guard let base, let data else { throw ValidationError("--random needs --base MODEL.gguf and --data DATA_DIR") }
         let dataset = try DatasetStore.load(data)
         let catalog = try Catalog(dataset: dataset)
         let table = try sasrec.map { try SASRecTable.load(path: $0, itemCount: catalog.count, width: 128) }
         let manifest = try RandomBundle.write(to: out, basePath: base, catalog: catalog, datasetName: dataset.name, sasrec: table,
                                               hidden: hidden, rank: rank, copyBase: copyBase, seed: seed,
-                                              command: (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+                                              command: command)
         print("wrote \(out): \(catalog.count) items, adapters text \(manifest.adapters.text.version), id \(manifest.adapters.id.version)")
     }
 }

@@ -9,8 +9,9 @@ import Testing
 struct ForwardReferenceTests {
     /// f32 arithmetic over 5 layers against float64: measured max |Δ| ~1e-5 on logits of magnitude ~10.
     static let referenceTolerance: Float = 1e-4
-    /// llama.cpp vs float64 differs by ~2e-4 (issue 3); ours vs llama.cpp stays within this.
-    static let llamaCppTolerance: Float = 1e-3
+    /// llama.cpp (F32 KV cache) vs float64 differs by ~1e-5 on stories260K; with its default
+    /// F16 cache by ~1e-2. The fixture uses F32; 2e-4 leaves room for f32 reduction orders.
+    static let llamaCppTolerance: Float = 2e-4
 
     @Test("logits and final hidden states match the float64 reference at every fixture position",
           arguments: ["once", "lily", "bos", "embedding"])
@@ -29,7 +30,7 @@ struct ForwardReferenceTests {
         #expect(maxAbsDiff(hidden, c.hidden_last) < 1e-5)
     }
 
-    @Test("logits match llama.cpp within 1e-3", arguments: ["once", "lily", "bos", "lora-1.0"])
+    @Test("logits match llama.cpp (F32 KV cache) within 2e-4", arguments: ["once", "lily", "bos", "lora-1.0"])
     func matchesLlamaCpp(caseName: String) throws {
         let model = try #require(SharedModels.stories, "stories260K model not found")
         let fixture = try StoriesFixture.load()

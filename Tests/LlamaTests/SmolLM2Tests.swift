@@ -29,6 +29,7 @@ struct SmolFixture: Decodable {
     let probe_ids: [Int]
     let variants: [String: [SmolCase]]
     let q8_0_checksums: [String: UInt64]?
+    let reference_greedy_capital: [Int32]?
 
     static func load() throws -> SmolFixture {
         try JSONDecoder().decode(SmolFixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture("smollm2-logits.json"))))
@@ -98,7 +99,13 @@ struct SmolLM2Tests {
             }
             let out = try model.forward(.init(tokens: c.tokens), cache: KVCache(config: model.config), logits: .last, pool: testPool)
             let logits = Array(out.lastLogits)
-            #expect(topK(logits, 1) == [theirs[0]], "\(c.name) top-1")
+            // Where llama.cpp's own top two are within 0.5 its 8-bit activations can swap
+            // them (the "story" prompt); then our top-1 must be one of its top two.
+            if theirLogits[0] - theirLogits[1] > 0.5 {
+                #expect(topK(logits, 1) == [theirs[0]], "\(c.name) top-1")
+            } else {
+                #expect(theirs.prefix(2).contains(topK(logits, 1)[0]), "\(c.name) top-1 among llama.cpp's top-2")
+            }
             #expect(Set(topK(logits, 5)).intersection(theirs.prefix(5)).count >= 4, "\(c.name) top-5")
             // llama.cpp's 8-bit activations move logits by up to ~1 at these magnitudes (~15).
             #expect(maxAbsDiff(theirs.prefix(5).map { logits[$0] }, theirLogits.prefix(5)) < 1.5, "\(c.name) top logits")
@@ -123,7 +130,10 @@ struct SmolLM2Tests {
         guard TestFiles.smolLM2 != nil else { print("skipped: ../shared/models/smollm2-135m-instruct not found"); return }
         let model = try #require(SmolModels.q4_1)
         var sampler = Sampler(temperature: 0)
-        let out = try model.generate(prompt: .init(tokens: [504, 3575, 282, 4649, 314]), maxTokens: 3, sampler: &sampler, pool: testPool)
+        let out = try model.generate(prompt: .init(tokens: [504, 3575, 282, 4649, 314]), maxTokens: 8, sampler: &sampler, pool: testPool)
         #expect(out.first == 7042)
+        // The exact (float64) greedy continuation, " Paris.\n\nThe answer is:", not llama.cpp's
+        // " Paris.\n\nThe United States has" (its 8-bit activations change the 5th token).
+        if let exact = try SmolFixture.load().reference_greedy_capital { #expect(out == exact) }
     }
 }

@@ -1,0 +1,68 @@
+// The sizes and hyper-parameters of the trainable HDRec network (paper §3;
+// reference-implementation.md §3): two LoRA adapters over the first `layers`
+// decoder layers, the ID projector, the shared IPL and the added-token rows.
+import Llama
+
+public enum Branch: String, Sendable, Codable, CaseIterable {
+    case text, id
+}
+
+public struct HDRecNetworkConfig: Sendable, Equatable, Codable {
+    /// Decoder layers used (the first L; then the base's final norm).
+    public var layers: Int
+    public var loraRank: Int = 8
+    public var loraAlpha: Double = 32
+    public var loraDropout: Double = 0.3
+    /// LoRA targets by name: q, k, v, o, gate, up, down (paper/public code: all but gate).
+    public var loraTargets: [String] = ["q", "k", "v", "o", "up", "down"]
+    public var sasrecWidth: Int = 128
+    public var projectorHidden: Int
+    public var iplHidden: Int
+    public var iplDropout: Double = 0.5
+    /// Train the RMSNorm gains too (the public code does; the paper freezes them).
+    public var trainNorms: Bool = false
+
+    public init(layers: Int, projectorHidden: Int, iplHidden: Int) {
+        self.layers = layers; self.projectorHidden = projectorHidden; self.iplHidden = iplHidden
+    }
+
+    /// The Ops' target set.
+    public func targetSet() throws -> LoRATargets {
+        var set: LoRATargets = []
+        for name in loraTargets {
+            switch name {
+            case "q": set.insert(.q)
+            case "k": set.insert(.k)
+            case "v": set.insert(.v)
+            case "o": set.insert(.o)
+            case "gate": set.insert(.gate)
+            case "up": set.insert(.up)
+            case "down": set.insert(.down)
+            default: throw HDRecTrainingError.invalidConfiguration(field: "lora targets", reason: "unknown target '\(name)'")
+            }
+        }
+        return set
+    }
+
+    func blockConfig(_ base: LlamaConfig, training: Bool) throws -> LlamaBlockConfig {
+        LlamaBlockConfig(dim: base.width, ffnDim: base.ffnWidth, heads: base.headCount, kvHeads: base.kvHeadCount,
+                         headDim: base.headDim, rmsEps: Double(base.rmsEpsilon), ropeBase: Double(base.ropeFreqBase),
+                         loraRank: loraRank, loraAlpha: loraAlpha, loraDropout: training ? loraDropout : 0,
+                         targets: try targetSet())
+    }
+}
+
+/// The Llama module's name for an Ops target.
+func llamaTarget(_ t: LoRATargets) -> LoRATarget {
+    switch t {
+    case .q: return .q
+    case .k: return .k
+    case .v: return .v
+    case .o: return .o
+    case .gate: return .gate
+    case .up: return .up
+    default: return .down
+    }
+}
+
+let targetOrder: [(LoRATargets, String)] = [(.q, "q"), (.k, "k"), (.v, "v"), (.o, "o"), (.gate, "gate"), (.up, "up"), (.down, "down")]

@@ -1,0 +1,24 @@
+// Errors of HDRec training: each case says what was found.
+public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
+    case missingBaseTensor(name: String)
+    case nonFiniteBaseWeight(tensor: String, index: Int)
+    case invalidConfiguration(field: String, reason: String)
+    case sasrecMismatch(file: String, expectedRows: Int, foundRows: Int)
+    case resumeMismatch(field: String, run: String, requested: String)
+    case nonFiniteLoss(step: Int, phase: String)
+    case emptyTrainingSet(reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missingBaseTensor(name): return "the base model has no tensor '\(name)'"
+        case let .nonFiniteBaseWeight(tensor, index): return "base tensor '\(tensor)' holds NaN or Inf at element \(index)"
+        case let .invalidConfiguration(field, reason): return "invalid training configuration: \(field) \(reason)"
+        case let .sasrecMismatch(file, expected, found):
+            return "\(file): SASRec table has \(found) rows but the dataset needs \(expected) (items + 1 padding row)"
+        case let .resumeMismatch(field, run, requested):
+            return "cannot resume: the run was made with \(field) = \(run), but this command asks for \(requested)"
+        case let .nonFiniteLoss(step, phase): return "the \(phase) loss became NaN or Inf at step \(step)"
+        case let .emptyTrainingSet(reason): return "nothing to train on: \(reason)"
+        }
+    }
+}

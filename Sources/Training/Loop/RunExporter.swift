@@ -1,0 +1,61 @@
+// `hdrec export --run RUN_DIR --out BUNDLE`: the trained run's best parameters as
+// the bundle the server loads (docs/bundle.md), written to a temporary directory
+// beside BUNDLE and renamed into place, so a failed export never leaves a partial one.
+import Foundation
+import Recommender
+import RecSys
+import Support
+
+public enum RunExporter {
+    public static func export(run directory: String, to out: String, copyBase: Bool, command: String) throws {
+        let spec = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/run.json")))
+        let history = try JSONDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
+        let context = try TrainingContext(spec: spec)
+        _ = try Checkpoint.load(context.parameters.store, from: directory + "/best.safetensors")
+
+        let fm = FileManager.default
+        let parent = (out as NSString).deletingLastPathComponent
+        let staging = (parent.isEmpty ? "." : parent) + "/.\((out as NSString).lastPathComponent).staging-\(getpid())"
+        try? fm.removeItem(atPath: staging)
+        let adapters = staging + "-adapters"
+        try? fm.removeItem(atPath: adapters)
+        try fm.createDirectory(atPath: adapters, withIntermediateDirectories: true)
+        let baseConfig = context.network.base.config
+        for branch in Branch.allCases {
+            try context.parameters.adapter(branch, base: baseConfig)
+                .writePEFT(to: adapters + "/" + branch.rawValue, baseModelName: (spec.basePath as NSString).lastPathComponent)
+        }
+        let sources = BundleSources(heads: try context.parameters.heads(), sasrec: context.sasrec, catalog: context.catalog,
+                                    textAdapterDirectory: adapters + "/text", idAdapterDirectory: adapters + "/id",
+                                    basePath: spec.basePath, copyBase: copyBase, baseLayers: spec.network.layers)
+        var metrics: [String: [String: Double]] = [:]
+        if let text = try? String(contentsOfFile: directory + "/metrics.json", encoding: .utf8),
+           let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: Double]] {
+            metrics = parsed
+        }
+        let o = spec.options
+        let hyper: [String: ManifestValue] = [
+            "profile": .string(o.profile), "epochs": .number(Double(o.epochs)), "batch_size": .number(Double(o.batchSize)),
+            "learning_rate": .number(o.learningRate), "weight_decay": .number(o.weightDecay),
+            "kl_weight": .number(o.klWeight), "kl_temperature": .number(o.klTemperature),
+            "alternations": .number(Double(o.alternations)), "ablation": .string(o.ablation.rawValue),
+            "loss_average": .string(o.lossAverage.rawValue), "seed": .number(Double(o.seed)),
+            "lora_rank": .number(Double(spec.network.loraRank)), "lora_alpha": .number(spec.network.loraAlpha),
+            "lora_dropout": .number(spec.network.loraDropout), "lora_targets": .string(spec.network.loraTargets.joined(separator: ",")),
+            "projector_hidden": .number(Double(spec.network.projectorHidden)), "ipl_hidden": .number(Double(spec.network.iplHidden)),
+            "ipl_dropout": .number(spec.network.iplDropout), "train_norms": .bool(spec.network.trainNorms),
+            "train_users": .number(Double(spec.maxUsers ?? context.dataset.numUsers)),
+            "best_epoch": .number(Double(history.bestEpoch ?? 0)),
+            "training_command": .string(spec.command),
+        ]
+        _ = try BundleWriter.write(
+            to: staging, sources: sources,
+            dataset: BundleManifest.DatasetInfo(name: spec.datasetName, itemCount: context.dataset.numItems,
+                                                userCount: context.dataset.numUsers, sha256: spec.datasetFingerprint),
+            prompt: spec.prompt, fusion: BundleManifest.FusionDefaults(method: .textDominant, alpha: Float(history.bestAlpha)),
+            hyperparameters: hyper, metrics: metrics, command: command)
+        try fm.removeItem(atPath: adapters)
+        if fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
+        try fm.moveItem(atPath: staging, toPath: out)
+    }
+}

@@ -1,0 +1,55 @@
+// The hyper-parameters of one HDRec training run (paper Table 2 and the cpu profile),
+// stored in the run directory so that --resume can refuse a different configuration.
+
+/// Which losses and phases run (paper §4.3 ablations; Fig. 4).
+public enum Ablation: String, Sendable, Codable, CaseIterable {
+    /// HDRec: DLA (Algorithm 1) with the KL alignment.
+    case none
+    /// Joint training: one summed loss (both CEs and both KLs), one backward, one step.
+    case noDLA = "no-dla"
+    /// DLA with λ = 0.
+    case noKL = "no-kl"
+    /// The text branch alone (HDRec w/o ID + KL).
+    case textOnly = "text-only"
+    /// The ID branch alone.
+    case idOnly = "id-only"
+}
+
+/// How CE and KL rows are averaged (Eqs. 9 and 11).
+public enum LossAverage: String, Sendable, Codable {
+    /// Over each user's supervised positions, then over users (the paper's default).
+    case users
+    /// Over all supervised positions of the batch (the public code's `batchmean`).
+    case positions
+}
+
+public struct TrainingOptions: Sendable, Codable, Equatable {
+    public var profile: String
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var weightDecay: Double
+    public var warmupFraction: Double
+    public var clipNorm: Double
+    /// λ of Eqs. 10 and 12.
+    public var klWeight: Double
+    public var klTemperature: Double
+    /// T of Algorithm 1.
+    public var alternations: Int
+    public var ablation: Ablation
+    public var lossAverage: LossAverage
+    public var seed: UInt64
+    /// Validation users sampled per epoch (0: all).
+    public var validationUsers: Int
+
+    /// `--profile cpu`: one epoch of the bundled Scientific data practical on 2 cores.
+    public static let cpu = TrainingOptions(profile: "cpu", epochs: 1, batchSize: 8, learningRate: 1e-3, weightDecay: 0.01,
+                                            warmupFraction: 0.05, clipNorm: 1.0, klWeight: 1.0, klTemperature: 1.0,
+                                            alternations: 2, ablation: .none, lossAverage: .users, seed: 42,
+                                            validationUsers: 500)
+    /// `--profile paper`: Table 2's values (batch 10, lr 5e-5 with 2000 warm-up steps, 40 epochs).
+    public static let paper = TrainingOptions(profile: "paper", epochs: 40, batchSize: 10, learningRate: 5e-5, weightDecay: 0,
+                                              warmupFraction: 0.06, clipNorm: 1.0, klWeight: 1.0, klTemperature: 1.0,
+                                              alternations: 2, ablation: .none, lossAverage: .users, seed: 42,
+                                              validationUsers: 0)
+}

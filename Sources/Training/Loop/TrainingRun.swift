@@ -1,0 +1,279 @@
+// One HDRec training run in a directory: configuration, atomic checkpoints,
+// --resume, per-epoch validation with the α sweep (paper Fig. 6), SVG curves,
+// and the final full-ranking metrics in the harness's format.
+//
+//   RUN_DIR/run.json              spec: data, base, network, options, prompt (checked on --resume)
+//   RUN_DIR/checkpoint.safetensors  last state: parameters, AdamW moments, step counts
+//   RUN_DIR/best.safetensors      parameters of the best validation NDCG@10 epoch
+//   RUN_DIR/history.json          per-step losses and per-epoch validation sweeps
+//   RUN_DIR/loss.svg, alpha.svg   curves
+//   RUN_DIR/metrics.json, ranks.tsv   final metrics (best epoch, chosen α, text-dominant fusion)
+import Foundation
+import Llama
+import ModelFiles
+import Recommender
+import RecSys
+import Support
+import Tokenizer
+
+public struct TrainingRunSpec: Sendable, Codable, Equatable {
+    public var datasetPath: String
+    public var datasetName: String
+    public var datasetFingerprint: String
+    public var basePath: String
+    public var baseSHA256: String
+    public var sasrecPath: String
+    public var network: HDRecNetworkConfig
+    public var options: TrainingOptions
+    public var prompt: PromptConfiguration
+    /// Users trained on (a reproducible sample when set).
+    public var maxUsers: Int?
+    /// Users evaluated at the end (a reproducible sample when set; 0 = all).
+    public var evaluationUsers: Int
+    public var command: String
+
+    public init(datasetPath: String, datasetName: String, datasetFingerprint: String, basePath: String, baseSHA256: String,
+                sasrecPath: String, network: HDRecNetworkConfig, options: TrainingOptions, prompt: PromptConfiguration,
+                maxUsers: Int?, evaluationUsers: Int, command: String) {
+        self.datasetPath = datasetPath; self.datasetName = datasetName; self.datasetFingerprint = datasetFingerprint
+        self.basePath = basePath; self.baseSHA256 = baseSHA256; self.sasrecPath = sasrecPath; self.network = network
+        self.options = options; self.prompt = prompt; self.maxUsers = maxUsers; self.evaluationUsers = evaluationUsers
+        self.command = command
+    }
+}
+
+public struct EpochValidation: Sendable, Codable {
+    public var epoch: Int
+    /// NDCG@10 of text-dominant fusion per α (0, 0.1, ..., 1).
+    public var alphaNDCG: [Double]
+    public var textPassNDCG: Double
+    public var idPassNDCG: Double
+    public var bestAlpha: Double
+}
+
+public struct RunHistory: Sendable, Codable {
+    public var losses: [StepLosses] = []
+    public var validations: [EpochValidation] = []
+    public var completedEpochs = 0
+    public var bestEpoch: Int?
+    public var bestNDCG: Double = -1
+    public var bestAlpha: Double = 0.5
+    public var tokensPerSecond: Double = 0
+    public var secondsPerEpoch: [Double] = []
+}
+
+/// What a run needs in memory: data, prompts, network, parameters.
+public final class TrainingContext {
+    public let spec: TrainingRunSpec
+    public let dataset: Dataset
+    public let catalog: Catalog
+    public let prompts: PromptBuilder
+    public let network: HDRecNetwork
+    public let parameters: HDRecParameters
+    public let sasrec: [Float]
+
+    public init(spec: TrainingRunSpec) throws {
+        self.spec = spec
+        dataset = try DatasetStore.load(spec.datasetPath)
+        catalog = try Catalog(dataset: dataset)
+        let gguf = try GGUFFile(path: spec.basePath)
+        let tokenizer = try Tokenizer(gguf: gguf).withHDRecTokens()
+        prompts = try PromptBuilder(tokenizer: tokenizer, catalog: catalog, configuration: spec.prompt)
+        sasrec = try SASRecTable.load(path: spec.sasrecPath, itemCount: dataset.numItems, width: spec.network.sasrecWidth)
+        let base = try FrozenBase(gguf: gguf, layers: spec.network.layers)
+        network = try HDRecNetwork(base: base, config: spec.network, sasrec: sasrec, itemCount: dataset.numItems,
+                                   seqToken: prompts.seqToken, alignToken: prompts.alignToken)
+        parameters = try HDRecParameters(config: spec.network, base: base, itemCount: dataset.numItems, seed: spec.options.seed)
+    }
+
+    /// The users a run trains on: all with at least two training items, or a seeded sample.
+    public func trainingUsers() -> [Int] {
+        var users = (0 ..< dataset.numUsers).filter { dataset.train($0).count >= 2 }
+        if let n = spec.maxUsers, n < users.count {
+            var rng = TrainingRNG(seed: spec.options.seed ^ 0x5EED)
+            users.shuffle(using: &rng)
+            users = Array(users.prefix(n)).sorted()
+        }
+        return users
+    }
+
+    /// A reproducible evaluation sample (`count` 0 = all users).
+    public func evaluationUsers(_ count: Int, salt: UInt64) -> [Int] {
+        var users = Array(0 ..< dataset.numUsers)
+        guard count > 0, count < users.count else { return users }
+        var rng = TrainingRNG(seed: spec.options.seed ^ salt)
+        users.shuffle(using: &rng)
+        return Array(users.prefix(count)).sorted()
+    }
+}
+
+extension TrainingRNG: RandomNumberGenerator {}
+
+public enum TrainingRun {
+    public static let alphaGrid: [Double] = (0 ... 10).map { Double($0) / 10 }
+
+    /// Trains (or resumes) the run in `directory` and writes its final metrics.
+    public static func train(spec: TrainingRunSpec, directory: String, resume: Bool,
+                             log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
+        let fm = FileManager.default
+        let specPath = directory + "/run.json"
+        var history = RunHistory()
+        let context = try TrainingContext(spec: spec)
+        if resume {
+            let stored = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: specPath)))
+            try checkResume(stored, spec)
+            history = try JSONDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
+        } else {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(spec), to: specPath)
+        }
+        let users = context.trainingUsers()
+        guard !users.isEmpty else { throw HDRecTrainingError.emptyTrainingSet(reason: "no user has two training items") }
+        let batchesPerEpoch = (users.count + spec.options.batchSize - 1) / spec.options.batchSize
+        let trainer = DLATrainer(network: context.network, parameters: context.parameters, prompts: context.prompts,
+                                 options: spec.options, totalSteps: batchesPerEpoch * spec.options.epochs)
+        if resume, fm.fileExists(atPath: directory + "/checkpoint.safetensors") {
+            let step = try Checkpoint.load(context.parameters.store, from: directory + "/checkpoint.safetensors")
+            trainer.restore(step: step)
+        }
+        log("training on \(users.count) users, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
+            + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32")
+        let validUsers = context.evaluationUsers(spec.options.validationUsers, salt: 0xA11D)
+
+        for epoch in history.completedEpochs ..< spec.options.epochs {
+            var order = users
+            var rng = TrainingRNG(seed: TrainingRNG.derive(spec.options.seed, UInt64(epoch), 3))
+            order.shuffle(using: &rng)
+            let firstBatch = trainer.step - epoch * batchesPerEpoch
+            let bar = ProgressBar(label: "epoch \(epoch + 1)/\(spec.options.epochs)", total: batchesPerEpoch)
+            bar.advance(by: max(0, firstBatch))
+            let start = Date()
+            var tokens = 0
+            for b in max(0, firstBatch) ..< batchesPerEpoch {
+                let slice = Array(order[(b * spec.options.batchSize) ..< min(order.count, (b + 1) * spec.options.batchSize)])
+                let batch = try trainer.trainingPrompts(users: slice, dataset: context.dataset)
+                if batch.isEmpty { bar.advance(); continue }
+                let losses = try trainer.trainStep(batch)
+                tokens += losses.tokens
+                history.losses.append(losses)
+                let shown = [("text", losses.textCE), ("id", losses.idCE)].compactMap { n, v in v.map { "\(n) \(String(format: "%.3f", $0))" } }
+                bar.advance(status: shown.joined(separator: "  ") + String(format: "  %.0f tok/s", Double(tokens) / max(1e-9, Date().timeIntervalSince(start))))
+                if trainer.step % 200 == 0 {
+                    try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/checkpoint.safetensors")
+                    try writeHistory(history, directory)
+                }
+            }
+            bar.finish()
+            let seconds = Date().timeIntervalSince(start)
+            history.secondsPerEpoch.append(seconds)
+            history.tokensPerSecond = Double(tokens) / max(1e-9, seconds)
+            let validation = try validate(trainer: trainer, context: context, users: validUsers, epoch: epoch + 1)
+            history.validations.append(validation)
+            let best = validation.alphaNDCG.max() ?? 0
+            log(String(format: "epoch %d: valid NDCG@10 text %.4f, id %.4f, fused %.4f at α = %.1f (%.0f s, %.0f tokens/s)",
+                       epoch + 1, validation.textPassNDCG, validation.idPassNDCG, best, validation.bestAlpha, seconds,
+                       history.tokensPerSecond))
+            if best > history.bestNDCG {
+                history.bestNDCG = best; history.bestEpoch = epoch + 1; history.bestAlpha = validation.bestAlpha
+                try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/best.safetensors")
+            }
+            history.completedEpochs = epoch + 1
+            try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/checkpoint.safetensors")
+            try writeHistory(history, directory)
+            try writePlots(history, directory)
+        }
+
+        // Final metrics: best epoch, its α, text-dominant fusion (the paper's).
+        _ = try Checkpoint.load(context.parameters.store, from: directory + "/best.safetensors")
+        let report = try evaluate(trainer: trainer, context: context, method: .textDominant,
+                                  parameters: FusionParameters(alpha: Float(history.bestAlpha)),
+                                  users: context.evaluationUsers(spec.evaluationUsers, salt: 0x7E57), splits: [.valid, .test])
+        try report.write(to: directory)
+        log("test: " + report.table())
+    }
+
+    static func checkResume(_ stored: TrainingRunSpec, _ spec: TrainingRunSpec) throws {
+        if stored.datasetFingerprint != spec.datasetFingerprint {
+            throw HDRecTrainingError.resumeMismatch(field: "dataset", run: stored.datasetName, requested: spec.datasetName)
+        }
+        if stored.baseSHA256 != spec.baseSHA256 {
+            throw HDRecTrainingError.resumeMismatch(field: "base sha256", run: stored.baseSHA256, requested: spec.baseSHA256)
+        }
+        if stored.network != spec.network {
+            throw HDRecTrainingError.resumeMismatch(field: "network configuration", run: "\(stored.network)", requested: "\(spec.network)")
+        }
+        var a = stored.options, b = spec.options
+        a.epochs = 0; b.epochs = 0   // more epochs may be asked for on resume
+        if a != b || stored.prompt != spec.prompt || stored.maxUsers != spec.maxUsers {
+            throw HDRecTrainingError.resumeMismatch(field: "training options", run: "\(stored.options)", requested: "\(spec.options)")
+        }
+    }
+
+    /// Validation NDCG@10 of both passes and of text-dominant fusion over the α grid.
+    static func validate(trainer: DLATrainer, context: TrainingContext, users: [Int], epoch: Int) throws -> EpochValidation {
+        var textRanks: [Int] = [], idRanks: [Int] = []
+        var fusedRanks = [[Int]](repeating: [], count: alphaGrid.count)
+        let batch = 16
+        for start in stride(from: 0, to: users.count, by: batch) {
+            let chunk = Array(users[start ..< min(users.count, start + batch)])
+            let (text, id) = try trainer.passScores(users: chunk, dataset: context.dataset, split: .valid)
+            for (k, u) in chunk.enumerated() {
+                let target = context.dataset.valid(u)
+                textRanks.append(rank(text[k], target)); idRanks.append(rank(id[k], target))
+                for (a, alpha) in alphaGrid.enumerated() {
+                    let fused = try Fusion.fuse(text: text[k], id: id[k], method: .textDominant,
+                                                parameters: FusionParameters(alpha: Float(alpha)))
+                    fusedRanks[a].append(rank(fused.final, target))
+                }
+            }
+        }
+        func ndcg(_ r: [Int]) -> Double { SplitResult(name: "valid", ranks: r).metric("NDCG@10") }
+        let sweep = fusedRanks.map(ndcg)
+        let bestIndex = sweep.indices.max { sweep[$0] < sweep[$1] } ?? 5
+        return EpochValidation(epoch: epoch, alphaNDCG: sweep, textPassNDCG: ndcg(textRanks), idPassNDCG: ndcg(idRanks),
+                               bestAlpha: alphaGrid[bestIndex])
+    }
+
+    /// Items scoring strictly higher than the target (ties count in the target's favour).
+    static func rank(_ scores: [Float], _ target: Int) -> Int {
+        let s = scores[target]
+        var r = 0
+        for v in scores where v > s { r += 1 }
+        return r
+    }
+
+    /// Full-ranking evaluation of the trained network through the shared harness.
+    public static func evaluate(trainer: DLATrainer, context: TrainingContext, method: FusionMethod,
+                                parameters: FusionParameters, users: [Int], splits: [Split]) throws -> EvaluationReport {
+        let scorer = ClosureScorer { batchUsers, split, out in
+            let (text, id) = try trainer.passScores(users: batchUsers, dataset: context.dataset, split: split)
+            let n = context.dataset.numItems
+            for k in batchUsers.indices {
+                let fused = try Fusion.fuse(text: text[k], id: id[k], method: method, parameters: parameters)
+                for i in 0 ..< n { out[k * n + i] = fused.final[i] }
+            }
+        }
+        return try Evaluator.evaluate(dataset: context.dataset, scorer: scorer,
+                                      options: EvaluationOptions(splits: splits, batchSize: 16, users: users))
+    }
+
+    static func writeHistory(_ history: RunHistory, _ directory: String) throws {
+        let encoder = JSONEncoder(); encoder.outputFormatting = [.sortedKeys]
+        try AtomicFile.write(try encoder.encode(history), to: directory + "/history.json")
+    }
+
+    static func writePlots(_ history: RunHistory, _ directory: String) throws {
+        var loss = SVGPlot(title: "HDRec training loss", xLabel: "step", yLabel: "cross-entropy (nats)")
+        let text = history.losses.compactMap { l in l.textCE.map { (x: Double(l.step), y: $0) } }
+        let id = history.losses.compactMap { l in l.idCE.map { (x: Double(l.step), y: $0) } }
+        if !text.isEmpty { loss.series.append(.init(name: "text CE", points: text)) }
+        if !id.isEmpty { loss.series.append(.init(name: "ID CE", points: id)) }
+        try AtomicFile.write(loss.render(), to: directory + "/loss.svg")
+        var alpha = SVGPlot(title: "Validation NDCG@10 against α (text-dominant fusion)", xLabel: "α", yLabel: "NDCG@10")
+        for v in history.validations {
+            alpha.series.append(.init(name: "epoch \(v.epoch)", points: zip(alphaGrid, v.alphaNDCG).map { (x: $0, y: $1) }))
+        }
+        try AtomicFile.write(alpha.render(), to: directory + "/alpha.svg")
+    }
+}

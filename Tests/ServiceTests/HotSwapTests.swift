@@ -76,7 +76,7 @@ struct HotSwapTests {
         let gate = "release-\(UUID())"
         let service = try makeService(root: root, spec: TestSpec(gate: gate))
         root.bundle("p1", Self.specs[1])
-        weak var old = service.registry.current as? TestEngine
+        weak let old = service.registry.current as? TestEngine
         #expect(old != nil)
         let inflight = Task { await service.call(.post, "/recommend", json: #"{"history": ["i1"], "k": 1}"#) }
         for _ in 0 ..< 1000 where old?.batchSizes.withLock({ $0.count }) != 1 {  // until the request is inside the old engine

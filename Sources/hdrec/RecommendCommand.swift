@@ -21,6 +21,8 @@ struct RecommendCommand: AsyncParsableCommand {
     @Flag(help: "Add each item's text score and ID boost (Eq. 17).") var explain = false
     @Flag(help: "Skip the sha256 check of the bundle's files.") var noVerify = false
     @Flag(help: "Compact JSON on one line.") var compact = false
+    @Option(help: "Timing: run the request this many more times and report median stage times on stderr.") var `repeat` = 0
+    @Option(help: "Timing: send the request this many times in one batch (one pass per adapter for all).") var batch = 1
 
     func run() async throws {
         let method = try fusion.map { try FusionMethod.parse($0) }
@@ -29,7 +31,18 @@ struct RecommendCommand: AsyncParsableCommand {
         let request = RecommendationRequest(
             history: try catalog.indices(of: history), k: k, fusion: method, alpha: alpha,
             excludeHistory: excludeHistory, exclude: Set(try catalog.indices(of: exclude)), explain: explain)
-        let r = try loaded.model.recommend([request])[0]
+        let r = try loaded.model.recommend(Array(repeating: request, count: max(1, batch)))[0]
+        if `repeat` > 0 {
+            var runs: [RecommendationTiming] = []
+            for _ in 0 ..< `repeat` { runs.append(try loaded.model.recommend(Array(repeating: request, count: max(1, batch)))[0].timing) }
+            func median(_ f: (RecommendationTiming) -> Double) -> String {
+                let v = runs.map(f).sorted()
+                return String(format: "%.1f", v[v.count / 2])
+            }
+            let line = "median of \(`repeat`) runs, batch \(max(1, batch)), \(r.usedHistory.count) history items: text_pass \(median(\.textPass)) ms, "
+                + "id_pass \(median(\.idPass)) ms, fusion \(median(\.fusion)) ms, total \(median(\.total)) ms\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
         let response = RecommendationResponse(r, catalog: catalog, versions: loaded.model.versions)
         FileHandle.standardOutput.write(try response.json(pretty: !compact))
         FileHandle.standardOutput.write(Data("\n".utf8))

@@ -92,9 +92,11 @@ struct HotSwapTests {
         #expect(old == nil, "the old engine must be freed once its last request ended")
     }
 
-    @Test("resident memory stays flat over 40 swaps of 24 MB engines")
-    func memoryFlat() async throws {
-        guard ProcessStats.residentBytes() != nil else { print("skipping: no /proc/self/statm"); return }
+    @Test("every replaced 24 MB engine is freed over 40 swaps, so memory cannot grow with swaps")
+    func everyReplacedEngineFreed() async throws {
+        // Process RSS is not asserted here: other suites load models in parallel in the
+        // same process, so RSS moves by hundreds of MB for reasons unrelated to swaps.
+        // The server-process RSS over many swaps is measured by scripts/loadtest.sh.
         let root = TestRoot()
         var a = Self.specs[0], b = Self.specs[1]
         a.payloadMB = 24
@@ -102,20 +104,22 @@ struct HotSwapTests {
         let service = try makeService(root: root, spec: a)
         root.bundle("pa", a)
         root.bundle("pb", b)
-        func swaps(_ n: Int) async {
-            for i in 0 ..< n {
-                let r = await service.call(.put, "/adapters", json: #"{"path": "\#(root.path)/\#(i % 2 == 0 ? "pb" : "pa")"}"#, headers: admin)
-                #expect(r.status.code == 200)
-                _ = await service.call(.post, "/recommend", json: #"{"history": ["i1"], "k": 1}"#)
-            }
+        final class WeakBox { weak var engine: TestEngine?; init(_ e: TestEngine?) { engine = e } }
+        var replaced: [WeakBox] = []
+        for i in 0 ..< 40 {
+            replaced.append(WeakBox(service.registry.current as? TestEngine))
+            let r = await service.call(.put, "/adapters", json: #"{"path": "\#(root.path)/\#(i % 2 == 0 ? "pb" : "pa")"}"#, headers: admin)
+            #expect(r.status.code == 200)
+            let rec = await service.call(.post, "/recommend", json: #"{"history": ["i1"], "k": 1}"#)
+            #expect(rec.status.code == 200)
         }
-        await swaps(6)
-        let warm = ProcessStats.residentBytes() ?? 0
-        await swaps(40)
-        let after = ProcessStats.residentBytes() ?? 0
-        let growthMB = Double(after - warm) / 1_048_576
-        print("RSS after warm-up \(warm / 1_048_576) MB, after 40 more swaps \(after / 1_048_576) MB (growth \(growthMB) MB)")
-        // A leak of one engine per swap would add 40 x 24 MB = 960 MB.
-        #expect(growthMB < 150)
+        for _ in 0 ..< 200 where replaced.contains(where: { $0.engine != nil }) {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        let alive = replaced.filter { $0.engine != nil }.count
+        #expect(replaced.count == 40)
+        // A leak of one engine per swap would keep 40 x 24 MB alive.
+        #expect(alive == 0, "\(alive) of 40 replaced engines are still alive")
+        #expect(service.registry.current as? TestEngine != nil)
     }
 }

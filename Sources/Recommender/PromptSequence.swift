@@ -43,6 +43,14 @@ public struct PromptSequence: Sendable, Equatable {
     public var items: [Int]
 
     public var count: Int { tokens.count }
+
+    /// A prompt built by hand (synthetic batches, e.g. `hdrec bench-train`); PromptBuilder
+    /// builds the real ones.
+    public init(tokens: [Int32], itemSlots: [ItemSlot], supervision: [Supervision], readPosition: Int,
+                prefixLength: Int, items: [Int]) {
+        self.tokens = tokens; self.itemSlots = itemSlots; self.supervision = supervision
+        self.readPosition = readPosition; self.prefixLength = prefixLength; self.items = items
+    }
 }
 
 /// The two aligned user prompts of tasks 2 and 3 for one history.

@@ -15,7 +15,7 @@ struct HDRecCommand: AsyncParsableCommand {
             // Recommendation data and baselines
             PrepareCommand.self, SASRecCommand.self, PopularityCommand.self, CompareCommand.self,
             // HDRec
-            TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, ExportCommand.self,
+            TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, ExportCommand.self, TrainBenchCommand.self,
         ]
     )
 }

@@ -49,6 +49,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         print(String(format: "%d users per split, %@ α = %g, τ = %g: %.1f s, %.2f users/s (both passes per user and split)",
                      result.users, options.fusion.rawValue, Double(result.alpha), Double(options.temperature),
                      result.seconds, result.usersPerSecond))
+        print(String(format: "decoder passes: text %.1f s, ID %.1f s", result.textPassSeconds, result.idPassSeconds))
         print("wrote \(result.directory)/metrics.json, ranks.tsv, evaluation.json")
     }
 }

@@ -90,8 +90,12 @@ struct ServingAgreementTests {
         let histories = (0 ..< 6).map { Array(dataset.history($0, for: .test)) }
         let reference = try training.passScores(histories: histories)
         // Twice: the second call runs on the decoder's pooled prefix caches.
-        for _ in 0 ..< 2 {
+        for round in 0 ..< 2 {
             let s = try loaded.model.passScores(histories: histories)
+            if round == 0 {
+                let worst = histories.indices.map { max(relativeError(s.text[$0], reference.text[$0]), relativeError(s.id[$0], reference.id[$0])) }.max() ?? 0
+                print("served vs training logits: max relative error \(worst) (tolerance \(Self.tolerance))")
+            }
             for b in histories.indices {
                 #expect(relativeError(s.text[b], reference.text[b]) < Self.tolerance, "text pass, user \(b)")
                 #expect(relativeError(s.id[b], reference.id[b]) < Self.tolerance, "ID pass, user \(b)")

@@ -40,6 +40,9 @@ public struct RunEvaluationResult: Sendable {
     public var users: Int
     /// Wall time of scoring and ranking (model loading excluded).
     public var seconds: Double
+    /// Of which in the text pass and the ID pass (decoder, IPL).
+    public var textPassSeconds: Double = 0
+    public var idPassSeconds: Double = 0
     /// Users ranked per second, each split counted (2 decoder passes per user and split).
     public var usersPerSecond: Double { seconds > 0 ? Double(users * report.results.count) / seconds : 0 }
 }
@@ -58,7 +61,7 @@ public enum RunEvaluation {
         let alpha = o.alpha ?? run.chosenAlpha
         let parameters = FusionParameters(alpha: alpha, temperature: o.temperature)
         try parameters.validate()
-        let model = try run.servingModel()
+        let model = TimedPasses(try run.servingModel())
         let users = run.evaluationUsers(o.users)
         let scorer = try HDRecScorer(passes: model, dataset: run.context.dataset, fusion: o.fusion, parameters: parameters)
         let start = Date()
@@ -68,7 +71,8 @@ public enum RunEvaluation {
         let seconds = Date().timeIntervalSince(start)
         let directory = o.out ?? defaultDirectory(run: run.directory, fusion: o.fusion, alpha: alpha)
         try report.write(to: directory)
-        let result = RunEvaluationResult(report: report, directory: directory, alpha: alpha, users: users.count, seconds: seconds)
+        let result = RunEvaluationResult(report: report, directory: directory, alpha: alpha, users: users.count, seconds: seconds,
+                                         textPassSeconds: model.textMilliseconds / 1000, idPassSeconds: model.idMilliseconds / 1000)
         try writeSettings(result, run: run, options: o)
         return result
     }
@@ -87,6 +91,8 @@ public enum RunEvaluation {
         var trainedNorms: Bool
         var base: String
         var seconds: Double
+        var textPassSeconds: Double
+        var idPassSeconds: Double
         var usersPerSecond: Double
     }
 
@@ -94,12 +100,28 @@ public enum RunEvaluation {
         let settings = Settings(
             run: run.directory, checkpoint: run.checkpointPath, splits: o.splits.map(\.rawValue), fusion: o.fusion.rawValue,
             alpha: r.alpha, fusionTemperature: o.temperature, users: r.users,
-            userSample: o.users == 0 ? "all" : "the run's final-evaluation sample (seed \(run.spec.options.seed), salt \(TrainedRun.finalEvaluationSalt))",
+            userSample: o.users == 0 ? "all" : "the run's final-evaluation sample (seed \(run.spec.options.seed), salt 0x"
+                + String(TrainedRun.finalEvaluationSalt, radix: 16, uppercase: true) + ")",
             decoderLayers: run.spec.network.layers, trainedNorms: run.spec.network.trainNorms, base: run.spec.basePath,
-            seconds: r.seconds, usersPerSecond: r.usersPerSecond)
+            seconds: r.seconds, textPassSeconds: r.textPassSeconds, idPassSeconds: r.idPassSeconds, usersPerSecond: r.usersPerSecond)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try encoder.encode(settings), to: r.directory + "/evaluation.json")
+    }
+}
+
+/// Passes through a model, adding up the time of each pass.
+final class TimedPasses: HDRecPassScoring {
+    let model: HDRecModel
+    private(set) var textMilliseconds: Double = 0
+    private(set) var idMilliseconds: Double = 0
+    init(_ model: HDRecModel) { self.model = model }
+    var itemCount: Int { model.itemCount }
+    func passScores(histories: [[Int]]) throws -> HDRecModel.PassScores {
+        let s = try model.passScores(histories: histories)
+        textMilliseconds += s.textMilliseconds
+        idMilliseconds += s.idMilliseconds
+        return s
     }
 }

@@ -31,6 +31,8 @@ test: deps
 PYTHON ?= python3
 BENCH_DIR := .build/bench
 SCRATCH ?= .build
+# A python with torch 2.5.1, transformers 4.48.3, peft 0.14.0 and gguf for the trainer's peer (optional).
+TORCH_PYTHON ?= $(firstword $(wildcard .venv-torch/bin/python /work/venv-torch/bin/python))
 
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(SCRATCH) --product hdrec
@@ -44,6 +46,10 @@ bench: deps
 	@sed -n '/^## Kernels/,/^## [^K]/p' BENCHMARKS.md
 	@# Decoder prefill, ours next to llama.cpp (llama-cpp-python) on the same file and threads.
 	-HDREC_BIN=$(SCRATCH)/release/hdrec PYTHON=$(PYTHON) Tools/bench_decoder.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
+	@# Trainer step speed next to PyTorch + PEFT (optional: needs a python with torch, transformers, peft
+	@# and gguf in TORCH_PYTHON; without one it says so and records ours alone). Writes "Trainer".
+	-@if [ -n "$(TORCH_PYTHON)" ]; then echo "trainer peer: $(TORCH_PYTHON)"; else echo "trainer peer skipped: no torch venv (TORCH_PYTHON; see Tools/README.md)"; fi
+	-HDREC_BIN=$(SCRATCH)/release/hdrec TORCH_PYTHON=$(TORCH_PYTHON) BENCH_DIR=$(BENCH_DIR) Tools/bench_train.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
 
 # Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle);
 # writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.

@@ -22,16 +22,18 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "A training run directory (hdrec train --out).") var run: String
     @Option(help: "valid or test (default: both).") var split: String?
     @Option(help: "α of Eq. 17 in [0, 1] (default: the run's, chosen on validation).") var alpha: Float?
-    @Option(help: "text-dominant, id-dominant, confidence, text-pass or id-pass.") var fusion: String = "text-dominant"
+    @Option(help: "text-dominant, id-dominant, confidence, text-pass or id-pass; a comma-separated list evaluates each from one run of the decoder (then --out is their parent directory).")
+    var fusion: String = "text-dominant"
     @Option(name: .customLong("fusion-temperature"), help: "τ dividing Eq. 14's argument (the paper: 1; the public code: 0.5).")
     var fusionTemperature: Float = FusionParameters.paperTemperature
     @Option(help: "Evaluate the run's reproducible sample of N users (0 = all users).") var users: Int = 0
-    @Option(help: "Output directory (default: RUN_DIR/eval/<fusion>-<alpha>).") var out: String?
+    @Option(help: "Output directory (default: RUN_DIR/eval/<fusion>-<alpha>; with several fusions, DIR/<fusion>-<alpha> each).") var out: String?
     @Option(name: .customLong("batch-size"), help: "Histories per decoder batch.") var batchSize: Int = 16
 
     func run() async throws {
         var options = RunEvaluationOptions()
-        options.fusion = try FusionMethod.parse(fusion)
+        let methods = try fusion.split(separator: ",").map { try FusionMethod.parse(String($0).trimmingCharacters(in: .whitespaces)) }
+        guard !methods.isEmpty, Set(methods).count == methods.count else { throw ValidationError("--fusion needs one or more distinct methods") }
         if let split {
             guard let s = Split(rawValue: split) else { throw ValidationError("--split must be valid or test; found '\(split)'") }
             options.splits = [s]
@@ -44,11 +46,13 @@ struct EvaluateCommand: AsyncParsableCommand {
         options.out = out
         options.batchSize = batchSize
         let trained = try TrainedRun(directory: run)
-        let result = try RunEvaluation.evaluate(trained, options: options)
-        print(result.report.table(), terminator: "")
-        print(String(format: "%d users per split, %@ α = %g, τ = %g: %.1f s, %.2f users/s (both passes per user and split)",
-                     result.users, options.fusion.rawValue, Double(result.alpha), Double(options.temperature),
-                     result.seconds, result.usersPerSecond))
-        print("wrote \(result.directory)/metrics.json, ranks.tsv, evaluation.json")
+        for result in try RunEvaluation.evaluate(trained, options: options, fusions: methods) {
+            print("\n" + result.fusion.rawValue + ":")
+            print(result.report.table(), terminator: "")
+            print(String(format: "%d users per split, α = %g, τ = %g: %.1f s, %.2f users/s (decoder: text pass %.1f s, ID pass %.1f s)",
+                         result.users, Double(result.alpha), Double(options.temperature), result.seconds, result.usersPerSecond,
+                         result.textPassSeconds, result.idPassSeconds))
+            print("wrote \(result.directory)/metrics.json, ranks.tsv, evaluation.json")
+        }
     }
 }

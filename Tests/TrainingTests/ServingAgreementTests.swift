@@ -90,8 +90,12 @@ struct ServingAgreementTests {
         let histories = (0 ..< 6).map { Array(dataset.history($0, for: .test)) }
         let reference = try training.passScores(histories: histories)
         // Twice: the second call runs on the decoder's pooled prefix caches.
-        for _ in 0 ..< 2 {
+        for round in 0 ..< 2 {
             let s = try loaded.model.passScores(histories: histories)
+            if round == 0 {
+                let worst = histories.indices.map { max(relativeError(s.text[$0], reference.text[$0]), relativeError(s.id[$0], reference.id[$0])) }.max() ?? 0
+                print("served vs training logits: max relative error \(worst) (tolerance \(Self.tolerance))")
+            }
             for b in histories.indices {
                 #expect(relativeError(s.text[b], reference.text[b]) < Self.tolerance, "text pass, user \(b)")
                 #expect(relativeError(s.id[b], reference.id[b]) < Self.tolerance, "ID pass, user \(b)")
@@ -154,15 +158,22 @@ struct ServingAgreementTests {
         #expect(ours == runs, "ranks equal (8 items: no near-ties at 1e-4)")
         #expect(sample.users == 6 && sample.usersPerSecond > 0)
 
-        // All users, one split, another fusion: compare pairs the 6-user sample with it over the sample's users.
+        // All users, one split, three fusions from one decoder run; compare pairs the 6-user
+        // sample with the full-data file over the sample's users.
         options.users = 0
         options.splits = [.test]
-        options.fusion = .textPass
         options.out = run.root + "/eval-all"
-        let all = try RunEvaluation.evaluate(trained, options: options)
-        #expect(all.users == 12 && all.report.results.map(\.name) == ["test"])
-        let rows = try RunComparison.compare(ranksA: sample.directory + "/ranks.tsv", ranksB: run.root + "/eval-all/ranks.tsv")
+        let all = try RunEvaluation.evaluate(trained, options: options, fusions: [.textPass, .textDominant, .idPass])
+        #expect(all.map(\.fusion) == [.textPass, .textDominant, .idPass])
+        #expect(all.allSatisfy { $0.users == 12 && $0.report.results.map(\.name) == ["test"] })
+        #expect(all[0].textPassSeconds > 0 && all[1].textPassSeconds == 0 && all[2].idPassSeconds == 0, "passes run once")
+        let fused = all[1].directory
+        #expect(fused == run.root + "/eval-all/text-dominant-" + String(format: "%g", Double(trained.chosenAlpha)))
+        let full = try EvaluationReport.loadRanks(path: fused + "/ranks.tsv")
+        #expect(full["test"]?.filter { ours["test"]?[$0.key] != nil } == ours["test"], "cached passes re-fused = the sample's ranks")
+        let rows = try RunComparison.compare(ranksA: sample.directory + "/ranks.tsv", ranksB: fused + "/ranks.tsv")
         #expect(!rows.isEmpty && rows.allSatisfy { $0.split == "test" && $0.users == 6 && $0.unpaired == 6 })
+        #expect(rows.allSatisfy { $0.meanA == $0.meanB }, "same model, same users")
     }
 
     @Test("a run directory without run.json, or whose base changed, is refused with the file named")

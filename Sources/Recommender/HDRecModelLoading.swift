@@ -1,6 +1,8 @@
 // Building a runnable HDRecModel from a bundle: the base GGUF through the Llama
-// decoder, its tokenizer with [SEQ]/[ALIGN] added, the two PEFT adapters, the
-// heads and the SASRec table, all checked against each other.
+// decoder, run as it was trained (its first `base.layers` blocks, then output_norm,
+// with the trained `norms.*` of heads.safetensors in place: docs/bundle.md), its
+// tokenizer with [SEQ]/[ALIGN] added, the two PEFT adapters, the heads and the
+// SASRec table, all checked against each other.
 import Foundation
 import Kernels
 import Llama

@@ -68,6 +68,7 @@ public final class HDRecNetwork {
         }
         self.base = base; self.config = config; self.sasrec = sasrec; self.itemCount = itemCount
         self.seqToken = seqToken; self.alignToken = alignToken
+        TrainingAllocator.retainFreedMemory()   // every step reuses the last one's activation memory
     }
 
     private func blockWeights(_ l: Int, _ p: HDRecParameters) throws -> LlamaBlockWeights<Float> {

@@ -5,7 +5,10 @@
 // reference-implementation.md §3). W is frozen, so backward gives dX, dA and dB but never dW.
 //
 // Saved for backward: u = drop(x)·Aᵀ, (M, R): R floats per row. The dropped input is
-// regenerated from x and the seed (Dropout.swift) instead of being stored.
+// regenerated from x and the seed (Dropout.swift) instead of being stored, and never as a whole
+// (M, K) tensor: both passes walk `rowBlock`-row blocks, mask each block into a small buffer and
+// feed it straight to the rank-R products, so the masked copy stays in cache. Backward draws each
+// block's mask once for both of its uses (dA and the dropout backward of dX).
 
 /// The shape and hyper-parameters of one LoRA-adapted projection.
 public struct LoRAShape: Sendable, Equatable {
@@ -29,6 +32,9 @@ public struct LoRAShape: Sendable, Equatable {
 
 /// A frozen projection with a trainable low-rank adapter.
 public enum LoRALinear {
+    /// Rows per masked block (rowBlock × K floats of scratch per block buffer).
+    static let rowBlock = 32
+
     /// Forward.
     /// - Parameters:
     ///   - out: y, (M, N), overwritten
@@ -44,8 +50,23 @@ public enum LoRALinear {
                                               bias: UnsafePointer<T>?, a: UnsafePointer<T>, b: UnsafePointer<T>,
                                               shape s: LoRAShape, seed: UInt64) {
         Linear.forward(out: out, input: input, weight: weight, bias: bias, m: s.m, n: s.n, k: s.k)
-        withDroppedInput(input, s, seed) { xd in
-            T.gemmLinear(u, xd, a, m: s.m, n: s.rank, k: s.k, accumulate: false)
+        if s.dropout <= 0 {
+            T.gemmLinear(u, input, a, m: s.m, n: s.rank, k: s.k, accumulate: false)
+        } else {
+            // u[blk] = (x[blk] ⊙ mask)·Aᵀ, one row block at a time.
+            let k = s.k
+            forEachBlock(s) { rows, _ in
+                let f = UnsafeMutablePointer<T>.allocate(capacity: rowBlock * k)
+                defer { f.deallocate() }
+                var r0 = rows.lowerBound
+                while r0 < rows.upperBound {
+                    let nr = min(rowBlock, rows.upperBound - r0), n = nr * k, x = input + r0 * k
+                    Dropout.factors(f, seed: seed, start: r0 * k, count: n, p: s.dropout)
+                    for i in 0..<n { f[i] *= x[i] }
+                    T.gemmLinear(u + r0 * s.rank, f, a, m: nr, n: s.rank, k: k, accumulate: false)
+                    r0 += nr
+                }
+            }
         }
         // y += (s·u)·Bᵀ: scale the small (M, R) factor, not the (M, N) output.
         let su = UnsafeMutablePointer<T>.allocate(capacity: s.m * s.rank)
@@ -68,49 +89,72 @@ public enum LoRALinear {
                                                input: UnsafePointer<T>, saved u: UnsafePointer<T>,
                                                weight: UnsafePointer<T>, a: UnsafePointer<T>, b: UnsafePointer<T>,
                                                shape s: LoRAShape, seed: UInt64) {
-        let mr = s.m * s.rank
+        let mr = s.m * s.rank, rank = s.rank, k = s.k
         let scale = T(s.scale)
         // dU = s · dY·B, (M, R)
         let dU = UnsafeMutablePointer<T>.allocate(capacity: mr)
         defer { dU.deallocate() }
-        T.gemm(dU, dOut, b, m: s.m, n: s.rank, k: s.n, accumulate: false)
+        T.gemm(dU, dOut, b, m: s.m, n: rank, k: s.n, accumulate: false)
         for i in 0..<mr { dU[i] *= scale }
         // dB += s · dYᵀ·u, (N, R)
         if let dB {
             let su = UnsafeMutablePointer<T>.allocate(capacity: mr)
             defer { su.deallocate() }
             for i in 0..<mr { su[i] = u[i] * scale }
-            T.gemmTransA(dB, dOut, su, m: s.n, n: s.rank, k: s.m, accumulate: true)
+            T.gemmTransA(dB, dOut, su, m: s.n, n: rank, k: s.m, accumulate: true)
         }
-        // dA += dUᵀ·drop(x), (R, K)
-        if let dA {
-            withDroppedInput(input, s, seed) { xd in
-                T.gemmTransA(dA, dU, xd, m: s.rank, n: s.k, k: s.m, accumulate: true)
+        // dX += dY·W (frozen path)
+        if let dInput { T.gemm(dInput, dOut, weight, m: s.m, n: k, k: s.n, accumulate: true) }
+        if s.dropout <= 0 {
+            if let dA { T.gemmTransA(dA, dU, input, m: rank, n: k, k: s.m, accumulate: true) }
+            if let dInput { T.gemm(dInput, dU, a, m: s.m, n: k, k: rank, accumulate: true) }
+            return
+        }
+        if dA == nil && dInput == nil { return }
+        // Per row block, one mask f:  dA += dU[blk]ᵀ·(x[blk] ⊙ f),  dX[blk] += (dU[blk]·A) ⊙ f.
+        // Each chunk of rows sums its dA part separately; the parts are added in chunk order.
+        let chunks = blockChunks(s)
+        let parts = UnsafeMutablePointer<T>.allocate(capacity: dA == nil ? 1 : chunks * rank * k)
+        defer { parts.deallocate() }
+        if dA != nil { parts.initialize(repeating: 0, count: chunks * rank * k) }
+        forEachBlock(s) { rows, chunk in
+            let f = UnsafeMutablePointer<T>.allocate(capacity: 2 * rowBlock * k)
+            defer { f.deallocate() }
+            let tmp = f + rowBlock * k
+            var r0 = rows.lowerBound
+            while r0 < rows.upperBound {
+                let nr = min(rowBlock, rows.upperBound - r0), n = nr * k
+                Dropout.factors(f, seed: seed, start: r0 * k, count: n, p: s.dropout)
+                if let dInput {
+                    T.gemm(tmp, dU + r0 * rank, a, m: nr, n: k, k: rank, accumulate: false)
+                    let dx = dInput + r0 * k
+                    for i in 0..<n { dx[i] += tmp[i] * f[i] }
+                }
+                if dA != nil {
+                    let x = input + r0 * k
+                    for i in 0..<n { tmp[i] = x[i] * f[i] }
+                    T.gemmTransA(parts + chunk * rank * k, dU + r0 * rank, tmp, m: rank, n: k, k: nr, accumulate: true)
+                }
+                r0 += nr
             }
         }
-        guard let dInput else { return }
-        // dX += dY·W (frozen path) + dropout'(dU·A) (adapter path)
-        T.gemm(dInput, dOut, weight, m: s.m, n: s.k, k: s.n, accumulate: true)
-        if s.dropout <= 0 {
-            T.gemm(dInput, dU, a, m: s.m, n: s.k, k: s.rank, accumulate: true)
-        } else {
-            let mk = s.m * s.k
-            let tmp = UnsafeMutablePointer<T>.allocate(capacity: mk)
-            defer { tmp.deallocate() }
-            T.gemm(tmp, dU, a, m: s.m, n: s.k, k: s.rank, accumulate: false)
-            Dropout.backward(dInput: dInput, dOut: tmp, count: mk, p: s.dropout, seed: seed)
+        if let dA {
+            for c in 0..<chunks {
+                let part = parts + c * rank * k
+                for i in 0..<(rank * k) { dA[i] += part[i] }
+            }
         }
     }
 
-    /// Calls `body` with drop(x): x itself when dropout is off, else a temporary masked copy.
+    /// How many row chunks the masked passes use: fixed by M and the thread count (not by scheduling).
+    static func blockChunks(_ s: LoRAShape) -> Int {
+        max(1, min((s.m + rowBlock - 1) / rowBlock, 2 * parallelWidth()))
+    }
+
+    /// Runs body(rows, chunkIndex) over `blockChunks(s)` contiguous row ranges, in parallel.
     @inline(__always)
-    static func withDroppedInput<T: TrainScalar>(_ x: UnsafePointer<T>, _ s: LoRAShape, _ seed: UInt64,
-                                                 _ body: (UnsafePointer<T>) -> Void) {
-        if s.dropout <= 0 { body(x); return }
-        let n = s.m * s.k
-        let xd = UnsafeMutablePointer<T>.allocate(capacity: n)
-        defer { xd.deallocate() }
-        Dropout.forward(out: xd, input: x, count: n, p: s.dropout, seed: seed)
-        body(xd)
+    static func forEachBlock(_ s: LoRAShape, _ body: (Range<Int>, Int) -> Void) {
+        let chunks = blockChunks(s)
+        parallelFor(chunks) { c in body((s.m * c / chunks)..<(s.m * (c + 1) / chunks), c) }
     }
 }

@@ -25,3 +25,7 @@ func parallelRows(_ rows: Int, minRowsPerChunk: Int = 16, _ body: (Range<Int>) -
         body(lo..<hi)
     }
 }
+
+/// Threads the pool runs work on (the calling thread included): sizes per-thread partial sums.
+@inline(__always)
+func parallelWidth() -> Int { ThreadPool.shared.threadCount }

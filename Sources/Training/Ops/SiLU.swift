@@ -1,6 +1,7 @@
 // SiLU (swish): silu(x) = x·σ(x), and SwiGLU: h = silu(gate) ⊙ up (Llama's FFN, Shazeer 2020).
 //
 // silu'(x) = σ(x)·(1 + x·(1 − σ(x))). Nothing is saved beyond the inputs: backward recomputes σ.
+// SwiGLU's Float path evaluates σ eight lanes at a time (FastExp.swift).
 
 /// Elementwise SiLU.
 public enum SiLU {
@@ -30,6 +31,13 @@ public enum SwiGLU {
     @_specialize(where T == Double)
     public static func forward<T: TrainScalar>(out: UnsafeMutablePointer<T>, gate: UnsafePointer<T>,
                                               up: UnsafePointer<T>, count: Int) {
+        if T.self == Float.self {   // SIMD path (FastExp.swift); Double keeps libm as the oracle
+            let o = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
+            let g = UnsafeRawPointer(gate).assumingMemoryBound(to: Float.self)
+            let u = UnsafeRawPointer(up).assumingMemoryBound(to: Float.self)
+            parallelRows(count, minRowsPerChunk: 1 << 15) { r in FastExp.swiglu(o, g, u, r) }
+            return
+        }
         parallelRows(count, minRowsPerChunk: 1 << 15) { r in
             for i in r { let g = gate[i]; out[i] = g * T.sigmoid(g) * up[i] }
         }
@@ -41,6 +49,15 @@ public enum SwiGLU {
     public static func backward<T: TrainScalar>(dGate: UnsafeMutablePointer<T>, dUp: UnsafeMutablePointer<T>,
                                                dOut: UnsafePointer<T>, gate: UnsafePointer<T>,
                                                up: UnsafePointer<T>, count: Int) {
+        if T.self == Float.self {
+            let dg = UnsafeMutableRawPointer(dGate).assumingMemoryBound(to: Float.self)
+            let du = UnsafeMutableRawPointer(dUp).assumingMemoryBound(to: Float.self)
+            let d = UnsafeRawPointer(dOut).assumingMemoryBound(to: Float.self)
+            let g = UnsafeRawPointer(gate).assumingMemoryBound(to: Float.self)
+            let u = UnsafeRawPointer(up).assumingMemoryBound(to: Float.self)
+            parallelRows(count, minRowsPerChunk: 1 << 15) { r in FastExp.swigluBackward(dg, du, d, g, u, r) }
+            return
+        }
         parallelRows(count, minRowsPerChunk: 1 << 15) { r in
             for i in r {
                 let g = gate[i], s = T.sigmoid(g), d = dOut[i]

@@ -23,6 +23,8 @@ public protocol TrainScalar: BinaryFloatingPoint, Sendable {
     static func dot(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Self
     /// y[i] += a·x[i]
     static func axpy(_ a: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
+    /// x[i] = e^x[i] (Float: eight lanes at a time, FastExp.swift; Double: libm)
+    static func expInPlace(_ x: UnsafeMutablePointer<Self>, count: Int)
 
     /// y[m,n] (+)= x[m,k] · w[n,k]ᵀ  (a Linear layer with PyTorch's [out, in] weight layout)
     static func gemmLinear(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ w: UnsafePointer<Self>,
@@ -47,6 +49,9 @@ extension Float: TrainScalar {
     }
     @inline(__always) public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         Vector.axpy(a, x, y, count: count)
+    }
+    @inline(__always) public static func expInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        FastExp.expInPlace(x, count: count)
     }
 
     public static func gemmLinear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
@@ -77,6 +82,9 @@ extension Double: TrainScalar {
     }
     @inline(__always) public static func axpy(_ a: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, count: Int) {
         for i in 0..<count { y[i] += a * x[i] }
+    }
+    @inline(__always) public static func expInPlace(_ x: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { x[i] = Foundation.exp(x[i]) }
     }
 
     public static func gemmLinear(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ w: UnsafePointer<Double>,

@@ -153,15 +153,12 @@ public final class DLATrainer {
         return result
     }
 
+    /// The trained network in eval mode as a source of both passes (validation, final evaluation).
+    public var passScorer: TrainedPassScorer { TrainedPassScorer(network: network, parameters: parameters, prompts: prompts) }
+
     /// Both passes' logits at the last [SEQ] for each user's history of `split`, in eval mode: [B][I] each.
     public func passScores(users: [Int], dataset: Dataset, split: Split) throws -> (text: [[Float]], id: [[Float]]) {
-        let built = try users.map { try prompts.userPrompts(history: Array(dataset.history($0, for: split))) }
-        func run(_ branch: Branch) throws -> [[Float]] {
-            let f = try network.forward(built.map { branch == .text ? $0.text : $0.id }, branch: branch,
-                                        parameters: parameters, training: false, seed: 0, supervisedOnlyLast: true)
-            let v = network.itemCount
-            return (0 ..< users.count).map { Array(UnsafeBufferPointer(start: f.logits.pointer + $0 * v, count: v)) }
-        }
-        return (try run(.text), try run(.id))
+        let s = try passScorer.passScores(histories: users.map { Array(dataset.history($0, for: split)) })
+        return (s.text, s.id)
     }
 }

@@ -8,10 +8,9 @@ import Support
 
 public enum RunExporter {
     public static func export(run directory: String, to out: String, copyBase: Bool, command: String) throws {
-        let spec = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/run.json")))
-        let history = try JSONDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
-        let context = try TrainingContext(spec: spec)
-        _ = try Checkpoint.load(context.parameters.store, from: directory + "/best.safetensors")
+        // Resolves run.json's paths, checks the data and base, loads best.safetensors.
+        let run = try TrainedRun(directory: directory)
+        let spec = run.spec, history = run.history, context = run.context
 
         let fm = FileManager.default
         let parent = (out as NSString).deletingLastPathComponent

@@ -215,14 +215,16 @@ public enum TrainingRun {
         var textRanks: [Int] = [], idRanks: [Int] = []
         var fusedRanks = [[Int]](repeating: [], count: alphaGrid.count)
         let batch = 16
+        let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: .textDominant,
+                                     parameters: FusionParameters(alpha: 0.5))
         for start in stride(from: 0, to: users.count, by: batch) {
             let chunk = Array(users[start ..< min(users.count, start + batch)])
-            let (text, id) = try trainer.passScores(users: chunk, dataset: context.dataset, split: .valid)
+            let rows = try scorer.passRows(users: chunk, split: .valid)
             for (k, u) in chunk.enumerated() {
                 let target = context.dataset.valid(u)
-                textRanks.append(rank(text[k], target)); idRanks.append(rank(id[k], target))
+                textRanks.append(rank(rows[k].text, target)); idRanks.append(rank(rows[k].id, target))
                 for (a, alpha) in alphaGrid.enumerated() {
-                    let fused = try Fusion.fuse(text: text[k], id: id[k], method: .textDominant,
+                    let fused = try Fusion.fuse(text: rows[k].text, id: rows[k].id, method: .textDominant,
                                                 parameters: FusionParameters(alpha: Float(alpha)))
                     fusedRanks[a].append(rank(fused.final, target))
                 }
@@ -243,17 +245,11 @@ public enum TrainingRun {
         return r
     }
 
-    /// Full-ranking evaluation of the trained network through the shared harness.
+    /// Full-ranking evaluation of the trained network (eval mode) through the shared
+    /// harness, with the scorer and fusion code `hdrec evaluate` and serving use.
     public static func evaluate(trainer: DLATrainer, context: TrainingContext, method: FusionMethod,
                                 parameters: FusionParameters, users: [Int], splits: [Split]) throws -> EvaluationReport {
-        let scorer = ClosureScorer { batchUsers, split, out in
-            let (text, id) = try trainer.passScores(users: batchUsers, dataset: context.dataset, split: split)
-            let n = context.dataset.numItems
-            for k in batchUsers.indices {
-                let fused = try Fusion.fuse(text: text[k], id: id[k], method: method, parameters: parameters)
-                for i in 0 ..< n { out[k * n + i] = fused.final[i] }
-            }
-        }
+        let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: method, parameters: parameters)
         return try Evaluator.evaluate(dataset: context.dataset, scorer: scorer,
                                       options: EvaluationOptions(splits: splits, batchSize: 16, users: users))
     }

@@ -3,7 +3,8 @@
 # "Service" section of BENCHMARKS.md (issue 6 §7: p50/p90/p99 latency and requests/s).
 #
 #   ARTIFACTS=<bundle dir> [SWAP_DIR=<bundle-shaped dir>] [BASE=<base.gguf>] [THREADS=2]
-#   [DURATION=15] [RECOMMEND_DURATION=30] [SWAPS=50] [LABEL=<bundle description>] scripts/loadtest.sh
+#   [DURATION=15] [RECOMMEND_DURATION=30] [SWAPS=50] [LABEL=<bundle description>]
+#   [SERVER=<prebuilt release hdrec-server>] scripts/loadtest.sh
 #
 # BASE is the base GGUF for bundles that reference theirs (hdrec export without
 # --copy-base). SWAP_DIR is a second bundle over the same base and catalog (e.g. another
@@ -44,11 +45,21 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
 ((${#missing[@]})) && scripts/install-system-deps.sh "${missing[@]}"
 
-swift build -c release --scratch-path "$SCRATCH" --product hdrec-server
-server="$SCRATCH/release/hdrec-server"
+if [ -n "${SERVER:-}" ]; then
+  server=$SERVER  # a prebuilt release hdrec-server
+else
+  swift build -c release --scratch-path "$SCRATCH" --product hdrec-server
+  server="$SCRATCH/release/hdrec-server"
+fi
 
 work=$(mktemp -d)
-trap 'kill "${swapper:-0}" 2>/dev/null || true; kill "${pid:-0}" 2>/dev/null || true; wait "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+pid=""; swapper=""
+cleanup() {  # only the processes this script started (never `kill 0`: that is the whole process group)
+  [ -n "$swapper" ] && { touch "$work/stop"; wait "$swapper" 2>/dev/null || true; }
+  [ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/admin-token"
 token=$(cat "$work/admin-token")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -72,6 +83,14 @@ for _ in $(seq 1 1200); do
   sleep 0.5
 done
 curl -fs "$base/readyz" > "$work/readyz.json" || { echo "loadtest: not ready after 600 s"; exit 2; }
+# Waits until the server has no request in flight but the /metrics scrape itself, so the
+# snapshot after a run includes every batch the run started.
+drain() {
+  for _ in $(seq 1 600); do
+    curl -fs "$base/metrics" | grep -q '^hdrec_inflight_requests 1$' && return
+    sleep 0.5
+  done
+}
 rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$pid/status"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -112,6 +131,7 @@ run() {  # name path connections duration [lua]
   echo "loadtest: $name $path, $conns connections, ${duration}s"
   curl -fs "$base/metrics" > "$work/m-before.txt"
   wrk "${args[@]}" "$base$path" > "$work/wrk.out"
+  drain
   curl -fs "$base/metrics" > "$work/m-after.txt"
   local tag="$name-$conns"
   cp "$work/m-before.txt" "$work/metrics-$tag-before.txt"; cp "$work/m-after.txt" "$work/metrics-$tag-after.txt"
@@ -138,13 +158,19 @@ for c in 1 16 64; do run "metrics" /metrics "$c" "$DURATION"; done
 for c in 1 4 16; do run "recommend" /recommend "$c" "$RECOMMEND_DURATION" "$work/recommend.lua"; done
 
 # 3. /recommend under load while adapters swap every 2 s.
-swap_once() {  # dir -> HTTP status
-  curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $token" -d "{\"path\": \"$1\"}" "$base/adapters"
+swap_once() {  # dir -> HTTP status (409 = another swap still running: wait for it and retry)
+  local code
+  for _ in $(seq 1 600); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $token" -d "{\"path\": \"$1\"}" "$base/adapters")
+    [ "$code" != 409 ] && break
+    sleep 0.5
+  done
+  echo "$code"
 }
 : > "$work/swaps"
 (
   i=0
-  while true; do
+  while [ ! -f "$work/stop" ]; do
     dir=$swap_abs; [ $((i % 2)) -eq 1 ] && dir=$artifacts_abs
     echo "$(swap_once "$dir")" >> "$work/swaps"
     i=$((i + 1)); sleep 2
@@ -152,7 +178,7 @@ swap_once() {  # dir -> HTTP status
 ) &
 swapper=$!
 run "recommend + swaps" /recommend 4 "$RECOMMEND_DURATION" "$work/recommend.lua"
-kill "$swapper" 2>/dev/null || true; wait "$swapper" 2>/dev/null || true; swapper=0
+touch "$work/stop"; wait "$swapper" 2>/dev/null || true; swapper=""
 swaps_ok=$(grep -c '^200$' "$work/swaps" || true)
 swaps_failed=$(grep -vc '^200$' "$work/swaps" || true)
 swap_once "$artifacts_abs" >/dev/null  # end on ARTIFACTS
@@ -169,7 +195,7 @@ done
 sleep 1; echo -e "after 1 s idle\t$(rss)" >> "$work/rss.tsv"
 
 curl -fs "$base/metrics" > "$work/metrics.txt"
-kill -TERM "$pid"; wait "$pid" || true; pid=0
+kill -TERM "$pid"; wait "$pid" || true; pid=""
 
 DURATION=$DURATION RECOMMEND_DURATION=$RECOMMEND_DURATION THREADS=$THREADS LABEL=$LABEL SWAPS=$SWAPS \
 python3 - "$BENCH" "$work" "$swaps_ok" "$swaps_failed" "$mem_ok" "$mem_failed" "$idle_load" <<'PY'
@@ -207,14 +233,14 @@ lines += ["", "wrk's percentiles over a run of a few dozen /recommend requests a
 
 # Where the time goes for one /recommend (idle server).
 idle = [json.loads(l) for l in open(f"{work}/idle.jsonl") if l.strip()]
-med = lambda k: statistics.median(r[k] for r in idle)
+med = lambda k: statistics.mean(r[k] for r in idle)
 ia, ib = metrics(f"{work}/idle-before.txt"), metrics(f"{work}/idle-after.txt")
 key = 'hdrec_http_request_duration_seconds_%s{route="/recommend"}'
 handler = 1000 * (ib.get(key % "sum", 0) - ia.get(key % "sum", 0)) / max(1, ib.get(key % "count", 0) - ia.get(key % "count", 0))
 passes = med("text_pass") + med("id_pass") + med("fusion")
 lines += ["### Where the time goes: one /recommend on an idle server", "",
-          "Medians of 5 sequential requests (load average %s); stages from the response's `timing_ms`, the handler "
-          "time from `hdrec_http_request_duration_seconds` (mean over the same 5), the round trip from curl." % idle_load, "",
+          "Means of 5 sequential requests (load average %s); stages from the response's `timing_ms`, the handler "
+          "time from `hdrec_http_request_duration_seconds`, the round trip from curl." % idle_load, "",
           "| stage | ms | share of round trip |", "|---|---|---|"]
 rt = med("round_trip")
 for name, v in [("text pass (text adapter over the base, IPL)", med("text_pass")), ("ID pass (ID adapter over the base, IPL)", med("id_pass")),
@@ -230,18 +256,21 @@ lines.append("")
 lines += ["### Batching", "",
           "Per /recommend run, from /metrics before and after it: the batches the inference thread ran, their sizes "
           "(`hdrec_batch_size` histogram), and the mean forward time per pass (`hdrec_forward_duration_seconds`); "
-          "forward ms per request = (text + ID forward time) / requests served.", "",
+          "forward ms per request = (text + ID forward time) / requests answered 200. The snapshot after a run waits until "
+          "the batches it started have finished (requests still queued when wrk stops are cancelled by the hang-up).", "",
           "| run | connections | requests | batches | mean batch | batch sizes (≤1/≤2/≤4/≤8) | text forward ms | ID forward ms | forward ms per request |",
           "|---|---|---|---|---|---|---|---|---|"]
 for r in rows:
     if r[1] != "/recommend": continue
     tag = r[11]
-    n = delta(tag, "hdrec_batch_size_count"); s = delta(tag, "hdrec_batch_size_sum")
+    n = delta(tag, "hdrec_batch_size_count"); queries = delta(tag, "hdrec_batch_size_sum")
     buckets = [delta(tag, 'hdrec_batch_size_bucket{le="%s"}' % b) for b in ("1", "2", "4", "8")]
     hist = "/".join("%d" % (b - a) for a, b in zip([0] + buckets[:-1], buckets))
     t = delta(tag, 'hdrec_forward_duration_seconds_sum{pass="text"}'); i = delta(tag, 'hdrec_forward_duration_seconds_sum{pass="id"}')
+    answered = delta(tag, 'hdrec_http_requests_total{route="/recommend",method="POST",status="200"}')
     lines.append("| %s | %s | %d | %d | %.2f | %s | %.0f | %.0f | %.0f |" % (
-        r[0], r[2], s, n, s / n if n else 0, hist, 1000 * t / n if n else 0, 1000 * i / n if n else 0, 1000 * (t + i) / s if s else 0))
+        r[0], r[2], answered, n, queries / n if n else 0, hist, 1000 * t / n if n else 0, 1000 * i / n if n else 0,
+        1000 * (t + i) / answered if answered else 0))
 lines.append("")
 
 rss = [l.rstrip("\n").split("\t") for l in open(f"{work}/rss.tsv") if l.strip()]

@@ -97,6 +97,18 @@ public final class TrainingContext {
         return users
     }
 
+    /// The items whose task-1 alignment samples join each epoch: all items (the public
+    /// code's ConcatDataset) or, when users are sampled, the same fraction of the items,
+    /// so that a sample keeps the data's mix of user and item samples.
+    public func alignmentItems(trainingUsers: Int) -> [Int] {
+        guard spec.options.itemAlignment else { return [] }
+        let all = Array(0 ..< dataset.numItems)
+        guard spec.maxUsers != nil, trainingUsers < dataset.numUsers else { return all }
+        let count = max(1, Int((Double(dataset.numItems) * Double(trainingUsers) / Double(max(1, dataset.numUsers))).rounded()))
+        var rng = TrainingRNG(seed: spec.options.seed ^ 0xA116)
+        return Array(all.shuffled(using: &rng).prefix(count)).sorted()
+    }
+
     /// A reproducible evaluation sample (`count` 0 = all users).
     public func evaluationUsers(_ count: Int, salt: UInt64) -> [Int] {
         var users = Array(0 ..< dataset.numUsers)
@@ -130,19 +142,21 @@ public enum TrainingRun {
         }
         let users = context.trainingUsers()
         guard !users.isEmpty else { throw HDRecTrainingError.emptyTrainingSet(reason: "no user has two training items") }
-        let batchesPerEpoch = (users.count + spec.options.batchSize - 1) / spec.options.batchSize
+        let items = context.alignmentItems(trainingUsers: users.count)
+        let samples = users.map(TrainingSample.user) + items.map(TrainingSample.item)
+        let batchesPerEpoch = (samples.count + spec.options.batchSize - 1) / spec.options.batchSize
         let trainer = DLATrainer(network: context.network, parameters: context.parameters, prompts: context.prompts,
                                  options: spec.options, totalSteps: batchesPerEpoch * spec.options.epochs)
         if resume, fm.fileExists(atPath: directory + "/checkpoint.safetensors") {
             let step = try Checkpoint.load(context.parameters.store, from: directory + "/checkpoint.safetensors")
             trainer.restore(step: step)
         }
-        log("training on \(users.count) users, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
+        log("training on \(users.count) users and \(items.count) item-alignment samples, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
             + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32")
         let validUsers = context.evaluationUsers(spec.options.validationUsers, salt: 0xA11D)
 
         for epoch in history.completedEpochs ..< spec.options.epochs {
-            var order = users
+            var order = samples
             var rng = TrainingRNG(seed: TrainingRNG.derive(spec.options.seed, UInt64(epoch), 3))
             order.shuffle(using: &rng)
             let firstBatch = trainer.step - epoch * batchesPerEpoch
@@ -152,7 +166,7 @@ public enum TrainingRun {
             var tokens = 0
             for b in max(0, firstBatch) ..< batchesPerEpoch {
                 let slice = Array(order[(b * spec.options.batchSize) ..< min(order.count, (b + 1) * spec.options.batchSize)])
-                let batch = try trainer.trainingPrompts(users: slice, dataset: context.dataset)
+                let batch = try trainer.trainingBatch(slice, dataset: context.dataset)
                 if batch.isEmpty { bar.advance(); continue }
                 let losses = try trainer.trainStep(batch)
                 tokens += losses.tokens

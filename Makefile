@@ -51,10 +51,11 @@ bench: deps
 	-@if [ -n "$(TORCH_PYTHON)" ]; then echo "trainer peer: $(TORCH_PYTHON)"; else echo "trainer peer skipped: no torch venv (TORCH_PYTHON; see Tools/README.md)"; fi
 	-HDREC_BIN=$(SCRATCH)/release/hdrec TORCH_PYTHON=$(TORCH_PYTHON) BENCH_DIR=$(BENCH_DIR) Tools/bench_train.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
 
-# Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle);
+# Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle;
+# BASE=<gguf> for bundles that reference their base, SWAP_DIR=<second bundle> for the swap runs);
 # writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.
 loadtest: deps
-	scripts/loadtest.sh
+	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/loadtest.sh
 
 clean:
 	rm -rf .build

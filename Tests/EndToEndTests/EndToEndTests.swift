@@ -31,9 +31,9 @@ struct EndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let env = ["HDREC_THREADS": "1"]   // one core: the rest of the suite runs beside it
 
-        // 1. Data: a reproducible 150-user slice, 2-core so most items survive the sample.
+        // 1. Data: a reproducible 60-user slice (about 400 items); k-core 1 so the items survive the sample.
         try Child.run(hdrec, ["prepare", "--format", "lcrec", "--inter", Self.inter, "--item", Self.items,
-                              "--out", tmp + "/data", "--name", "e2e", "--max-users", "150", "--kcore", "2"],
+                              "--out", tmp + "/data", "--name", "e2e", "--max-users", "60", "--kcore", "1"],
                       log: tmp + "/prepare.log", environment: env)
         // 2. A small SASRec (the bundle's ID width is 128).
         try Child.run(hdrec, ["sasrec", "--data", tmp + "/data", "--out", tmp + "/sasrec", "--blocks", "1", "--inner", "64",
@@ -116,8 +116,10 @@ struct EndToEndTests {
         #expect(ready.status == 200, "/readyz: \(ready.status) \(ready.text)")
 
         // SIGTERM: graceful shutdown, exit status 0.
+        let signals = (try? String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8))?
+            .split(separator: "\n").filter { $0.hasPrefix("Sig") }.joined(separator: " ") ?? ""
         server.signal(SIGTERM)
-        let status = try server.wait(seconds: 15)
+        let status = try server.wait(seconds: 15, note: signals)
         stopped = true
         #expect(status == 0, "hdrec-server exit status after SIGTERM: \(status)\n\(server.output.suffix(2000))")
     }

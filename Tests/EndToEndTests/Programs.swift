@@ -64,7 +64,7 @@ final class Child: @unchecked Sendable {
     init(_ executable: String, _ arguments: [String], log: String, environment: [String: String] = [:]) throws {
         logPath = log
         commandLine = ([(executable as NSString).lastPathComponent] + arguments).joined(separator: " ")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -81,14 +81,14 @@ final class Child: @unchecked Sendable {
     var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Waits for exit up to `seconds`; kills the child and throws when it is still running.
-    func wait(seconds: Double) throws -> Int32 {
+    func wait(seconds: Double, note: String = "") throws -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             if Date() > deadline {
                 process.terminate()
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                throw ProgramError.timedOut(command: commandLine, seconds: seconds, output: output)
+                throw ProgramError.timedOut(command: commandLine, seconds: seconds, output: output + "\n" + note)
             }
             usleep(20_000)
         }

@@ -120,9 +120,13 @@ def rope_hf(x, positions, base):
     return x * cos + rot * sin
 
 
-def forward(m: Model, items, lora=None, lora_scale=1.0):
+def forward(m: Model, items, lora=None, lora_scale=1.0, layers=None, norms=None):
     """items: list of int token ids or 1-D float arrays (embedding rows).
+    layers: run only the first `layers` blocks (then output_norm), default all.
+    norms: {gguf norm tensor name: vector} replacing those RMSNorm weights.
     Returns (hidden [T, C] after the final norm, logits [T, V]), float64."""
+    norm_w = dict(m.w)
+    norm_w.update({k: np.asarray(v, np.float64) for k, v in (norms or {}).items()})
     emb = m.w["token_embd.weight"]
     x = np.stack([emb[i] if isinstance(i, (int, np.integer)) else np.asarray(i, np.float64)
                   for i in items])
@@ -138,8 +142,8 @@ def forward(m: Model, items, lora=None, lora_scale=1.0):
         return w
 
     mask = np.triu(np.full((T, T), -np.inf), 1)
-    for l in range(m.n_layers):
-        h = rmsnorm(x, m.w[f"blk.{l}.attn_norm.weight"], m.eps)
+    for l in range(m.n_layers if layers is None else layers):
+        h = rmsnorm(x, norm_w[f"blk.{l}.attn_norm.weight"], m.eps)
         q = (h @ W(f"blk.{l}.attn_q.weight").T).reshape(T, H, D)
         k = (h @ W(f"blk.{l}.attn_k.weight").T).reshape(T, Hkv, D)
         v = (h @ W(f"blk.{l}.attn_v.weight").T).reshape(T, Hkv, D)
@@ -152,11 +156,11 @@ def forward(m: Model, items, lora=None, lora_scale=1.0):
             s /= s.sum(axis=-1, keepdims=True)
             att[:, hh, :] = s @ v[:, kv, :]
         x = x + att.reshape(T, H * D) @ W(f"blk.{l}.attn_output.weight").T
-        h = rmsnorm(x, m.w[f"blk.{l}.ffn_norm.weight"], m.eps)
+        h = rmsnorm(x, norm_w[f"blk.{l}.ffn_norm.weight"], m.eps)
         g = h @ W(f"blk.{l}.ffn_gate.weight").T
         u = h @ W(f"blk.{l}.ffn_up.weight").T
         x = x + ((g / (1 + np.exp(-g))) * u) @ W(f"blk.{l}.ffn_down.weight").T
-    hidden = rmsnorm(x, m.w["output_norm.weight"], m.eps)
+    hidden = rmsnorm(x, norm_w["output_norm.weight"], m.eps)
     return hidden, hidden @ m.output_matrix().T
 
 

@@ -12,6 +12,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case tensorShapeMismatch(name: String, expected: [Int], found: [Int])
     case unsupportedTensorType(name: String, type: String)
     case nonFiniteWeight(tensor: String, index: Int)
+    case layerCountOutOfRange(requested: Int, available: Int)
+    case notANormTensor(name: String, layerCount: Int)
 
     // MARK: - LoRA adapters
     case adapterNotFound(path: String)
@@ -48,6 +50,10 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "tensor '\(name)' has unsupported type \(type)"
         case let .nonFiniteWeight(tensor, index):
             return "tensor '\(tensor)' holds a NaN or Inf (first at element/block \(index))"
+        case let .layerCountOutOfRange(requested, available):
+            return "cannot run the first \(requested) decoder layers: the model has \(available) (expected 1...\(available))"
+        case let .notANormTensor(name, layerCount):
+            return "'\(name)' is not an RMSNorm weight of this model (blk.N.attn_norm.weight, blk.N.ffn_norm.weight with N < \(layerCount), or output_norm.weight)"
         case let .adapterNotFound(path):
             return "LoRA adapter not found at \(path) (expected a PEFT directory or a GGUF file)"
         case let .notAnAdapter(path, reason):

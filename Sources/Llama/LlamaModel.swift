@@ -24,7 +24,8 @@ struct LayerWeights: Sendable {
     }
 }
 
-/// A loaded Llama model. Create it with ``init(path:)`` or ``init(gguf:)``.
+/// A loaded Llama model. Create it with ``init(path:layers:)`` or ``init(gguf:layers:)``;
+/// ``truncated(layers:)`` and ``replacingNorms(_:)`` derive models that share its weights.
 public final class LlamaModel: Sendable {
     public let config: LlamaConfig
     /// True when the GGUF has no `output.weight` and the LM head reuses `token_embd`.
@@ -46,14 +47,23 @@ public final class LlamaModel: Sendable {
     public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
 
     /// Opens and memory-maps the GGUF at `path`.
-    public convenience init(path: String) throws {
-        try self.init(gguf: try GGUFFile(path: path))
+    /// - Parameter layers: run only the first `layers` decoder blocks (then `output_norm`),
+    ///   1...block_count; nil = all. See ``truncated(layers:)``.
+    public convenience init(path: String, layers: Int? = nil) throws {
+        try self.init(gguf: try GGUFFile(path: path), layers: layers)
     }
 
-    /// Builds the model over an opened GGUF, validating every tensor it uses.
-    public init(gguf: GGUFFile) throws {
+    /// Builds the model over an opened GGUF, validating every tensor it uses (with
+    /// `layers`, only the first `layers` blocks are read; `config.layerCount` is then `layers`).
+    public init(gguf: GGUFFile, layers layerLimit: Int? = nil) throws {
         let embeddingInfo = try Self.info(gguf, LlamaTensorName.tokenEmbedding)
-        let config = try LlamaConfig(gguf: gguf, vocabularyRows: embeddingInfo.shape.count == 2 ? embeddingInfo.shape[1] : nil)
+        var config = try LlamaConfig(gguf: gguf, vocabularyRows: embeddingInfo.shape.count == 2 ? embeddingInfo.shape[1] : nil)
+        if let layerLimit {
+            guard layerLimit >= 1, layerLimit <= config.layerCount else {
+                throw LlamaError.layerCountOutOfRange(requested: layerLimit, available: config.layerCount)
+            }
+            config.layerCount = layerLimit
+        }
         let c = config.width
 
         func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
@@ -112,14 +122,17 @@ public final class LlamaModel: Sendable {
         ownedStorage = []
     }
 
-    /// A model sharing `base`'s weights except `replaced` matrices (used for merging).
-    init(base: LlamaModel, layers: [LayerWeights], storage: [OwnedFloats]) {
-        config = base.config
+    /// A model sharing `base`'s weights except `layers` (used for merging, truncating and
+    /// norm replacement); `config.layerCount` follows `layers.count`.
+    init(base: LlamaModel, layers: [LayerWeights], outputNorm: [Float]? = nil, storage: [OwnedFloats]) {
+        var config = base.config
+        config.layerCount = layers.count
+        self.config = config
         tiedOutput = base.tiedOutput
         file = base.file
         tokenEmbedding = base.tokenEmbedding
         output = base.output
-        outputNorm = base.outputNorm
+        self.outputNorm = outputNorm ?? base.outputNorm
         self.layers = layers
         rope = base.rope
         ownedStorage = base.ownedStorage + storage

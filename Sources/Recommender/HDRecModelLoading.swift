@@ -1,6 +1,8 @@
 // Building a runnable HDRecModel from a bundle: the base GGUF through the Llama
-// decoder, its tokenizer with [SEQ]/[ALIGN] added, the two PEFT adapters, the
-// heads and the SASRec table, all checked against each other.
+// decoder, run as it was trained (its first `base.layers` blocks, then output_norm,
+// with the trained `norms.*` of heads.safetensors in place: docs/bundle.md), its
+// tokenizer with [SEQ]/[ALIGN] added, the two PEFT adapters, the heads and the
+// SASRec table, all checked against each other.
 import Foundation
 import Kernels
 import Llama
@@ -35,27 +37,46 @@ extension HDRecModel {
         let contents = try BundleContents.load(directory: directory, runningBaseSHA256: baseSHA256, verifyChecksums: verifyChecksums)
         return LoadedHDRec(contents: contents, model: try build(contents, base: base, pool: pool), base: base)
     }
-    /// Assembles the model from checked bundle contents over a loaded base.
+    /// Assembles the model from checked bundle contents over a loaded base, as it was
+    /// trained: only the first `base.layers` decoder blocks run (then `output_norm`), and
+    /// trained norms (`norms.*` of heads.safetensors) replace the base's for both passes.
+    /// `llama` itself is not changed (a hot swap may cut it to another depth).
     public static func build(_ contents: BundleContents, base llama: LlamaModel, pool: ThreadPool = .shared) throws -> HDRecModel {
         let m = contents.manifest
-        let config = llama.config
+        let model = try decoderModel(base: llama, layers: m.base.layers, norms: contents.heads.norms,
+                                     headsPath: contents.directory + "/" + BundleLayout.heads)
+        let config = model.config
         guard config.width == m.dimensions.modelWidth else {
             throw RecommenderError.inconsistent(field: "base width vs dimensions.model_width", expected: "\(m.dimensions.modelWidth)", found: "\(config.width)")
-        }
-        guard config.layerCount == m.base.layers else {
-            throw RecommenderError.inconsistent(field: "base decoder layers vs base.layers (export writes a base cut to the layers it used)",
-                                                expected: "\(m.base.layers)", found: "\(config.layerCount)")
-        }
-        guard contents.heads.norms.isEmpty else {
-            throw RecommenderError.tensorContent(file: contents.directory + "/" + BundleLayout.heads, name: "norms.*",
-                                                 problem: "trained norms must be baked into the bundle's base.gguf; this decoder does not override norms")
         }
         let tokenizer = try Tokenizer(gguf: llama.file).withHDRecTokens()
         let prompts = try PromptBuilder(tokenizer: tokenizer, catalog: contents.catalog, configuration: m.prompt)
         let text = try LoRAAdapter.load(path: contents.textAdapterPath, name: "text", base: config)
         let id = try LoRAAdapter.load(path: contents.idAdapterPath, name: "id", base: config)
-        let decoder = LlamaHDRecDecoder(model: llama, textAdapter: text, idAdapter: id, pool: pool)
+        let decoder = LlamaHDRecDecoder(model: model, textAdapter: text, idAdapter: id, pool: pool)
         return try HDRecModel(decoder: decoder, prompts: prompts, heads: contents.heads, sasrec: contents.sasrec,
                               fusionDefaults: m.fusion, versions: contents.versions)
+    }
+
+    /// The decoder HDRec runs: `base` cut to its first `layers` blocks (sharing its
+    /// weights) with trained RMSNorm weights in place (keys are GGUF tensor names,
+    /// `blk.N.attn_norm.weight`, `blk.N.ffn_norm.weight`, `output_norm.weight`).
+    /// `headsPath` names the norms' file in errors.
+    public static func decoderModel(base: LlamaModel, layers: Int, norms: [String: [Float]],
+                                    headsPath: String = BundleLayout.heads) throws -> LlamaModel {
+        guard layers >= 1, layers <= base.config.layerCount else {
+            throw RecommenderError.inconsistent(field: "base.layers vs the base decoder's block count (the first base.layers blocks run)",
+                                                expected: "1...\(base.config.layerCount)", found: "\(layers)")
+        }
+        let cut = layers == base.config.layerCount ? base : try base.truncated(layers: layers)
+        guard !norms.isEmpty else { return cut }
+        do { return try cut.replacingNorms(norms) } catch let e as LlamaError {
+            let name: String
+            switch e {
+            case let .notANormTensor(n, _), let .tensorShapeMismatch(n, _, _), let .nonFiniteWeight(n, _): name = n
+            default: name = "norms.*"
+            }
+            throw RecommenderError.tensorContent(file: headsPath, name: HeadsTensorName.normPrefix + name, problem: e.description)
+        }
     }
 }

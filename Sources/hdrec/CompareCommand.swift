@@ -23,6 +23,9 @@ struct CompareCommand: AsyncParsableCommand {
                           r.test.pValue < 1e-4 ? String(format: "%.2e", r.test.pValue) : String(format: "%.4f", r.test.pValue)])
         }
         print("A = \(a)\nB = \(b)\n(\(rows.first?.users ?? 0) paired users per split)")
+        if let r = rows.first(where: { $0.unpaired > 0 }) {
+            print("(one file holds a user sample: \(r.unpaired) users of the other are left out at split \(r.split))")
+        }
         print(table.render(), terminator: "")
     }
 }

@@ -39,6 +39,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("projector-hidden")) var projectorHidden: Int?
     @Option(name: .customLong("max-items"), help: "History items kept (most recent).") var maxItems: Int?
     @Option(name: .customLong("max-chunk-tokens"), help: "Tokens per item text chunk.") var maxChunkTokens: Int?
+    @Flag(name: .customLong("no-item-alignment"), help: "Leave out task 1 (item-text alignment samples in the text adapter's batches).") var noItemAlignment = false
+    @Flag(name: .customLong("id-alignment"), help: "Add the public code's ID alignment task to the ID adapter's batches.") var idAlignment = false
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Flag(help: "Continue the run in --out after checking data, base and configuration.") var resume = false
 
@@ -58,6 +60,8 @@ struct TrainCommand: AsyncParsableCommand {
         if ab == .noKL { options.klWeight = 0 }
         if let alternations { options.alternations = alternations }
         if let validationUsers { options.validationUsers = validationUsers }
+        options.itemAlignment = !noItemAlignment
+        options.idAlignment = idAlignment
 
         let gguf = try ModelFilesBridge.blockCount(base)
         var network = HDRecNetworkConfig(layers: layers ?? (paper ? gguf : min(4, gguf)),

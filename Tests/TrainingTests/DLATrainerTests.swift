@@ -27,11 +27,12 @@ private func fixture() throws -> (HDRecNetwork, PromptBuilder, FrozenBase) {
     return (network, prompts, base)
 }
 
-private func trainer(_ ablation: Ablation, seed: UInt64 = 1) throws -> (DLATrainer, [UserPrompts]) {
+private func trainer(_ ablation: Ablation, seed: UInt64 = 1, idAlignment: Bool = false) throws -> (DLATrainer, [UserPrompts]) {
     let (network, prompts, base) = try fixture()
     let parameters = try HDRecParameters(config: network.config, base: base, itemCount: 6, seed: seed)
     var options = TrainingOptions.cpu
     options.ablation = ablation
+    options.idAlignment = idAlignment
     options.learningRate = 3e-3
     options.warmupFraction = 0
     if ablation == .noKL { options.klWeight = 0 }
@@ -109,4 +110,44 @@ func passScoresDeterministic() throws {
     let f2 = try t.network.forward([prompts.text], branch: .text, parameters: t.parameters, training: false, seed: 2, supervisedOnlyLast: true)
     #expect(f1.logits.array == f2.logits.array)
     #expect(f1.rowCount == 1)
+}
+
+@Test("An item-alignment-only batch (task 1) trains the text adapter and leaves the ID adapter and projector bit-identical")
+func alignmentOnlyBatch() throws {
+    let (t, _) = try trainer(.none)
+    let batch = TrainingBatch(users: [], textAlignments: try [0, 3, 5].map { try t.prompts.alignmentPrompt(item: $0) })
+    let id = checksum(t.parameters, group: "lora.id"), projector = checksum(t.parameters, group: "projector")
+    let text = checksum(t.parameters, group: "lora.text")
+    let first = try t.trainStep(batch)
+    var last = first
+    for _ in 0 ..< 25 { last = try t.trainStep(batch) }
+    #expect(first.idCE == nil && first.textKL == nil, "no ID rows: no ID phase and nothing to align the text rows with")
+    #expect(checksum(t.parameters, group: "lora.id") == id)
+    #expect(checksum(t.parameters, group: "projector") == projector)
+    #expect(checksum(t.parameters, group: "lora.text") != text)
+    #expect(last.textCE! < first.textCE! - 0.2, "the [ALIGN] rows learn their items")
+}
+
+@Test("With --id-alignment the ID adapter trains on item-only batches too, and the KL pairs the [ALIGN] rows")
+func idAlignmentBatch() throws {
+    let (t, _) = try trainer(.none, idAlignment: true)
+    let batch = TrainingBatch(users: [], textAlignments: try [0, 4].map { try t.prompts.alignmentPrompt(item: $0) },
+                              idAlignments: try [0, 4].map { try t.prompts.idAlignmentPrompt(item: $0) })
+    let id = checksum(t.parameters, group: "lora.id")
+    _ = try t.trainStep(batch)
+    let losses = try t.trainStep(batch)
+    #expect(losses.idCE != nil && losses.idKL != nil && losses.textKL != nil)
+    #expect(checksum(t.parameters, group: "lora.id") != id)
+}
+
+@Test("A mixed batch pairs only the users' rows in the KL term, and every ablation trains on it")
+func mixedBatchAllAblations() throws {
+    for ablation in Ablation.allCases {
+        let (t, users) = try trainer(ablation)
+        let batch = TrainingBatch(users: users, textAlignments: try [1, 2].map { try t.prompts.alignmentPrompt(item: $0) })
+        let losses = try t.trainStep(batch)
+        let values = [losses.textCE, losses.idCE, losses.textKL, losses.idKL].compactMap { $0 }
+        #expect(!values.isEmpty && values.allSatisfy(\.isFinite), "\(ablation)")
+        if ablation == .none || ablation == .noDLA { #expect(losses.textKL != nil && losses.idKL != nil, "\(ablation)") }
+    }
 }

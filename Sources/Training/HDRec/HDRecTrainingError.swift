@@ -7,6 +7,9 @@ public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
     case resumeMismatch(field: String, run: String, requested: String)
     case nonFiniteLoss(step: Int, phase: String)
     case emptyTrainingSet(reason: String)
+    case invalidBatch(reason: String)
+    /// A file of a run directory (run.json, history.json, a checkpoint) or a path it names.
+    case runFile(path: String, problem: String)
 
     public var description: String {
         switch self {
@@ -19,6 +22,8 @@ public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
             return "cannot resume: the run was made with \(field) = \(run), but this command asks for \(requested)"
         case let .nonFiniteLoss(step, phase): return "the \(phase) loss became NaN or Inf at step \(step)"
         case let .emptyTrainingSet(reason): return "nothing to train on: \(reason)"
+        case let .invalidBatch(reason): return "invalid training batch: \(reason)"
+        case let .runFile(path, problem): return "\(path): \(problem)"
         }
     }
 }

@@ -7,6 +7,13 @@
 // Teachers are detached; the gradient flows through the student (Eq. 12, not line 18's
 // detached reading). Each phase's AdamW step touches only its groups, so the other
 // adapter is bit-identical after it. "shared" = IPL, [SEQ]/[ALIGN] rows, trained norms.
+//
+// A batch mixes user samples (tasks 2 and 3) with item-alignment samples (task 1, text
+// adapter only; with `idAlignment` also the public code's ID alignment for the ID
+// adapter), as the public code's ConcatDataset does. Each branch's prompts are ordered
+// users first, then items, so the two branches' rows agree on a common prefix: the
+// KL term pairs exactly those rows (an item-text alignment row has no ID counterpart
+// unless `idAlignment` is on) and averages them over their own sequences.
 import Foundation
 import Recommender
 import RecSys
@@ -18,6 +25,37 @@ public struct StepLosses: Sendable, Codable {
     public var textKL: Double?
     public var idKL: Double?
     public var tokens: Int
+}
+
+/// One optimisation step's samples: users (tasks 2 and 3) and items (task 1).
+public struct TrainingBatch: Sendable {
+    public var users: [UserPrompts]
+    /// Task 1 prompts for the text adapter.
+    public var textAlignments: [PromptSequence]
+    /// The public code's ID alignment prompts (empty unless `idAlignment`).
+    public var idAlignments: [PromptSequence]
+
+    public init(users: [UserPrompts], textAlignments: [PromptSequence] = [], idAlignments: [PromptSequence] = []) {
+        self.users = users; self.textAlignments = textAlignments; self.idAlignments = idAlignments
+    }
+
+    /// The text branch's prompts: users first, then items.
+    public var textPrompts: [PromptSequence] { users.map(\.text) + textAlignments }
+    /// The ID branch's prompts: users first, then items.
+    public var idPrompts: [PromptSequence] { users.map(\.id) + idAlignments }
+    public var isEmpty: Bool { users.isEmpty && textAlignments.isEmpty && idAlignments.isEmpty }
+}
+
+/// One sample of an epoch's shuffled order.
+public enum TrainingSample: Sendable, Equatable {
+    case user(Int)
+    case item(Int)
+}
+
+/// A teacher's detached logits and how many of its leading sequences a student shares.
+private struct Teacher {
+    var logits: Tensor<Float>
+    var rowsPerSequence: [Int]
 }
 
 public final class DLATrainer {
@@ -50,17 +88,39 @@ public final class DLATrainer {
         }
     }
 
-    private func rowWeights(_ f: BranchForward) -> [Float] {
+    /// The samples of one batch: user prompts, and the alignment prompts of its items.
+    public func trainingBatch(_ samples: [TrainingSample], dataset: Dataset) throws -> TrainingBatch {
+        var batch = TrainingBatch(users: try trainingPrompts(users: samples.compactMap { if case .user(let u) = $0 { u } else { nil } },
+                                                             dataset: dataset))
+        for case .item(let i) in samples {
+            batch.textAlignments.append(try prompts.alignmentPrompt(item: i))
+            if options.idAlignment { batch.idAlignments.append(try prompts.idAlignmentPrompt(item: i)) }
+        }
+        return batch
+    }
+
+    private func rowWeights(_ groupSizes: [Int]) -> [Float] {
         switch options.lossAverage {
-        case .users: return RowWeights.perGroupMean(groupSizes: f.rowsPerSequence)
-        case .positions: return RowWeights.batchMean(rows: f.rowCount)
+        case .users: return RowWeights.perGroupMean(groupSizes: groupSizes)
+        case .positions: return RowWeights.batchMean(rows: groupSizes.reduce(0, +))
         }
     }
 
+    /// The leading sequences a student shares with its teacher (users first, then the
+    /// items both sides have), checked row for row.
+    private func sharedRows(_ f: BranchForward, _ teacher: Teacher) throws -> [Int] {
+        let k = min(f.rowsPerSequence.count, teacher.rowsPerSequence.count)
+        let shared = Array(f.rowsPerSequence.prefix(k))
+        guard shared == Array(teacher.rowsPerSequence.prefix(k)) else {
+            throw HDRecTrainingError.invalidBatch(reason: "the text and ID prompts of step \(step) supervise different positions")
+        }
+        return shared
+    }
+
     /// CE (+ λ·KL against a detached teacher) of one branch forward; fills dLogits (N, I).
-    private func loss(_ f: BranchForward, teacher: Tensor<Float>?, dLogits: Tensor<Float>) throws -> (ce: Double, kl: Double?) {
+    private func loss(_ f: BranchForward, teacher: Teacher?, dLogits: Tensor<Float>) throws -> (ce: Double, kl: Double?) {
         let n = f.rowCount, v = network.itemCount
-        let weights = rowWeights(f)
+        let weights = rowWeights(f.rowsPerSequence)
         let lse = Tensor<Float>(count: n)
         let ce = try f.targets.withUnsafeBufferPointer { t in
             try weights.withUnsafeBufferPointer { w in
@@ -72,14 +132,19 @@ public final class DLATrainer {
             }
         }
         guard let teacher, options.klWeight > 0 else { return (ce, nil) }
-        let lseT = Tensor<Float>(count: n), lseS = Tensor<Float>(count: n)
-        let kl = weights.withUnsafeBufferPointer { w -> Double in
-            let value = KLDivergence.forward(lseTeacher: lseT.pointer, lseStudent: lseS.pointer, teacher: teacher.const,
-                                             student: f.logits.const, weights: w.baseAddress!, n: n, v: v,
+        // KL over the rows both branches have (Eqs. 10, 12), averaged over those sequences.
+        let shared = try sharedRows(f, teacher)
+        let klWeights = rowWeights(shared)
+        let m = klWeights.count
+        guard m > 0 else { return (ce, nil) }
+        let lseT = Tensor<Float>(count: m), lseS = Tensor<Float>(count: m)
+        let kl = klWeights.withUnsafeBufferPointer { w -> Double in
+            let value = KLDivergence.forward(lseTeacher: lseT.pointer, lseStudent: lseS.pointer, teacher: teacher.logits.const,
+                                             student: f.logits.const, weights: w.baseAddress!, n: m, v: v,
                                              temperature: options.klTemperature)
-            KLDivergence.backward(dStudent: dLogits.pointer, teacher: teacher.const, student: f.logits.const,
+            KLDivergence.backward(dStudent: dLogits.pointer, teacher: teacher.logits.const, student: f.logits.const,
                                   lseTeacher: lseT.const, lseStudent: lseS.const, weights: w.baseAddress!,
-                                  dLoss: Float(options.klWeight), n: n, v: v, temperature: options.klTemperature)
+                                  dLoss: Float(options.klWeight), n: m, v: v, temperature: options.klTemperature)
             return value
         }
         return (ce, kl)
@@ -101,14 +166,28 @@ public final class DLATrainer {
         guard value.isFinite else { throw HDRecTrainingError.nonFiniteLoss(step: step, phase: phase) }
     }
 
-    /// One optimisation step over a batch of users' prompts.
-    public func trainStep(_ batch: [UserPrompts]) throws -> StepLosses {
-        let texts = batch.map(\.text), ids = batch.map(\.id)
+    /// One optimisation step over a batch of users' prompts (no alignment samples).
+    public func trainStep(_ users: [UserPrompts]) throws -> StepLosses {
+        try trainStep(TrainingBatch(users: users))
+    }
+
+    /// One optimisation step over a mixed batch.
+    public func trainStep(_ batch: TrainingBatch) throws -> StepLosses {
+        let texts = batch.textPrompts, ids = batch.idPrompts
         let seed = TrainingRNG.derive(options.seed, UInt64(step), 7)
         var result = StepLosses(step: step, tokens: 0)
         parameters.store.zeroGradients()
-        func run(_ branch: Branch, teacher: Tensor<Float>?, phase: UInt64) throws -> (BranchForward, Double, Double?) {
-            let f = try network.forward(branch == .text ? texts : ids, branch: branch, parameters: parameters,
+        func prompts(_ branch: Branch) -> [PromptSequence] { branch == .text ? texts : ids }
+        func teacherForward(_ branch: Branch, phase: UInt64) throws -> Teacher? {
+            guard !prompts(branch).isEmpty else { return nil }
+            let f = try network.forward(prompts(branch), branch: branch, parameters: parameters, training: true,
+                                        seed: TrainingRNG.derive(seed, phase))
+            result.tokens += f.tokenCount
+            return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)
+        }
+        func run(_ branch: Branch, teacher: Teacher?, phase: UInt64) throws -> (BranchForward, Double, Double?)? {
+            guard !prompts(branch).isEmpty else { return nil }
+            let f = try network.forward(prompts(branch), branch: branch, parameters: parameters,
                                         training: true, seed: TrainingRNG.derive(seed, phase))
             let d = Tensor<Float>(count: f.rowCount * network.itemCount)
             let (ce, kl) = try loss(f, teacher: teacher, dLogits: d)
@@ -117,51 +196,49 @@ public final class DLATrainer {
             result.tokens += f.tokenCount
             return (f, ce, kl)
         }
+        func record(_ branch: Branch, _ ce: Double, _ kl: Double?) {
+            if branch == .id { result.idCE = ce; result.idKL = kl } else { result.textCE = ce; result.textKL = kl }
+        }
         switch options.ablation {
-        case .textOnly:
-            let (_, ce, _) = try run(.text, teacher: nil, phase: 1)
-            result.textCE = ce
-            update(groups: groups(.text))
-        case .idOnly:
-            let (_, ce, _) = try run(.id, teacher: nil, phase: 1)
-            result.idCE = ce
-            update(groups: groups(.id))
+        case .textOnly, .idOnly:
+            let branch: Branch = options.ablation == .textOnly ? .text : .id
+            if let (_, ce, _) = try run(branch, teacher: nil, phase: 1) {
+                record(branch, ce, nil)
+                update(groups: groups(branch))
+            }
         case .noDLA:
             // Joint: both branches' losses summed, KL each way against the detached other, one step.
-            let teacherText = try network.forward(texts, branch: .text, parameters: parameters, training: true,
-                                                  seed: TrainingRNG.derive(seed, 1))
-            let teacherID = try network.forward(ids, branch: .id, parameters: parameters, training: true,
-                                                seed: TrainingRNG.derive(seed, 2))
-            let (_, ceT, klT) = try run(.text, teacher: teacherID.logits, phase: 1)
-            let (_, ceI, klI) = try run(.id, teacher: teacherText.logits, phase: 2)
-            result.textCE = ceT; result.textKL = klT; result.idCE = ceI; result.idKL = klI
+            let teacherText = try teacherForward(.text, phase: 1)
+            let teacherID = try teacherForward(.id, phase: 2)
+            if let (_, ce, kl) = try run(.text, teacher: teacherID, phase: 1) { record(.text, ce, kl) }
+            if let (_, ce, kl) = try run(.id, teacher: teacherText, phase: 2) { record(.id, ce, kl) }
             update(groups: groups(.text).union(groups(.id)))
         case .none, .noKL:
             let useKL = options.ablation == .none
-            var teacher = try network.forward(texts, branch: .text, parameters: parameters, training: true,
-                                              seed: TrainingRNG.derive(seed, 0)).logits
-            result.tokens += texts.reduce(0) { $0 + $1.count }
+            var teacher = try teacherForward(.text, phase: 0)
             for t in 0 ..< max(1, options.alternations) {
                 let branch: Branch = t % 2 == 0 ? .id : .text
-                let (f, ce, kl) = try run(branch, teacher: useKL ? teacher : nil, phase: UInt64(t + 1))
-                if branch == .id { result.idCE = ce; result.idKL = kl } else { result.textCE = ce; result.textKL = kl }
+                // A batch of items only, without ID alignment, has no ID phase, so the text phase
+                // that follows has no teacher from the other branch.
+                guard let (f, ce, kl) = try run(branch, teacher: useKL ? teacher : nil, phase: UInt64(t + 1)) else {
+                    teacher = nil
+                    continue
+                }
+                record(branch, ce, kl)
                 update(groups: groups(branch))
-                teacher = f.logits   // detached: a plain copy of this phase's student logits
+                teacher = Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)  // detached: a plain copy
             }
         }
         step += 1
         return result
     }
 
+    /// The trained network in eval mode as a source of both passes (validation, final evaluation).
+    public var passScorer: TrainedPassScorer { TrainedPassScorer(network: network, parameters: parameters, prompts: prompts) }
+
     /// Both passes' logits at the last [SEQ] for each user's history of `split`, in eval mode: [B][I] each.
     public func passScores(users: [Int], dataset: Dataset, split: Split) throws -> (text: [[Float]], id: [[Float]]) {
-        let built = try users.map { try prompts.userPrompts(history: Array(dataset.history($0, for: split))) }
-        func run(_ branch: Branch) throws -> [[Float]] {
-            let f = try network.forward(built.map { branch == .text ? $0.text : $0.id }, branch: branch,
-                                        parameters: parameters, training: false, seed: 0, supervisedOnlyLast: true)
-            let v = network.itemCount
-            return (0 ..< users.count).map { Array(UnsafeBufferPointer(start: f.logits.pointer + $0 * v, count: v)) }
-        }
-        return (try run(.text), try run(.id))
+        let s = try passScorer.passScores(histories: users.map { Array(dataset.history($0, for: split)) })
+        return (s.text, s.id)
     }
 }

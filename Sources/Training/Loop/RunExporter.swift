@@ -14,10 +14,9 @@ public enum RunExporter {
     ///     catalog.jsonl (descriptions are most of its size and unused by the default prompts).
     public static func export(run directory: String, to out: String, copyBase: Bool, command: String,
                               tensorDType: SafetensorsDType = .f32, slimCatalog: Bool = false) throws {
-        let spec = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/run.json")))
-        let history = try JSONDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
-        let context = try TrainingContext(spec: spec)
-        _ = try Checkpoint.load(context.parameters.store, from: directory + "/best.safetensors")
+        // Resolves run.json's paths, checks the data and base, loads best.safetensors.
+        let run = try TrainedRun(directory: directory)
+        let spec = run.spec, history = run.history, context = run.context
 
         let fm = FileManager.default
         let parent = (out as NSString).deletingLastPathComponent

@@ -41,15 +41,22 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var seed: UInt64
     /// Validation users sampled per epoch (0: all).
     public var validationUsers: Int
+    /// Task 1 (paper §3.2.1): item-text alignment samples `P_i ++ text(i) ++ [ALIGN]` mixed
+    /// into the text adapter's batches, one per item per epoch.
+    public var itemAlignment: Bool = true
+    /// The public code's extra ID alignment task `P_i ++ ⟨ID(i)⟩ ++ [ALIGN]` for the ID
+    /// adapter (reference-implementation.md §9, item 1). Off by default: the paper's ID
+    /// adapter trains on task 3 alone.
+    public var idAlignment: Bool = false
 
     /// `--profile cpu`: one epoch of the bundled Scientific data practical on 2 cores.
     public static let cpu = TrainingOptions(profile: "cpu", epochs: 1, batchSize: 8, learningRate: 1e-3, weightDecay: 0.01,
                                             warmupFraction: 0.05, clipNorm: 1.0, klWeight: 1.0, klTemperature: 1.0,
                                             alternations: 2, ablation: .none, lossAverage: .users, seed: 42,
-                                            validationUsers: 500)
+                                            validationUsers: 500, itemAlignment: true, idAlignment: false)
     /// `--profile paper`: Table 2's values (batch 10, lr 5e-5 with 2000 warm-up steps, 40 epochs).
     public static let paper = TrainingOptions(profile: "paper", epochs: 40, batchSize: 10, learningRate: 5e-5, weightDecay: 0,
                                               warmupFraction: 0.06, clipNorm: 1.0, klWeight: 1.0, klTemperature: 1.0,
                                               alternations: 2, ablation: .none, lossAverage: .users, seed: 42,
-                                              validationUsers: 0)
+                                              validationUsers: 0, itemAlignment: true, idAlignment: false)
 }

@@ -97,6 +97,18 @@ public final class TrainingContext {
         return users
     }
 
+    /// The items whose task-1 alignment samples join each epoch: all items (the public
+    /// code's ConcatDataset) or, when users are sampled, the same fraction of the items,
+    /// so that a sample keeps the data's mix of user and item samples.
+    public func alignmentItems(trainingUsers: Int) -> [Int] {
+        guard spec.options.itemAlignment else { return [] }
+        let all = Array(0 ..< dataset.numItems)
+        guard spec.maxUsers != nil, trainingUsers < dataset.numUsers else { return all }
+        let count = max(1, Int((Double(dataset.numItems) * Double(trainingUsers) / Double(max(1, dataset.numUsers))).rounded()))
+        var rng = TrainingRNG(seed: spec.options.seed ^ 0xA116)
+        return Array(all.shuffled(using: &rng).prefix(count)).sorted()
+    }
+
     /// A reproducible evaluation sample (`count` 0 = all users).
     public func evaluationUsers(_ count: Int, salt: UInt64) -> [Int] {
         var users = Array(0 ..< dataset.numUsers)
@@ -130,19 +142,21 @@ public enum TrainingRun {
         }
         let users = context.trainingUsers()
         guard !users.isEmpty else { throw HDRecTrainingError.emptyTrainingSet(reason: "no user has two training items") }
-        let batchesPerEpoch = (users.count + spec.options.batchSize - 1) / spec.options.batchSize
+        let items = context.alignmentItems(trainingUsers: users.count)
+        let samples = users.map(TrainingSample.user) + items.map(TrainingSample.item)
+        let batchesPerEpoch = (samples.count + spec.options.batchSize - 1) / spec.options.batchSize
         let trainer = DLATrainer(network: context.network, parameters: context.parameters, prompts: context.prompts,
                                  options: spec.options, totalSteps: batchesPerEpoch * spec.options.epochs)
         if resume, fm.fileExists(atPath: directory + "/checkpoint.safetensors") {
             let step = try Checkpoint.load(context.parameters.store, from: directory + "/checkpoint.safetensors")
             trainer.restore(step: step)
         }
-        log("training on \(users.count) users, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
+        log("training on \(users.count) users and \(items.count) item-alignment samples, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
             + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32")
         let validUsers = context.evaluationUsers(spec.options.validationUsers, salt: 0xA11D)
 
         for epoch in history.completedEpochs ..< spec.options.epochs {
-            var order = users
+            var order = samples
             var rng = TrainingRNG(seed: TrainingRNG.derive(spec.options.seed, UInt64(epoch), 3))
             order.shuffle(using: &rng)
             let firstBatch = trainer.step - epoch * batchesPerEpoch
@@ -152,7 +166,7 @@ public enum TrainingRun {
             var tokens = 0
             for b in max(0, firstBatch) ..< batchesPerEpoch {
                 let slice = Array(order[(b * spec.options.batchSize) ..< min(order.count, (b + 1) * spec.options.batchSize)])
-                let batch = try trainer.trainingPrompts(users: slice, dataset: context.dataset)
+                let batch = try trainer.trainingBatch(slice, dataset: context.dataset)
                 if batch.isEmpty { bar.advance(); continue }
                 let losses = try trainer.trainStep(batch)
                 tokens += losses.tokens
@@ -215,14 +229,16 @@ public enum TrainingRun {
         var textRanks: [Int] = [], idRanks: [Int] = []
         var fusedRanks = [[Int]](repeating: [], count: alphaGrid.count)
         let batch = 16
+        let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: .textDominant,
+                                     parameters: FusionParameters(alpha: 0.5))
         for start in stride(from: 0, to: users.count, by: batch) {
             let chunk = Array(users[start ..< min(users.count, start + batch)])
-            let (text, id) = try trainer.passScores(users: chunk, dataset: context.dataset, split: .valid)
+            let rows = try scorer.passRows(users: chunk, split: .valid)
             for (k, u) in chunk.enumerated() {
                 let target = context.dataset.valid(u)
-                textRanks.append(rank(text[k], target)); idRanks.append(rank(id[k], target))
+                textRanks.append(rank(rows[k].text, target)); idRanks.append(rank(rows[k].id, target))
                 for (a, alpha) in alphaGrid.enumerated() {
-                    let fused = try Fusion.fuse(text: text[k], id: id[k], method: .textDominant,
+                    let fused = try Fusion.fuse(text: rows[k].text, id: rows[k].id, method: .textDominant,
                                                 parameters: FusionParameters(alpha: Float(alpha)))
                     fusedRanks[a].append(rank(fused.final, target))
                 }
@@ -243,17 +259,11 @@ public enum TrainingRun {
         return r
     }
 
-    /// Full-ranking evaluation of the trained network through the shared harness.
+    /// Full-ranking evaluation of the trained network (eval mode) through the shared
+    /// harness, with the scorer and fusion code `hdrec evaluate` and serving use.
     public static func evaluate(trainer: DLATrainer, context: TrainingContext, method: FusionMethod,
                                 parameters: FusionParameters, users: [Int], splits: [Split]) throws -> EvaluationReport {
-        let scorer = ClosureScorer { batchUsers, split, out in
-            let (text, id) = try trainer.passScores(users: batchUsers, dataset: context.dataset, split: split)
-            let n = context.dataset.numItems
-            for k in batchUsers.indices {
-                let fused = try Fusion.fuse(text: text[k], id: id[k], method: method, parameters: parameters)
-                for i in 0 ..< n { out[k * n + i] = fused.final[i] }
-            }
-        }
+        let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: method, parameters: parameters)
         return try Evaluator.evaluate(dataset: context.dataset, scorer: scorer,
                                       options: EvaluationOptions(splits: splits, batchSize: 16, users: users))
     }

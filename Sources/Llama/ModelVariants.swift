@@ -1,0 +1,57 @@
+// Models derived from a loaded one without copying its matrices: the first L blocks
+// only (HDRec's cpu profile trains on the first L decoder layers, then the model's
+// final output_norm: docs/training.md), and the same weights with some RMSNorm gains
+// replaced (HDRec's `--train-norms`, shipped in heads.safetensors as `norms.*`:
+// docs/bundle.md). Both share the memory-mapped GGUF, so they cost a few arrays.
+//
+//   truncated(layers: L):  x → block_0 … block_{L-1} → rmsnorm · output_norm → LM head
+extension LlamaModel {
+    /// A model running only the first `count` decoder blocks, then `output_norm` and the
+    /// LM head, sharing this model's weights. `count` must be in 1...`config.layerCount`;
+    /// `count == config.layerCount` gives a model whose forward pass is bit-identical to this one's.
+    /// KV caches and LoRA adapters must be made for the returned model's `config`.
+    public func truncated(layers count: Int) throws -> LlamaModel {
+        guard count >= 1, count <= layers.count else {
+            throw LlamaError.layerCountOutOfRange(requested: count, available: layers.count)
+        }
+        return LlamaModel(base: self, layers: Array(layers.prefix(count)), storage: [])
+    }
+
+    /// A model with the given RMSNorm weights in place of the GGUF's, by GGUF tensor name
+    /// (`blk.N.attn_norm.weight`, `blk.N.ffn_norm.weight` for N < `config.layerCount`,
+    /// `output_norm.weight`); every other weight is shared. Each vector must hold C finite values.
+    public func replacingNorms(_ norms: [String: [Float]]) throws -> LlamaModel {
+        let c = config.width
+        var newLayers = layers
+        var output: [Float]? = nil
+        for name in norms.keys.sorted() {
+            let values = norms[name] ?? []
+            guard values.count == c else { throw LlamaError.tensorShapeMismatch(name: name, expected: [c], found: [values.count]) }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) { throw LlamaError.nonFiniteWeight(tensor: name, index: bad) }
+            if name == LlamaTensorName.outputNorm {
+                output = values
+                continue
+            }
+            guard let site = Self.layerNorm(name), site.layer < newLayers.count else {
+                throw LlamaError.notANormTensor(name: name, layerCount: newLayers.count)
+            }
+            let layer = site.layer, isAttention = site.attention
+            let old = newLayers[layer]
+            newLayers[layer] = LayerWeights(attentionNorm: isAttention ? values : old.attentionNorm,
+                                            ffnNorm: isAttention ? old.ffnNorm : values, matrices: old.matrices)
+        }
+        return LlamaModel(base: self, layers: newLayers, outputNorm: output, storage: [])
+    }
+
+    /// (layer, true for attn_norm / false for ffn_norm) of `blk.N.attn_norm.weight` / `blk.N.ffn_norm.weight`.
+    private static func layerNorm(_ name: String) -> (layer: Int, attention: Bool)? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "blk", parts[3] == "weight", let layer = Int(parts[1]), layer >= 0,
+              String(layer) == parts[1] else { return nil }
+        switch parts[2] {
+        case "attn_norm": return (layer, true)
+        case "ffn_norm": return (layer, false)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// The trainer's f32 network in eval mode (dropout off) as an HDRecPassScoring: the
+// same prompts as serving, both branches batched, logits read at the last [SEQ].
+// Validation during training and the run's final evaluation go through it and
+// Recommender's HDRecScorer, the same fusion and ranking code `hdrec evaluate` and
+// the server use; only the decoder differs (f32 dequantized base here, the GGUF's own
+// types there), which the export-agreement test bounds.
+import Foundation
+import Recommender
+import RecSys
+
+public final class TrainedPassScorer: HDRecPassScoring {
+    public let network: HDRecNetwork
+    public let parameters: HDRecParameters
+    public let prompts: PromptBuilder
+
+    public init(network: HDRecNetwork, parameters: HDRecParameters, prompts: PromptBuilder) {
+        self.network = network; self.parameters = parameters; self.prompts = prompts
+    }
+
+    public var itemCount: Int { network.itemCount }
+
+    /// Both branches' IPL logits at each history's read position, eval mode: [B][I] each.
+    public func passScores(histories: [[Int]]) throws -> HDRecModel.PassScores {
+        guard !histories.isEmpty else { return HDRecModel.PassScores(text: [], id: [], usedHistory: []) }
+        let built = try histories.map { try prompts.userPrompts(history: $0) }
+        func run(_ branch: Branch) throws -> [[Float]] {
+            let f = try network.forward(built.map { branch == .text ? $0.text : $0.id }, branch: branch,
+                                        parameters: parameters, training: false, seed: 0, supervisedOnlyLast: true)
+            let v = network.itemCount
+            return (0 ..< built.count).map { Array(UnsafeBufferPointer(start: f.logits.pointer + $0 * v, count: v)) }
+        }
+        return HDRecModel.PassScores(text: try run(.text), id: try run(.id), usedHistory: built.map(\.text.items))
+    }
+}

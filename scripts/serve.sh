@@ -12,7 +12,9 @@
 #      item ids from the catalog.
 # Settings (environment): HDREC_PORT (8080), HDREC_HOST (127.0.0.1), HDREC_ARTIFACTS
 # (artifacts/default), HDREC_TRAIN_USERS (users of the fallback training run, 600),
-# HDREC_THREADS (worker threads; default all cores).
+# HDREC_THREADS (worker threads; default all cores), HDREC_SCRATCH (swift build --scratch-path,
+# default .build), HDREC_SWIFT_FLAGS (extra swift build flags, e.g. -Xswiftc -enable-testing
+# to reuse a `make test` build).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,8 +34,10 @@ step "system packages"
 scripts/install-system-deps.sh curl python3 python3-pip ca-certificates
 
 step "release build (hdrec, hdrec-server)"
-"$SWIFT" build -c release
-BIN="$("$SWIFT" build -c release --show-bin-path)"
+# shellcheck disable=SC2206  # HDREC_SWIFT_FLAGS is a list of flags
+BUILD=(-c release --scratch-path "${HDREC_SCRATCH:-.build}" ${HDREC_SWIFT_FLAGS:-})
+"$SWIFT" build "${BUILD[@]}"
+BIN="$("$SWIFT" build "${BUILD[@]}" --show-bin-path)"
 
 step "base model"
 scripts/fetch-models.sh

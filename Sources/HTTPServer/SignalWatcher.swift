@@ -42,10 +42,6 @@ private final class SignalHub: Sendable {
         signalPipeWriteFD = fds[1]
         let readFD = fds[0]
         let thread = Thread { [self] in
-            // A parent may start us with signals blocked (a blocked mask survives exec;
-            // Foundation's Process and some supervisors do this): this thread lives as long
-            // as the process, so unblocking here guarantees the handlers can run.
-            Self.unblock([SIGTERM, SIGINT, SIGHUP])
             var byte: UInt8 = 0
             while true {
                 let n = read(readFD, &byte, 1)
@@ -76,17 +72,8 @@ private final class SignalHub: Sendable {
                 sigaction(sig, &action, nil)
                 t.installed.insert(sig)
             }
-            Self.unblock(signals)   // on the registering thread too, for signals beyond the three above
             return t.next
         }
-    }
-
-    /// Removes `signals` from the calling thread's blocked set.
-    static func unblock(_ signals: [Int32]) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for sig in signals { sigaddset(&set, sig) }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Removes a watcher; signals nobody watches any more get their default action back.

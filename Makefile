@@ -45,10 +45,11 @@ bench: deps
 	@# Decoder prefill, ours next to llama.cpp (llama-cpp-python) on the same file and threads.
 	-HDREC_BIN=$(SCRATCH)/release/hdrec PYTHON=$(PYTHON) Tools/bench_decoder.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
 
-# Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle);
+# Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle;
+# BASE=<gguf> for bundles that reference their base, SWAP_DIR=<second bundle> for the swap runs);
 # writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.
 loadtest: deps
-	scripts/loadtest.sh
+	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/loadtest.sh
 
 clean:
 	rm -rf .build

@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "HTTP"),
         .target(name: "HTTPServer", dependencies: ["HTTP", "COpenSSL", "CZlib"]),
         .target(name: "Service", dependencies: [
-            "HTTP", "HTTPServer", "Recommender", "Support",
+            "HTTP", "HTTPServer", "Kernels", "Recommender", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

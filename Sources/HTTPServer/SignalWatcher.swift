@@ -3,6 +3,9 @@
 // writes the signal number to a pipe, and a reader thread calls the Swift handlers.
 // (Dispatch signal sources need the signal blocked in every thread on Linux, which a
 // library cannot arrange after threads exist; SIG_IGN would make the kernel drop it.)
+// Registering also unblocks the signals in the calling thread: a process inherits its
+// parent's signal mask, and one spawned from a Dispatch or Swift-concurrency worker
+// thread (which block signals) would otherwise keep SIGTERM pending forever.
 import Foundation
 import Synchronization
 
@@ -54,7 +57,11 @@ private final class SignalHub: Sendable {
     }
 
     func register(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) -> Int {
-        table.withLock { t in
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for sig in signals { sigaddset(&unblock, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        return table.withLock { t in
             t.next += 1
             t.entries[t.next] = Entry(signals: signals, handler: handler)
             for sig in signals where !t.installed.contains(sig) {

@@ -1,6 +1,6 @@
 // The request and response types of HDRec inference, shared by
 // `hdrec recommend`, `hdrec evaluate` and the server (issue 6's /recommend body
-// maps onto these one to one).
+// maps onto these one to one; the service's engine contract uses them directly).
 
 /// One recommendation request, already mapped to IPL indices.
 public struct RecommendationRequest: Sendable, Equatable {
@@ -41,6 +41,13 @@ public struct RecommendedItem: Sendable, Equatable {
     public var textScore: Float?
     /// E of Eq. 17 on the ID pass for this item (with `explain`).
     public var idBoost: Float?
+
+    public init(index: Int, score: Float, textScore: Float? = nil, idBoost: Float? = nil) {
+        self.index = index
+        self.score = score
+        self.textScore = textScore
+        self.idBoost = idBoost
+    }
 }
 
 /// Wall-clock milliseconds of each stage. With batching, the pass times are
@@ -68,4 +75,12 @@ public struct Recommendation: Sendable, Equatable {
     /// The history items the prompts kept (after `maxItems` and the token budget).
     public var usedHistory: [Int]
     public var timing: RecommendationTiming
+
+    public init(items: [RecommendedItem], fusion: FusionMethod, alpha: Float, usedHistory: [Int], timing: RecommendationTiming) {
+        self.items = items
+        self.fusion = fusion
+        self.alpha = alpha
+        self.usedHistory = usedHistory
+        self.timing = timing
+    }
 }

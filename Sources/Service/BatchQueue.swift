@@ -6,6 +6,7 @@
 // leaves the queue before it costs a forward. A batch only mixes queries bound to the
 // same engine, so a request that started before a hot-swap finishes on the old pair.
 import Foundation
+import Recommender
 import Synchronization
 
 public final class BatchQueue: Sendable {
@@ -17,8 +18,8 @@ public final class BatchQueue: Sendable {
     private struct Ticket {
         let id: UInt64
         let engine: any RecommendationEngine
-        let query: RecommendQuery
-        let continuation: CheckedContinuation<RecommendOutput, any Error>
+        let query: RecommendationRequest
+        let continuation: CheckedContinuation<Recommendation, any Error>
     }
 
     private struct State {
@@ -48,10 +49,10 @@ public final class BatchQueue: Sendable {
 
     /// Queues `query` for `engine` and waits for its output. Throws `ServiceError.queueFull`
     /// at once when full, `CancellationError` if the task is cancelled while waiting.
-    public func submit(_ query: RecommendQuery, engine: any RecommendationEngine) async throws -> RecommendOutput {
+    public func submit(_ query: RecommendationRequest, engine: any RecommendationEngine) async throws -> Recommendation {
         let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<RecommendOutput, any Error>) in
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Recommendation, any Error>) in
                 let verdict: (any Error)? = state.withLock { s in
                     if s.cancelledEarly.remove(id) != nil { return CancellationError() }
                     if s.stopped { return ServiceError.engineFailed("the server is shutting down") }
@@ -133,9 +134,9 @@ public final class BatchQueue: Sendable {
             guard outputs.count == batch.count else {
                 throw ServiceError.engineReturnedWrongCount(expected: batch.count, got: outputs.count)
             }
-            if let t = outputs.first?.timings {
-                metrics?.forwardDuration.observe(t.textPass, ["text"])
-                metrics?.forwardDuration.observe(t.idPass, ["id"])
+            if let t = outputs.first?.timing {  // milliseconds, one batched forward per pass
+                metrics?.forwardDuration.observe(t.textPass / 1000, ["text"])
+                metrics?.forwardDuration.observe(t.idPass / 1000, ["id"])
             }
             for (ticket, output) in zip(batch, outputs) { ticket.continuation.resume(returning: output) }
         } catch {

@@ -15,72 +15,10 @@ public struct AdapterVersions: Sendable, Equatable, Hashable {
     }
 }
 
-/// One validated request, in catalog indices (IPL order).
-public struct RecommendQuery: Sendable, Equatable {
-    /// The user's history, oldest first. Non-empty, every index < catalog.count.
-    public var history: [Int]
-    /// How many items to return, 1...catalog.count.
-    public var k: Int
-    /// α of Eq. 17, in [0, 1].
-    public var alpha: Float
-    public var fusion: FusionMethod
-    /// Indices never to return (`exclude`, plus the history with `exclude_history`).
-    public var excluded: Set<Int>
-    /// Fill `textScore` and `idBoost` of each item.
-    public var explain: Bool
-
-    public init(history: [Int], k: Int, alpha: Float, fusion: FusionMethod = .textDominant,
-                excluded: Set<Int> = [], explain: Bool = false) {
-        self.history = history
-        self.k = k
-        self.alpha = alpha
-        self.fusion = fusion
-        self.excluded = excluded
-        self.explain = explain
-    }
-}
-
-/// One ranked item.
-public struct RecommendedItem: Sendable, Equatable {
-    /// Catalog index.
-    public var index: Int
-    /// The fused ranking score.
-    public var score: Float
-    /// z_text of the item (with `explain`).
-    public var textScore: Float?
-    /// E of Eq. 17 for the item: what the ID pass added (with `explain`).
-    public var idBoost: Float?
-
-    public init(index: Int, score: Float, textScore: Float? = nil, idBoost: Float? = nil) {
-        self.index = index
-        self.score = score
-        self.textScore = textScore
-        self.idBoost = idBoost
-    }
-}
-
-/// Seconds spent in each stage of the batch that answered a query.
-public struct StageTimings: Sendable, Equatable {
-    public var textPass: Double
-    public var idPass: Double
-    public var fusion: Double
-    public init(textPass: Double, idPass: Double, fusion: Double) {
-        self.textPass = textPass
-        self.idPass = idPass
-        self.fusion = fusion
-    }
-}
-
-/// The answer to one query.
-public struct RecommendOutput: Sendable, Equatable {
-    /// Best first, at most `k`, none of them excluded.
-    public var items: [RecommendedItem]
-    public var timings: StageTimings
-    public init(items: [RecommendedItem], timings: StageTimings) {
-        self.items = items
-        self.timings = timings
-    }
-}
+// Requests and answers are the Recommender module's own types (one definition, shared
+// with `hdrec recommend` and `hdrec evaluate`): `RecommendationRequest` (IPL indices;
+// the service fills in `alpha` and `fusion` with the bundle's defaults when a request
+// names none) and `Recommendation` (items best first, stage timings in milliseconds).
 
 /// One loaded bundle: base + adapter pair + heads + catalog. Immutable once loaded, so
 /// requests already running keep using it safely after a swap; it is released (ARC) when
@@ -96,16 +34,20 @@ public protocol RecommendationEngine: AnyObject, Sendable {
     var defaultFusion: FusionMethod { get }
     /// The bundle's manifest.json bytes, served by `GET /model`.
     var manifestJSON: [UInt8] { get }
-    /// Runs both passes for every query (batched: one forward per pass where possible),
-    /// then fusion and top-k. Returns one output per query, in order. Called from one
-    /// inference thread at a time.
-    func recommend(_ batch: [RecommendQuery]) throws -> [RecommendOutput]
+    /// Threads the engine's matrix products run on (`--threads`), when it has a pool of
+    /// its own; reported by `GET /readyz`.
+    var decoderThreads: Int? { get }
+    /// Runs both passes for every request (batched: one forward per pass where possible),
+    /// then fusion and top-k, as `HDRecModel.recommend` does. Returns one answer per
+    /// request, in order. Called from one inference thread at a time.
+    func recommend(_ batch: [RecommendationRequest]) throws -> [Recommendation]
     /// One throwaway request so first-request latency is paid before `/readyz` says ready.
     func warmUp() throws
 }
 
 extension RecommendationEngine {
     public var defaultFusion: FusionMethod { .textDominant }
+    public var decoderThreads: Int? { nil }
 }
 
 /// Loads bundles. The first load reads a whole bundle (`--artifacts`); later loads

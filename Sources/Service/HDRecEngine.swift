@@ -3,7 +3,10 @@
 // RecommendationEngine contract. See docs/service.md "Plugging in the engine".
 // Loading goes through HDRecModel.load (the same code path as `hdrec recommend`);
 // a hot swap reuses the running base, so only adapters, heads and SASRec are read.
+// `--threads N` becomes the loader's ThreadPool, which every engine it loads (the first
+// and each hot-swapped one) hands to its decoder for the matrix products.
 import Foundation
+import Kernels
 import Recommender
 
 /// One loaded bundle serving recommendations. Immutable once built.
@@ -12,40 +15,34 @@ public final class HDRecEngine: RecommendationEngine {
     public let loaded: LoadedHDRec
     public let manifestJSON: [UInt8]
     public let versions: AdapterVersions
+    /// The pool the decoder's matrix products run on.
+    public let pool: ThreadPool
 
     public var catalog: Catalog { loaded.contents.catalog }
     public var defaultAlpha: Float { loaded.contents.manifest.fusion.alpha }
     public var defaultFusion: FusionMethod { loaded.contents.manifest.fusion.method }
+    public var decoderThreads: Int? { pool.threadCount }
     /// The running base's sha256 (hot swaps must name the same one).
     public var baseSHA256: String { loaded.contents.manifest.base.sha256 }
 
-    /// Wraps a loaded bundle; `manifestJSON` is the bundle's manifest.json as read from disk.
-    public init(loaded: LoadedHDRec, manifestJSON: [UInt8]) {
+    /// Wraps a loaded bundle; `manifestJSON` is the bundle's manifest.json as read from
+    /// disk, `pool` the one its model was built with.
+    public init(loaded: LoadedHDRec, manifestJSON: [UInt8], pool: ThreadPool) {
         self.loaded = loaded
         self.manifestJSON = manifestJSON
+        self.pool = pool
         let m = loaded.contents.manifest
         versions = AdapterVersions(text: m.adapters.text.version, id: m.adapters.id.version)
     }
 
-    /// The model request for a service query (the service already merged the history
-    /// into `excluded` when `exclude_history` was asked).
-    public static func request(for q: RecommendQuery) -> RecommendationRequest {
-        RecommendationRequest(history: q.history, k: q.k, fusion: q.fusion, alpha: q.alpha,
-                              excludeHistory: false, exclude: q.excluded, explain: q.explain)
-    }
-
-    public func recommend(_ batch: [RecommendQuery]) throws -> [RecommendOutput] {
+    /// HDRecModel.recommend itself: the path `hdrec recommend` takes.
+    public func recommend(_ batch: [RecommendationRequest]) throws -> [Recommendation] {
         if batch.isEmpty { return [] }
-        let results = try loaded.model.recommend(batch.map(Self.request(for:)))
-        return results.map { r in
-            RecommendOutput(
-                items: r.items.map { RecommendedItem(index: $0.index, score: $0.score, textScore: $0.textScore, idBoost: $0.idBoost) },
-                timings: StageTimings(textPass: r.timing.textPass / 1000, idPass: r.timing.idPass / 1000, fusion: r.timing.fusion / 1000))
-        }
+        return try loaded.model.recommend(batch)
     }
 
     public func warmUp() throws {
-        _ = try recommend([RecommendQuery(history: [0], k: 1, alpha: defaultAlpha, fusion: defaultFusion)])
+        _ = try recommend([RecommendationRequest(history: [0], k: 1, fusion: defaultFusion, alpha: defaultAlpha)])
     }
 }
 
@@ -56,10 +53,15 @@ public struct HDRecEngineLoader: EngineLoader {
     /// The base GGUF for bundles that reference their base instead of carrying it.
     public let basePath: String?
     public let verifyChecksums: Bool
+    /// The decoder's thread pool, shared by every engine this loader builds.
+    public let pool: ThreadPool
 
-    public init(basePath: String? = nil, verifyChecksums: Bool = true) {
+    /// - Parameter threads: threads for the matrix products (`--threads`), the calling
+    ///   thread included; nil uses `ThreadPool.shared` (`HDREC_THREADS`, else all cores).
+    public init(basePath: String? = nil, threads: Int? = nil, verifyChecksums: Bool = true) {
         self.basePath = basePath
         self.verifyChecksums = verifyChecksums
+        pool = threads.map { ThreadPool(threadCount: $0) } ?? .shared
     }
 
     public func load(directory: String, replacing current: (any RecommendationEngine)?) throws -> any RecommendationEngine {
@@ -70,14 +72,14 @@ public struct HDRecEngineLoader: EngineLoader {
         let loaded: LoadedHDRec
         if let running = current as? HDRecEngine {
             loaded = try HDRecModel.load(bundle: directory, sharing: running.loaded.base, baseSHA256: running.baseSHA256,
-                                         verifyChecksums: verifyChecksums)
+                                         verifyChecksums: verifyChecksums, pool: pool)
             guard loaded.contents.catalog.count == running.catalog.count else {
                 throw RecommenderError.inconsistent(field: "\(directory) catalog item count vs the running bundle's",
                                                     expected: "\(running.catalog.count)", found: "\(loaded.contents.catalog.count)")
             }
         } else {
-            loaded = try HDRecModel.load(bundle: directory, basePath: basePath, verifyChecksums: verifyChecksums)
+            loaded = try HDRecModel.load(bundle: directory, basePath: basePath, verifyChecksums: verifyChecksums, pool: pool)
         }
-        return HDRecEngine(loaded: loaded, manifestJSON: Array(bytes))
+        return HDRecEngine(loaded: loaded, manifestJSON: Array(bytes), pool: pool)
     }
 }

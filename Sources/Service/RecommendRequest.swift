@@ -1,5 +1,5 @@
-// Validation of the POST /recommend body (openapi.yaml RecommendRequest) into a
-// RecommendQuery, with RFC 9457 problems as issue 6 item 5 specifies: malformed JSON or
+// Validation of the POST /recommend body (openapi.yaml RecommendRequest) into the
+// Recommender's RecommendationRequest (IPL indices, α and fusion resolved), with RFC 9457 problems as issue 6 item 5 specifies: malformed JSON or
 // wrong types -> 400 naming the field; unknown item ids -> 422 listing them; empty
 // history -> 422; k outside 1...#items -> 422; alpha outside [0, 1] or an unknown
 // fusion -> 422. Unknown members are 400 too, so a misspelt option is never ignored.
@@ -13,7 +13,7 @@ public enum RecommendRequest {
 
     /// Parses and validates `body` against `catalog`, or throws a `Problem`.
     public static func parse(_ body: [UInt8], catalog: Catalog, defaultAlpha: Float,
-                             defaultFusion: FusionMethod = .textDominant) throws -> RecommendQuery {
+                             defaultFusion: FusionMethod = .textDominant) throws -> RecommendationRequest {
         let json: JSONValue
         do {
             json = try JSONValue.parse(body)
@@ -70,10 +70,9 @@ public enum RecommendRequest {
         }
 
         let history = historyIDs.compactMap { catalog.index(of: $0) }
-        var excluded = Set(excludeIDs.compactMap { catalog.index(of: $0) })
-        if excludeHistory { excluded.formUnion(history) }
-        return RecommendQuery(history: history, k: k, alpha: alphaValue.map { Float($0) } ?? defaultAlpha,
-                              fusion: fusion, excluded: excluded, explain: explain)
+        let excluded = Set(excludeIDs.compactMap { catalog.index(of: $0) })
+        return RecommendationRequest(history: history, k: k, fusion: fusion, alpha: alphaValue.map { Float($0) } ?? defaultAlpha,
+                                     excludeHistory: excludeHistory, exclude: excluded, explain: explain)
     }
 
     // MARK: - Typed accessors

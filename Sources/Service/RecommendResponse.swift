@@ -1,10 +1,13 @@
 // The POST /recommend answer (openapi.yaml RecommendResponse): items with id, score and
 // title (plus text_score and id_boost with `explain`), the adapter versions that
-// produced them, and stage timings in milliseconds.
+// produced them, and stage timings in milliseconds. The same fields, names and meaning
+// as Recommender's RecommendationResponse, which `hdrec recommend` prints (the CLI adds
+// `fusion`, `alpha` and `history_used`).
 import HTTP
+import Recommender
 
 enum RecommendResponse {
-    static func render(_ output: RecommendOutput, query: RecommendQuery, engine: any RecommendationEngine,
+    static func render(_ output: Recommendation, query: RecommendationRequest, engine: any RecommendationEngine,
                        totalSeconds: Double) -> HTTPResponse {
         let items = engine.catalog.items
         let rendered: [JSONValue] = output.items.compactMap { item in
@@ -17,12 +20,12 @@ enum RecommendResponse {
             }
             return .object(m)
         }
-        func ms(_ s: Double) -> JSONValue { .number((s * 1e6).rounded() / 1e3) }
+        func ms(_ milliseconds: Double) -> JSONValue { .number((milliseconds * 1e3).rounded() / 1e3) }
         return .json(.object([
             ("items", .array(rendered)),
             ("adapters", versionsJSON(engine.versions)),
-            ("timing_ms", .object([("text_pass", ms(output.timings.textPass)), ("id_pass", ms(output.timings.idPass)),
-                                   ("fusion", ms(output.timings.fusion)), ("total", ms(totalSeconds))])),
+            ("timing_ms", .object([("text_pass", ms(output.timing.textPass)), ("id_pass", ms(output.timing.idPass)),
+                                   ("fusion", ms(output.timing.fusion)), ("total", ms(totalSeconds * 1e3))])),
         ]))
     }
 }

@@ -10,6 +10,7 @@ import Foundation
 import HTTP
 import HTTPServer
 import Logging
+import Recommender
 import Synchronization
 
 public final class RecommendationService: Sendable {
@@ -62,7 +63,7 @@ public final class RecommendationService: Sendable {
         if let denied = checkAPIKey(req) { return denied }
         guard let engine = registry.current else { return notReady("no bundle is loaded yet") }
         let started = monotonicSeconds()
-        let query: RecommendQuery
+        let query: RecommendationRequest
         do {
             query = try RecommendRequest.parse(req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha,
                                               defaultFusion: engine.defaultFusion)
@@ -71,7 +72,7 @@ public final class RecommendationService: Sendable {
         } catch {
             return Problem(status: .badRequest, detail: "\(error)").response
         }
-        let output: RecommendOutput
+        let output: Recommendation
         do {
             output = try await queue.submit(query, engine: engine)
         } catch ServiceError.queueFull(let limit) {
@@ -104,7 +105,9 @@ public final class RecommendationService: Sendable {
     private func readyz() -> HTTPResponse {
         if isDraining { return notReady("shutting down") }
         guard let engine = registry.current else { return notReady("loading the bundle") }
-        return .json(.object([("status", .string("ready")), ("adapters", versionsJSON(engine.versions))]))
+        var members: [(String, JSONValue)] = [("status", .string("ready")), ("adapters", versionsJSON(engine.versions))]
+        if let threads = engine.decoderThreads { members.append(("decoder_threads", .number(Double(threads)))) }
+        return .json(.object(members))
     }
 
     private func model(_ req: HTTPRequest) -> HTTPResponse {

@@ -38,7 +38,8 @@ public final class ServiceApp: Sendable {
         }
         if let current = service.registry.current {
             service.logger.info("ready", metadata: ["text": "\(current.versions.text)", "id": "\(current.versions.id)",
-                                                    "items": "\(current.catalog.count)"])
+                                                    "items": "\(current.catalog.count)",
+                                                    "decoder_threads": "\(current.decoderThreads.map(String.init) ?? "n/a")"])
         }
         if let dir = config.watchDirectory {
             let w = AdapterWatcher(directory: dir, interval: config.watchInterval, registry: service.registry,

@@ -1,6 +1,7 @@
 // hdrec-server: the long-running recommendation service (issue 6; docs/service.md).
 // Flags become a ServiceConfig; bundles are loaded by HDRecEngineLoader (the real HDRec
-// model: two LoRA passes over one base, fusion, top-k; docs/service.md "Plugging in the engine").
+// model: two LoRA passes over one base, fusion, top-k; docs/service.md "Plugging in the engine"),
+// whose thread pool `--threads` sizes (GET /readyz reports it as decoder_threads).
 import ArgumentParser
 import Foundation
 import HTTPServer
@@ -17,7 +18,7 @@ struct HDRecServer: ParsableCommand {
     @Option(help: "The base GGUF, for bundles that reference their base instead of carrying it.") var base: String?
     @Option(help: "Listen address (IPv4 or IPv6 literal).") var host = "127.0.0.1"
     @Option(help: "Listen port (0 picks a free one).") var port = 8080
-    @Option(help: "Threads for the model's matrix products (default: all cores).") var threads: Int?
+    @Option(help: "Threads for the model's matrix products, the inference thread included (default: HDREC_THREADS, else all cores).") var threads: Int?
     @Option(help: "File with the admin bearer token(s); without it admin routes answer 403.") var adminTokenFile: String?
     @Option(help: "File with API keys (one per line) required on /recommend and /model.") var apiKeyFile: String?
     @Option(help: "PUT /adapters paths must lie under this directory (default: the parent of --artifacts).") var adapterRoot: String?
@@ -38,6 +39,7 @@ struct HDRecServer: ParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if port < 0 || port > 65535 { throw ValidationError("--port must be in 0...65535") }
         if maxConnections < 1 || maxQueue < 1 || maxBatch < 1 { throw ValidationError("--max-connections, --max-queue and --max-batch must be >= 1") }
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
     }
 
     func run() throws {
@@ -68,7 +70,7 @@ struct HDRecServer: ParsableCommand {
             throw fail("\(error)")
         }
 
-        let loader = HDRecEngineLoader(basePath: base)
+        let loader = HDRecEngineLoader(basePath: base, threads: threads)
         let app: ServiceApp
         do {
             app = try ServiceApp(config: config, loader: loader, logger: logger)

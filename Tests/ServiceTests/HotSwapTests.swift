@@ -3,6 +3,7 @@
 // old engines are released when their last request ends; RSS stays flat over swaps.
 import Foundation
 import HTTP
+import Recommender
 import Synchronization
 import Testing
 @testable import Service
@@ -17,7 +18,7 @@ struct HotSwapTests {
 
     /// The ids each version pair must answer for history ["i1", "i2"], k 5.
     static func expectedIDs(_ spec: TestSpec) throws -> [JSONValue] {
-        try TestEngine(spec: spec).recommend([RecommendQuery(history: [1, 2], k: 5, alpha: 0.5)])[0].items.map { .string("i\($0.index)") }
+        try TestEngine(spec: spec).recommend([RecommendationRequest(history: [1, 2], k: 5, alpha: 0.5)])[0].items.map { .string("i\($0.index)") }
     }
 
     @Test("requests keep succeeding while adapters swap 30 times, and each answer matches its versions")

@@ -19,7 +19,7 @@ struct RecommendRouteTests {
         #expect(items.count == 4)
         // The expected ranking is the engine's own for the same query.
         let engine = try #require(service.registry.current as? TestEngine)
-        let expected = try engine.recommend([RecommendQuery(history: [3, 5], k: 4, alpha: 0.5)])[0].items.map { "i\($0.index)" }
+        let expected = try engine.recommend([RecommendationRequest(history: [3, 5], k: 4, alpha: 0.5)])[0].items.map { "i\($0.index)" }
         #expect(items.map { $0["id"] } == expected.map { .string($0) })
         #expect(items.first?["title"] == .string("Item " + expected[0].dropFirst()))
         #expect(items.first?["text_score"] == nil)
@@ -38,7 +38,7 @@ struct RecommendRouteTests {
         guard case .array(let items)? = r.json["items"] else { Issue.record("no items"); return }
         #expect(items.count == 10)
         let engine = try #require(service.registry.current as? TestEngine)
-        let expected = try engine.recommend([RecommendQuery(history: [1], k: 10, alpha: 0.5, fusion: .textDominant)])[0]
+        let expected = try engine.recommend([RecommendationRequest(history: [1], k: 10, fusion: .textDominant, alpha: 0.5)])[0]
         #expect(items.map { $0["id"] } == expected.items.map { .string("i\($0.index)") })
     }
 

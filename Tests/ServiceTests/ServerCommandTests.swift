@@ -46,7 +46,7 @@ struct ServerCommandTests {
         #expect(!r.stderr.contains("not available yet"))
     }
 
-    @Test("rejects a missing bundle directory and unpaired TLS flags")
+    @Test("rejects a missing bundle directory, unpaired TLS flags and --threads 0")
     func badArguments() async throws {
         guard Self.binary != nil else { print("skipping: hdrec-server not built next to the tests"); return }
         let missing = try await Self.run(["--artifacts", "/nonexistent/bundle"])
@@ -55,5 +55,8 @@ struct ServerCommandTests {
         let tls = try await Self.run(["--artifacts", "/tmp", "--tls-cert", "/tmp/x.pem"])
         #expect(tls.status == 64)
         #expect(tls.stderr.contains("--tls-cert and --tls-key go together"))
+        let threads = try await Self.run(["--artifacts", "/tmp", "--threads", "0"])
+        #expect(threads.status == 64)
+        #expect(threads.stderr.contains("--threads must be in 1...256"))
     }
 }

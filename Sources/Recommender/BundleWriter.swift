@@ -2,6 +2,7 @@
 // then manifest.json last with every file's sha256, so a reader never sees a
 // manifest that lists files not yet written. Used by `hdrec export` and by tests.
 import Foundation
+import ModelFiles
 import Support
 
 /// What goes into a bundle.
@@ -18,9 +19,12 @@ public struct BundleSources: Sendable {
     public var copyBase: Bool
     /// Decoder layers the adapters were trained with.
     public var baseLayers: Int
+    /// How float tensors are stored (heads, SASRec table, adapter weights): F32 by default;
+    /// F16 halves the bundle (the committed default bundle), readers convert back to f32.
+    public var tensorDType: SafetensorsDType
 
     public init(heads: HDRecHeads, sasrec: [Float], catalog: Catalog, textAdapterDirectory: String, idAdapterDirectory: String,
-                basePath: String, copyBase: Bool, baseLayers: Int) {
+                basePath: String, copyBase: Bool, baseLayers: Int, tensorDType: SafetensorsDType = .f32) {
         self.heads = heads
         self.sasrec = sasrec
         self.catalog = catalog
@@ -29,6 +33,7 @@ public struct BundleSources: Sendable {
         self.basePath = basePath
         self.copyBase = copyBase
         self.baseLayers = baseLayers
+        self.tensorDType = tensorDType
     }
 }
 
@@ -50,14 +55,22 @@ public enum BundleWriter {
         }
         try fusion.parameters.validate()
         try prompt.validate()
+        guard [.f32, .f16, .bf16].contains(s.tensorDType) else {
+            throw RecommenderError.inconsistent(field: "bundle tensor dtype", expected: "F32, F16 or BF16", found: "\(s.tensorDType)")
+        }
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try s.heads.write(to: directory + "/" + BundleLayout.heads)
-        try SASRecTable.write(s.sasrec, itemCount: d.itemCount, width: d.sasrecWidth, to: directory + "/" + BundleLayout.sasrec)
+        try s.heads.write(to: directory + "/" + BundleLayout.heads, dtype: s.tensorDType)
+        try SASRecTable.write(s.sasrec, itemCount: d.itemCount, width: d.sasrecWidth, to: directory + "/" + BundleLayout.sasrec,
+                              dtype: s.tensorDType)
         try s.catalog.write(to: directory + "/" + BundleLayout.catalog)
         for (source, target) in [(s.textAdapterDirectory, BundleLayout.textAdapter), (s.idAdapterDirectory, BundleLayout.idAdapter)] {
             try fm.createDirectory(atPath: directory + "/" + target, withIntermediateDirectories: true)
-            for name in [BundleLayout.adapterConfig, BundleLayout.adapterWeights] {
-                try copy(source + "/" + name, to: directory + "/" + target + "/" + name)
+            try copy(source + "/" + BundleLayout.adapterConfig, to: directory + "/" + target + "/" + BundleLayout.adapterConfig)
+            let weights = (source + "/" + BundleLayout.adapterWeights, directory + "/" + target + "/" + BundleLayout.adapterWeights)
+            if s.tensorDType == .f32 {
+                try copy(weights.0, to: weights.1)
+            } else {
+                try recode(weights.0, to: weights.1, dtype: s.tensorDType)
             }
         }
         let baseHash = try SHA256.hex(ofFile: s.basePath)
@@ -84,6 +97,21 @@ public enum BundleWriter {
             hyperparameters: hyperparameters, metrics: metrics, files: files)
         try AtomicFile.write(try manifest.encoded(), to: directory + "/" + BundleLayout.manifest)
         return manifest
+    }
+
+    /// Rewrites a safetensors file with its floating-point tensors stored as `dtype`
+    /// (names, shapes and metadata kept; other dtypes copied as they are).
+    static func recode(_ source: String, to target: String, dtype: SafetensorsDType) throws {
+        let file = try openSafetensors(source)
+        var writer = SafetensorsWriter(metadata: file.metadata)
+        for info in file.tensors {
+            if [.f32, .f16, .bf16, .f64].contains(info.dtype) {
+                try writer.add(name: info.name, floats: try file.floats(of: info), shape: info.shape, as: dtype)
+            } else {
+                try writer.add(name: info.name, dtype: info.dtype, shape: info.shape, bytes: Array(file.bytes(of: info)))
+            }
+        }
+        try writer.write(to: target)
     }
 
     /// Copies a file atomically, streaming it (a base GGUF may be large).

@@ -1,5 +1,6 @@
 // Reading and writing heads.safetensors and sasrec.safetensors (docs/bundle.md):
-// names and shapes checked, F16/BF16 accepted on reading, F32 written.
+// names and shapes checked, F16/BF16 accepted on reading, F32 written by default
+// (F16 on request: `hdrec export --dtype f16` halves a bundle that is committed to git).
 import Foundation
 import ModelFiles
 
@@ -17,10 +18,10 @@ extension HDRecHeads {
         return try HDRecHeads(tensors: tensors, file: path)
     }
 
-    /// Writes heads.safetensors (all F32) atomically.
-    public func write(to path: String) throws {
+    /// Writes heads.safetensors atomically, every tensor stored as `dtype` (F32, F16 or BF16).
+    public func write(to path: String, dtype: SafetensorsDType = .f32) throws {
         var writer = SafetensorsWriter(metadata: ["format": "hdrec-heads", "format_version": "1"])
-        for t in tensors() { try writer.add(name: t.name, floats: t.values, shape: t.shape) }
+        for t in tensors() { try writer.add(name: t.name, floats: t.values, shape: t.shape, as: dtype) }
         try writer.write(to: path)
     }
 }
@@ -44,10 +45,10 @@ public enum SASRecTable {
         return values
     }
 
-    /// Writes a table in the same layout (tests and bundles made from other sources).
-    public static func write(_ values: [Float], itemCount: Int, width: Int, to path: String) throws {
+    /// Writes a table in the same layout (tests and bundles made from other sources), stored as `dtype`.
+    public static func write(_ values: [Float], itemCount: Int, width: Int, to path: String, dtype: SafetensorsDType = .f32) throws {
         var writer = SafetensorsWriter()
-        try writer.add(name: tensorName, floats: values, shape: [itemCount + 1, width])
+        try writer.add(name: tensorName, floats: values, shape: [itemCount + 1, width], as: dtype)
         try writer.write(to: path)
     }
 }

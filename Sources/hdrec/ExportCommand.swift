@@ -4,6 +4,7 @@
 // dataset, a valid bundle whose rankings mean nothing, for exercising serving.
 import ArgumentParser
 import Foundation
+import ModelFiles
 import RecSys
 import Recommender
 import Training
@@ -22,17 +23,23 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "With --random: LoRA rank.") var rank = 8
     @Option(help: "With --random: seed.") var seed: UInt64 = 42
     @Flag(help: "Copy the base GGUF into the bundle (default: reference it by sha256).") var copyBase = false
+    @Option(help: "With --run: how float tensors are stored, f32 or f16 (f16 halves the bundle; loaders convert back).")
+    var dtype: String = "f32"
+    @Flag(help: "With --run: catalog.jsonl keeps only id, title and the attributes the prompts read (no descriptions unless used).")
+    var slimCatalog = false
     @Option(help: "The bundle directory to write.") var out: String
 
     func validate() throws {
         guard (run != nil) != random else { throw ValidationError("give exactly one of --run RUN_DIR or --random") }
         if random, base == nil || data == nil { throw ValidationError("--random needs --base MODEL.gguf and --data DATA_DIR") }
+        guard dtype == "f32" || dtype == "f16" else { throw ValidationError("--dtype must be f32 or f16; found '\(dtype)'") }
     }
 
     func run() async throws {
         let command = (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         if let run {
-            try RunExporter.export(run: run, to: out, copyBase: copyBase, command: command)
+            try RunExporter.export(run: run, to: out, copyBase: copyBase, command: command,
+                                   tensorDType: dtype == "f16" ? .f16 : .f32, slimCatalog: slimCatalog)
             print("wrote \(out) from run \(run)")
             return
         }

@@ -2,12 +2,18 @@
 // the bundle the server loads (docs/bundle.md), written to a temporary directory
 // beside BUNDLE and renamed into place, so a failed export never leaves a partial one.
 import Foundation
+import ModelFiles
 import Recommender
 import RecSys
 import Support
 
 public enum RunExporter {
-    public static func export(run directory: String, to out: String, copyBase: Bool, command: String) throws {
+    /// - Parameters:
+    ///   - tensorDType: how the bundle stores float tensors (F32, or F16 for a bundle small enough to commit).
+    ///   - slimCatalog: keep only each item's id, title and the attributes the prompts read in
+    ///     catalog.jsonl (descriptions are most of its size and unused by the default prompts).
+    public static func export(run directory: String, to out: String, copyBase: Bool, command: String,
+                              tensorDType: SafetensorsDType = .f32, slimCatalog: Bool = false) throws {
         // Resolves run.json's paths, checks the data and base, loads best.safetensors.
         let run = try TrainedRun(directory: directory)
         let spec = run.spec, history = run.history, context = run.context
@@ -24,13 +30,26 @@ public enum RunExporter {
             try context.parameters.adapter(branch, base: baseConfig)
                 .writePEFT(to: adapters + "/" + branch.rawValue, baseModelName: (spec.basePath as NSString).lastPathComponent)
         }
-        let sources = BundleSources(heads: try context.parameters.heads(), sasrec: context.sasrec, catalog: context.catalog,
+        var catalog = context.catalog
+        if slimCatalog {
+            let keep = Set(spec.prompt.attributes)
+            catalog = try Catalog(items: catalog.items.map { item in
+                CatalogItem(id: item.id, title: item.title, brand: keep.contains(.brand) ? item.brand : nil,
+                            categories: keep.contains(.categories) ? item.categories : nil,
+                            description: keep.contains(.description) ? item.description : nil)
+            })
+        }
+        let sources = BundleSources(heads: try context.parameters.heads(), sasrec: context.sasrec, catalog: catalog,
                                     textAdapterDirectory: adapters + "/text", idAdapterDirectory: adapters + "/id",
-                                    basePath: spec.basePath, copyBase: copyBase, baseLayers: spec.network.layers)
+                                    basePath: spec.basePath, copyBase: copyBase, baseLayers: spec.network.layers,
+                                    tensorDType: tensorDType)
         var metrics: [String: [String: Double]] = [:]
         if let text = try? String(contentsOfFile: directory + "/metrics.json", encoding: .utf8),
            let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: Double]] {
             metrics = parsed
+        } else if history.bestNDCG >= 0 {
+            // No final evaluation (an interrupted or probe run): the best epoch's validation NDCG@10 at its α.
+            metrics = ["valid": ["NDCG@10": history.bestNDCG]]
         }
         let o = spec.options
         let hyper: [String: ManifestValue] = [

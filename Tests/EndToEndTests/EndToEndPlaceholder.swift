@@ -1,2 +1,0 @@
-// EndToEndTests: behaviour tests for the EndToEnd module live in this folder.
-import Testing

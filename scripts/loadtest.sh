@@ -139,10 +139,10 @@ run() {  # name path connections duration [lua]
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(label):
-    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % re.escape(label), text, re.M)
+    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s|m|h)\s*$" % re.escape(label), text, re.M)
     if not m: return "n/a"
     v, u = float(m.group(1)), m.group(2)
-    return "%.2f" % (v / 1000 if u == "us" else v * 1000 if u == "s" else v)
+    return "%.2f" % (v * {"us": 1e-3, "ms": 1, "s": 1e3, "m": 6e4, "h": 3.6e6}[u])
 rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
 done = re.search(r"(\d+) requests in", text)
 bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)

@@ -7,17 +7,24 @@ import HTTPServer
 import Testing
 @testable import Service
 
-func curlSync(_ args: [String]) throws -> (status: Int32, out: String) {
+/// Runs a program to its end; returns its exit status and one captured stream as text.
+func runProgram(_ path: String, _ args: [String], capturing stream: ProgramStream = .stdout) throws -> (status: Int32, out: String) {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    p.arguments = ["-s", "--max-time", "10"] + args
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
     let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = FileHandle.nullDevice
+    p.standardOutput = stream == .stdout ? pipe : FileHandle.nullDevice
+    p.standardError = stream == .stderr ? pipe : FileHandle.nullDevice
     try p.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+enum ProgramStream { case stdout, stderr }
+
+func curlSync(_ args: [String]) throws -> (status: Int32, out: String) {
+    try runProgram("/usr/bin/curl", ["-s", "--max-time", "10"] + args)
 }
 
 /// Sends `bytes` on a fresh connection and returns everything received until EOF.

@@ -19,18 +19,7 @@ struct ServerCommandTests {
     static func run(_ args: [String]) async throws -> (status: Int32, stderr: String) {
         guard let binary else { return (-1, "") }
         let r: Result<(Int32, String), any Error> = await offPool {
-            Result {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: binary)
-                p.arguments = args
-                let err = Pipe()
-                p.standardError = err
-                p.standardOutput = FileHandle.nullDevice
-                try p.run()
-                let data = err.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-            }
+            Result { try runProgram(binary, args, capturing: .stderr) }
         }
         return try r.get()
     }

@@ -159,18 +159,10 @@ struct ServerMatchesCLITests {
 
         let printed: Result<String, any Error> = await offPool {
             Result {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: cli)
-                p.arguments = ["recommend", "--bundle", bundle, "--base", base, "--history"] + history
-                    + ["--k", "\(k)", "--alpha", "\(alpha)", "--compact"]
-                let pipe = Pipe()
-                p.standardOutput = pipe
-                p.standardError = FileHandle.nullDevice
-                try p.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                guard p.terminationStatus == 0 else { throw ServiceError.engineFailed("hdrec recommend exited \(p.terminationStatus)") }
-                return String(decoding: data, as: UTF8.self)
+                let r = try runProgram(cli, ["recommend", "--bundle", bundle, "--base", base, "--history"] + history
+                    + ["--k", "\(k)", "--alpha", "\(alpha)", "--compact"])
+                guard r.status == 0 else { throw ServiceError.engineFailed("hdrec recommend exited \(r.status)") }
+                return r.out
             }
         }
         let cliRanking = try Self.ranking(try JSONValue.parse(Array(try printed.get().utf8)))

@@ -176,6 +176,34 @@ struct ServingAgreementTests {
         #expect(rows.allSatisfy { $0.meanA == $0.meanB }, "same model, same users")
     }
 
+    @Test("a finished run asked for more epochs continues from its checkpoint: history, run.json and the schedule carry on")
+    func resumeForMoreEpochs() throws {
+        let run = try TinyRun()
+        let decoder = JSONDecoder()
+        func history() throws -> RunHistory {
+            try decoder.decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: run.runDir + "/history.json")))
+        }
+        let first = try history()
+        #expect(first.completedEpochs == 1)
+        let stepsPerEpoch = first.losses.count
+        #expect(stepsPerEpoch > 0)
+        var longer = run.spec
+        longer.options.epochs = 2
+        try TrainingRun.train(spec: longer, directory: run.runDir, resume: true, log: { _ in })
+        let second = try history()
+        #expect(second.completedEpochs == 2)
+        #expect(second.validations.count == 2 && second.secondsPerEpoch.count == 2)
+        // Epoch 2 appends its own steps after epoch 1's, numbered on from them.
+        #expect(second.losses.count == 2 * stepsPerEpoch)
+        #expect(Array(second.losses.prefix(stepsPerEpoch)).map(\.step) == first.losses.map(\.step))
+        #expect(second.losses.map(\.step) == Array(0 ..< 2 * stepsPerEpoch))
+        let stored = try decoder.decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: run.runDir + "/run.json")))
+        #expect(stored.options.epochs == 2)
+        // Asked again for the same 2 epochs, nothing more is trained.
+        try TrainingRun.train(spec: longer, directory: run.runDir, resume: true, log: { _ in })
+        #expect(try history().losses.count == 2 * stepsPerEpoch)
+    }
+
     @Test("a run directory without run.json, or whose base changed, is refused with the file named")
     func badRuns() throws {
         let missing = NSTemporaryDirectory() + "hdrec-no-run-\(UUID().uuidString)"

@@ -45,6 +45,9 @@ public struct RunEvaluationResult: Sendable {
     /// Of which in the text pass and the ID pass (decoder, IPL).
     public var textPassSeconds: Double = 0
     public var idPassSeconds: Double = 0
+    /// How the two passes agree with each other and with popularity, over every user row
+    /// the decoder scored (the same for each fusion of one evaluation).
+    public var passDiagnostics = PassDiagnostics()
     /// Users ranked per second, each split counted (2 decoder passes per user and split).
     public var usersPerSecond: Double { seconds > 0 ? Double(users * report.results.count) / seconds : 0 }
 }
@@ -76,7 +79,7 @@ public enum RunEvaluation {
         let alpha = o.alpha ?? run.chosenAlpha
         let parameters = FusionParameters(alpha: alpha, temperature: o.temperature)
         try parameters.validate()
-        let model = TimedPasses(try run.servingModel())
+        let model = TimedPasses(try run.servingModel(), popularity: PopularityScorer(dataset: run.context.dataset))
         let users = run.evaluationUsers(o.users)
         let scorer = try HDRecScorer(passes: model, dataset: run.context.dataset, fusion: fusions[0], parameters: parameters,
                                      cachePasses: fusions.count > 1)
@@ -95,7 +98,8 @@ public enum RunEvaluation {
             try report.write(to: directory)
             let result = RunEvaluationResult(report: report, directory: directory, fusion: method, alpha: alpha, users: users.count, seconds: seconds,
                                              textPassSeconds: (model.textMilliseconds - textBefore) / 1000,
-                                             idPassSeconds: (model.idMilliseconds - idBefore) / 1000)
+                                             idPassSeconds: (model.idMilliseconds - idBefore) / 1000,
+                                             passDiagnostics: model.diagnostics.result)
             try writeSettings(result, run: run, options: o, fusion: method)
             results.append(result)
         }
@@ -119,6 +123,7 @@ public enum RunEvaluation {
         var textPassSeconds: Double
         var idPassSeconds: Double
         var usersPerSecond: Double
+        var passDiagnostics: PassDiagnostics
     }
 
     static func writeSettings(_ r: RunEvaluationResult, run: TrainedRun, options o: RunEvaluationOptions, fusion: FusionMethod) throws {
@@ -128,7 +133,8 @@ public enum RunEvaluation {
             userSample: o.users == 0 ? "all" : "the run's final-evaluation sample (seed \(run.spec.options.seed), salt 0x"
                 + String(TrainedRun.finalEvaluationSalt, radix: 16, uppercase: true) + ")",
             decoderLayers: run.spec.network.layers, trainedNorms: run.spec.network.trainNorms, base: run.spec.basePath,
-            seconds: r.seconds, textPassSeconds: r.textPassSeconds, idPassSeconds: r.idPassSeconds, usersPerSecond: r.usersPerSecond)
+            seconds: r.seconds, textPassSeconds: r.textPassSeconds, idPassSeconds: r.idPassSeconds, usersPerSecond: r.usersPerSecond,
+            passDiagnostics: r.passDiagnostics)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -136,17 +142,22 @@ public enum RunEvaluation {
     }
 }
 
-/// Passes through a model, adding up the time of each pass.
+/// Passes through a model, adding up the time of each pass and the passes' agreement.
 final class TimedPasses: HDRecPassScoring {
     let model: HDRecModel
     private(set) var textMilliseconds: Double = 0
     private(set) var idMilliseconds: Double = 0
-    init(_ model: HDRecModel) { self.model = model }
+    private(set) var diagnostics: PassDiagnosticsAccumulator
+    init(_ model: HDRecModel, popularity: PopularityScorer) {
+        self.model = model
+        diagnostics = PassDiagnosticsAccumulator(popularity: popularity)
+    }
     var itemCount: Int { model.itemCount }
     func passScores(histories: [[Int]]) throws -> HDRecModel.PassScores {
         let s = try model.passScores(histories: histories)
         textMilliseconds += s.textMilliseconds
         idMilliseconds += s.idMilliseconds
+        diagnostics.add(text: s.text, id: s.id)
         return s
     }
 }

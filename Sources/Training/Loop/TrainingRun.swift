@@ -135,6 +135,11 @@ public enum TrainingRun {
             let stored = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: specPath)))
             try checkResume(stored, spec)
             history = try JSONDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
+            if spec.options.epochs != stored.options.epochs {
+                // Continued for more epochs: run.json records the run as it now stands.
+                let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write(try encoder.encode(spec), to: specPath)
+            }
         } else {
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,6 +1,5 @@
 // The trainer's speed paths against their plain definitions: multi-block attention, row-blocked
-// LoRA dropout, LoRA's Float rank-R kernels, the chunked dropout mask, and the eight-lane exp /
-// SwiGLU (docs/training.md §Speed).
+// LoRA dropout, the chunked dropout mask, and the eight-lane exp / SwiGLU (docs/training.md §Speed).
 import Foundation
 import Testing
 @testable import Training
@@ -61,39 +60,6 @@ struct FastPathTests {
         LoRALinear.backward(dInput: dx.pointer, dA: da.pointer, dB: db.pointer, dOut: dOut.const, input: x.const,
                             saved: u.const, weight: w.const, a: a.const, b: b.const, shape: shape, seed: 78)
         expectGradientsMatch([Checked("x", x, dx), Checked("A", a, da), Checked("B", b, db)], maxSamples: 80, loss: loss)
-    }
-
-    @Test("LoRA's Float rank-R kernels (masked u, y += s·u·Bᵀ, masked dX and dA) equal the Double GEMM path",
-          arguments: [(8, 19), (6, 576), (3, 8)])
-    func loraFloatKernels(rank r: Int, inputs k: Int) {
-        // Rows span several row blocks with a ragged last one; k and R exercise the 8-lane and
-        // 4-row remainders. Float runs LoRAKernels, Double the generic GEMM formulation.
-        let m = 2 * LoRALinear.rowBlock + 7, n = 21
-        var d = Draw(seed: 33)
-        let shape = LoRAShape(m: m, n: n, k: k, rank: r, scale: 4, dropout: 0.3)
-        let x = d.tensor(m * k), w = d.tensor(n * k), a = d.tensor(r * k), b = d.tensor(n * r), dOut = d.tensor(m * n)
-        let y = Tensor<Double>(count: m * n), u = Tensor<Double>(count: m * r)
-        let dx = d.tensor(m * k), da = d.tensor(r * k), db = d.tensor(n * r) // accumulate onto non-zero values
-        func single(_ t: Tensor<Double>) -> Tensor<Float> { Tensor<Float>(t.array.map { Float($0) }) }
-        // The Double reference runs on the Float-rounded inputs, so only the arithmetic differs.
-        for t in [x, w, a, b, dOut, dx, da, db] { for i in 0..<t.count { t[i] = Double(Float(t[i])) } }
-        let xf = single(x), wf = single(w), af = single(a), bf = single(b), dOutF = single(dOut)
-        let yf = Tensor<Float>(count: m * n), uf = Tensor<Float>(count: m * r)
-        let dxf = single(dx), daf = single(da), dbf = single(db)
-        LoRALinear.forward(out: y.pointer, saved: u.pointer, input: x.const, weight: w.const, bias: nil,
-                           a: a.const, b: b.const, shape: shape, seed: 91)
-        LoRALinear.forward(out: yf.pointer, saved: uf.pointer, input: xf.const, weight: wf.const, bias: nil,
-                           a: af.const, b: bf.const, shape: shape, seed: 91)
-        LoRALinear.backward(dInput: dx.pointer, dA: da.pointer, dB: db.pointer, dOut: dOut.const, input: x.const,
-                            saved: u.const, weight: w.const, a: a.const, b: b.const, shape: shape, seed: 91)
-        LoRALinear.backward(dInput: dxf.pointer, dA: daf.pointer, dB: dbf.pointer, dOut: dOutF.const, input: xf.const,
-                            saved: uf.const, weight: wf.const, a: af.const, b: bf.const, shape: shape, seed: 91)
-        func close(_ name: String, _ f: Tensor<Float>, _ ref: Tensor<Double>) {
-            let scale = max(1, ref.array.map { abs($0) }.max() ?? 0)
-            let worst = (0..<ref.count).map { abs(Double(f[$0]) - ref[$0]) }.max() ?? 0
-            #expect(worst < 2e-5 * scale * Double(max(k, m)).squareRoot(), "\(name): max error \(worst) (scale \(scale))")
-        }
-        close("y", yf, y); close("u", uf, u); close("dX", dxf, dx); close("dA", daf, da); close("dB", dbf, db)
     }
 
     @Test("the chunked dropout mask equals the per-element factor at any start, and drops about p")

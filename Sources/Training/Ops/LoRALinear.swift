@@ -8,9 +8,7 @@
 // regenerated from x and the seed (Dropout.swift) instead of being stored, and never as a whole
 // (M, K) tensor: both passes walk `rowBlock`-row blocks, mask each block into a small buffer and
 // feed it straight to the rank-R products, so the masked copy stays in cache. Backward draws each
-// block's mask once for both of its uses (dA and the dropout backward of dX). On Float the
-// rank-R products of a block, and y += (s·u)·Bᵀ, go to LoRAKernels.swift, which applies the mask on
-// the fly; Double keeps the GEMM formulation (the gradient checks' oracle path).
+// block's mask once for both of its uses (dA and the dropout backward of dX).
 
 /// The shape and hyper-parameters of one LoRA-adapted projection.
 public struct LoRAShape: Sendable, Equatable {
@@ -64,13 +62,8 @@ public enum LoRALinear {
                 while r0 < rows.upperBound {
                     let nr = min(rowBlock, rows.upperBound - r0), n = nr * k, x = input + r0 * k
                     Dropout.factors(f, seed: seed, start: r0 * k, count: n, p: s.dropout)
-                    if T.self == Float.self {
-                        LoRAKernels.maskedProject(floatOut(u + r0 * s.rank), x: float(x), f: float(UnsafePointer(f)), a: float(a),
-                                                  rows: nr, k: k, rank: s.rank)
-                    } else {
-                        for i in 0..<n { f[i] *= x[i] }
-                        T.gemmLinear(u + r0 * s.rank, f, a, m: nr, n: s.rank, k: k, accumulate: false)
-                    }
+                    for i in 0..<n { f[i] *= x[i] }
+                    T.gemmLinear(u + r0 * s.rank, f, a, m: nr, n: s.rank, k: k, accumulate: false)
                     r0 += nr
                 }
             }
@@ -80,20 +73,7 @@ public enum LoRALinear {
         defer { su.deallocate() }
         let scale = T(s.scale)
         for i in 0..<(s.m * s.rank) { su[i] = u[i] * scale }
-        if T.self == Float.self {
-            // Bᵀ (R, N) once, then one pass over y's rows (LoRAKernels.expand).
-            let bt = UnsafeMutablePointer<Float>.allocate(capacity: s.rank * s.n)
-            defer { bt.deallocate() }
-            let bf = float(b)
-            for i in 0..<s.n { for j in 0..<s.rank { bt[j * s.n + i] = bf[i * s.rank + j] } }
-            let yf = floatOut(out), suf = float(UnsafePointer(su)), n = s.n, rank = s.rank
-            parallelRows(s.m, minRowsPerChunk: 32) { rows in
-                LoRAKernels.expand(yf + rows.lowerBound * n, su: suf + rows.lowerBound * rank, bt: bt,
-                                   rows: rows.count, n: n, rank: rank)
-            }
-        } else {
-            T.gemmLinear(out, su, b, m: s.m, n: s.n, k: s.rank, accumulate: true)
-        }
+        T.gemmLinear(out, su, b, m: s.m, n: s.n, k: s.rank, accumulate: true)
     }
 
     /// Backward. Accumulates into dInput (if non-nil), dA and dB (if non-nil).
@@ -145,18 +125,6 @@ public enum LoRALinear {
             while r0 < rows.upperBound {
                 let nr = min(rowBlock, rows.upperBound - r0), n = nr * k
                 Dropout.factors(f, seed: seed, start: r0 * k, count: n, p: s.dropout)
-                if T.self == Float.self {
-                    if let dInput {
-                        LoRAKernels.maskedExpand(floatOut(dInput + r0 * k), du: float(UnsafePointer(dU + r0 * rank)), a: float(a),
-                                                 f: float(UnsafePointer(f)), rows: nr, k: k, rank: rank)
-                    }
-                    if dA != nil {
-                        LoRAKernels.maskedOuter(floatOut(parts + chunk * rank * k), du: float(UnsafePointer(dU + r0 * rank)),
-                                                x: float(input + r0 * k), f: float(UnsafePointer(f)), rows: nr, k: k, rank: rank)
-                    }
-                    r0 += nr
-                    continue
-                }
                 if let dInput {
                     T.gemm(tmp, dU + r0 * rank, a, m: nr, n: k, k: rank, accumulate: false)
                     let dx = dInput + r0 * k
@@ -176,17 +144,6 @@ public enum LoRALinear {
                 for i in 0..<(rank * k) { dA[i] += part[i] }
             }
         }
-    }
-
-    /// The same buffer as Float, for the Float-only kernels (callers check T == Float first).
-    @inline(__always)
-    static func floatOut<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-    }
-
-    @inline(__always)
-    static func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
-        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 
     /// How many row chunks the masked passes use: fixed by M and the thread count (not by scheduling).

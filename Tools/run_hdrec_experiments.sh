@@ -38,8 +38,14 @@ for ablation in $rows; do
 done
 
 # HDRec's own passes and the Fig. 5 fusion variants over the same test users, from one
-# decoder run (also prints the pass diagnostics, stored in each evaluation.json).
-if [ -f "$runs/hdrec-none/metrics.json" ]; then
-  "$hdrec" evaluate --run "$runs/hdrec-none" --split test --users "$eval_users" \
-    --fusion text-dominant,text-pass,id-pass,id-dominant,confidence
-fi
+# decoder run; the single-branch ablations ranked by the branch they trained (their run's
+# own ranks.tsv fuses in the untrained other pass). Each evaluation also prints the pass
+# diagnostics (stored in its evaluation.json).
+evaluate() {
+  if [ -f "$1/metrics.json" ]; then "$hdrec" evaluate --run "$1" --split test --users "$eval_users" --fusion "$2"; fi
+}
+evaluate "$runs/hdrec-none" text-dominant,text-pass,id-pass,id-dominant,confidence
+evaluate "$runs/hdrec-text-only" text-pass
+evaluate "$runs/hdrec-id-only" id-pass
+evaluate "$runs/hdrec-no-kl" text-dominant,text-pass,id-pass
+evaluate "$runs/hdrec-no-dla" text-dominant,text-pass,id-pass

@@ -54,9 +54,11 @@ struct EvaluateCommand: AsyncParsableCommand {
                          result.textPassSeconds, result.idPassSeconds))
             let d = result.passDiagnostics
             print(String(format: "passes (%d rows): text~ID Spearman %.3f, top-10 overlap %.2f; Spearman with popularity: text %.3f, ID %.3f; "
-                         + "top-10 overlap with the 10 most popular: text %.2f, ID %.2f; softmax entropy: text %.3f, ID %.3f of %.3f nats (uniform)",
+                         + "top-10 overlap with the 10 most popular: text %.2f, ID %.2f; top-10 overlap between consecutive users: text %.2f, ID %.2f; "
+                         + "softmax entropy: text %.3f, ID %.3f of %.3f nats (uniform)",
                          d.rows, d.textIDSpearman, d.textIDTop10Overlap, d.textPopularitySpearman, d.idPopularitySpearman,
-                         d.textPopularityTop10Overlap, d.idPopularityTop10Overlap, d.textEntropy, d.idEntropy, d.uniformEntropy))
+                         d.textPopularityTop10Overlap, d.idPopularityTop10Overlap, d.textUserToUserTop10Overlap, d.idUserToUserTop10Overlap,
+                         d.textEntropy, d.idEntropy, d.uniformEntropy))
             print("wrote \(result.directory)/metrics.json, ranks.tsv, evaluation.json")
         }
     }

@@ -56,6 +56,24 @@ struct PassDiagnosticsTests {
         #expect(abs(acc.result.textIDSpearman) < 1e-12)   // (1 + −1) / 2
     }
 
+    @Test("personalisation: identical lists for every user overlap fully, disjoint lists not at all")
+    func userToUser() {
+        var same = PassDiagnosticsAccumulator(popularityScores: popularity)
+        same.add(text: [popularity, popularity, popularity], id: [popularity, popularity, popularity])
+        #expect(same.result.textUserToUserTop10Overlap == 1 && same.result.idUserToUserTop10Overlap == 1)
+        // 24 items: user A prefers items 0-9, user B items 12-21; ID pass the same for both.
+        let n = 24
+        var a = [Float](repeating: 0, count: n), b = [Float](repeating: 0, count: n)
+        for i in 0..<n {
+            a[i] = i < 10 ? Float(10 - i) : -Float(i)
+            b[i] = (12..<22).contains(i) ? Float(50 - i) : -Float(i)
+        }
+        var other = PassDiagnosticsAccumulator(popularityScores: (0..<n).map { Float(n - $0) })
+        other.add(text: [a, b, a], id: [a, a, a])
+        #expect(other.result.textUserToUserTop10Overlap == 0)   // A→B and B→A share nothing
+        #expect(other.result.idUserToUserTop10Overlap == 1)
+    }
+
     @Test("rows of the wrong width are not counted")
     func wrongWidth() {
         var acc = PassDiagnosticsAccumulator(popularityScores: popularity)

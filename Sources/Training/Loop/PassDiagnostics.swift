@@ -6,7 +6,9 @@
 //   - Spearman correlation of z_text with z_id over all items, and the overlap of their top 10;
 //   - Spearman correlation of each pass with training popularity (RecSys.PopularityScorer's
 //     strict ranking), and the overlap of each pass's top 10 with the 10 most popular items;
-//   - the entropy of softmax(z) in nats (ln I = a uniform pass).
+//   - the entropy of softmax(z) in nats (ln I = a uniform pass);
+//   - personalisation: the overlap of each row's top 10 with the previous row's (another
+//     user), per pass: 1 means every user gets the same list, whatever the history.
 // Averages over rows. Spearman over ranks with ties broken by index, which is exact for
 // continuous scores.
 import Foundation
@@ -27,6 +29,9 @@ public struct PassDiagnostics: Sendable, Codable, Equatable {
     public var idEntropy = 0.0
     /// ln(number of items): the entropy of a uniform pass.
     public var uniformEntropy = 0.0
+    /// Mean top-10 overlap between consecutive user rows, per pass (over rows − 1 pairs).
+    public var textUserToUserTop10Overlap = 0.0
+    public var idUserToUserTop10Overlap = 0.0
 
     public init() {}
 }
@@ -37,6 +42,7 @@ public struct PassDiagnosticsAccumulator: Sendable {
     private let popularityRank: [Int]
     private let popularTop10: Set<Int>
     private var sums = PassDiagnostics()
+    private var previousTop10: (text: Set<Int>, id: Set<Int>)?
 
     public init(popularity: PopularityScorer) {
         self.init(popularityScores: popularity.itemScores)
@@ -65,6 +71,11 @@ public struct PassDiagnosticsAccumulator: Sendable {
             sums.idPopularityTop10Overlap += Double(dTop.intersection(popularTop10).count) / 10
             sums.textEntropy += Self.softmaxEntropy(t)
             sums.idEntropy += Self.softmaxEntropy(d)
+            if let previous = previousTop10 {
+                sums.textUserToUserTop10Overlap += Double(tTop.intersection(previous.text).count) / 10
+                sums.idUserToUserTop10Overlap += Double(dTop.intersection(previous.id).count) / 10
+            }
+            previousTop10 = (tTop, dTop)
         }
     }
 
@@ -77,6 +88,9 @@ public struct PassDiagnosticsAccumulator: Sendable {
         r.textPopularitySpearman /= n; r.idPopularitySpearman /= n
         r.textPopularityTop10Overlap /= n; r.idPopularityTop10Overlap /= n
         r.textEntropy /= n; r.idEntropy /= n
+        if r.rows > 1 {
+            r.textUserToUserTop10Overlap /= n - 1; r.idUserToUserTop10Overlap /= n - 1
+        }
         return r
     }
 

@@ -1,5 +1,6 @@
 // The trainer's speed paths against their plain definitions: multi-block attention, row-blocked
-// LoRA dropout, the chunked dropout mask, and the eight-lane exp / SwiGLU (docs/training.md §Speed).
+// LoRA dropout, unfilled scratch and parallel zeroing, the chunked dropout mask, and the eight-lane
+// exp / SwiGLU (docs/training.md §Speed).
 import Foundation
 import Testing
 @testable import Training
@@ -60,6 +61,43 @@ struct FastPathTests {
         LoRALinear.backward(dInput: dx.pointer, dA: da.pointer, dB: db.pointer, dOut: dOut.const, input: x.const,
                             saved: u.const, weight: w.const, a: a.const, b: b.const, shape: shape, seed: 78)
         expectGradientsMatch([Checked("x", x, dx), Checked("A", a, da), Checked("B", b, db)], maxSamples: 80, loss: loss)
+    }
+
+    @Test("buffers left unfilled are overwritten before use: NaN-poisoned scratch gives the same Float block, bit for bit")
+    func unfilledBuffersAreOverwritten() {
+        // Padding rows (lengths 5 and 3 in 5) and an unadapted gate exercise every path that
+        // writes LlamaBlockActivations and LlamaBlock's scratch.
+        let config = LlamaBlockConfig(dim: 16, ffnDim: 24, heads: 4, kvHeads: 2, headDim: 4, rmsEps: 1e-5,
+                                      ropeBase: 10_000, loraRank: 2, loraAlpha: 8, loraDropout: 0.3,
+                                      targets: .hdrecDefault)
+        func run(poison: Bool) -> [Float] {
+            TensorPoison.enabled.store(poison, ordering: .relaxed)
+            defer { TensorPoison.enabled.store(false, ordering: .relaxed) }
+            let block = TinyBlock<Float>(config: config, lengths: [5, 3], paddedLength: 5, seed: 61)
+            let m = block.batch.tokenCount
+            var rng = TrainingRNG(seed: 62)
+            let x = Tensor<Float>(count: m * config.dim), dOut = Tensor<Float>(count: m * config.dim)
+            for i in 0..<x.count { x[i] = Float(rng.uniform(-1, 1)); dOut[i] = Float(rng.uniform(-1, 1)) }
+            let out = Tensor<Float>(count: m * config.dim), dx = Tensor<Float>(count: m * config.dim)
+            let saved = LlamaBlockActivations<Float>(config: config, rows: m)
+            block.forward(out: out, saved: saved, input: x, seed: 4)
+            block.backward(dInput: dx, dOut: dOut, saved: saved, seed: 4)
+            var all = out.array + dx.array + block.dAttnNorm.array + block.dFfnNorm.array
+            for t in LlamaBlock.order where block.gradA[t] != nil { all += block.gradA[t]!.array + block.gradB[t]!.array }
+            return all
+        }
+        let plain = run(poison: false), poisoned = run(poison: true)
+        #expect(poisoned.allSatisfy { $0.isFinite })
+        #expect(plain == poisoned)
+    }
+
+    @Test("a large Tensor is zeroed in parallel chunks, up to its last element")
+    func parallelZero() {
+        let t = Tensor<Float>(count: (1 << 19) + 3)
+        #expect(t.array.allSatisfy { $0 == 0 })
+        for i in 0..<t.count { t[i] = 1 }
+        t.zero()
+        #expect(t.array.allSatisfy { $0 == 0 })
     }
 
     @Test("the chunked dropout mask equals the per-element factor at any start, and drops about p")

@@ -162,7 +162,7 @@ public final class HDRecNetwork {
         var acts: [LlamaBlockActivations<Float>] = []
         for l in 0 ..< config.layers {
             let saved = LlamaBlockActivations<Float>(config: blockConfig, rows: m)
-            let out = Tensor<Float>(count: m * c)
+            let out = Tensor<Float>(unfilled: m * c) // LlamaBlock.forward writes every row
             let weights = try blockWeights(l, p), lora = try adapter(l, branch, p, blockConfig)
             LlamaBlock.forward(out: out.pointer, saved: saved, input: x.const, weights: weights,
                                adapter: lora, batch: batch, positions: positions,

@@ -145,12 +145,15 @@ public final class LlamaBlockActivations<T: TrainScalar> {
 
     public init(config c: LlamaBlockConfig, rows m: Int) {
         rows = m
-        x = Tensor(count: m * c.dim); rstd1 = Tensor(count: m); rstd2 = Tensor(count: m)
-        q = Tensor(count: m * c.qDim); k = Tensor(count: m * c.kvDim); v = Tensor(count: m * c.kvDim)
+        // LlamaBlock.forward overwrites every buffer but the attention output and lse in full
+        // (projections write all M rows, padding included); those two stay zeroed because
+        // attention leaves padding rows alone.
+        x = Tensor(unfilled: m * c.dim); rstd1 = Tensor(unfilled: m); rstd2 = Tensor(unfilled: m)
+        q = Tensor(unfilled: m * c.qDim); k = Tensor(unfilled: m * c.kvDim); v = Tensor(unfilled: m * c.kvDim)
         attn = Tensor(count: m * c.qDim); lse = Tensor(count: m * c.heads)
-        mid = Tensor(count: m * c.dim)
-        gate = Tensor(count: m * c.ffnDim); up = Tensor(count: m * c.ffnDim)
-        for t in LlamaBlock.order where c.targets.contains(t) { u[t] = Tensor(count: m * c.loraRank) }
+        mid = Tensor(unfilled: m * c.dim)
+        gate = Tensor(unfilled: m * c.ffnDim); up = Tensor(unfilled: m * c.ffnDim)
+        for t in LlamaBlock.order where c.targets.contains(t) { u[t] = Tensor(unfilled: m * c.loraRank) }
     }
 
     /// Bytes held for backward.
@@ -186,7 +189,7 @@ public enum LlamaBlock {
                                               seed: UInt64) {
         let m = batch.tokenCount
         s.x.pointer.update(from: input, count: m * c.dim)
-        let xn = Tensor<T>(count: m * c.dim)
+        let xn = Tensor<T>(unfilled: m * c.dim)
         RMSNorm.forward(out: xn.pointer, rstd: s.rstd1.pointer, input: input, weight: w.attnNorm,
                         m: m, c: c.dim, eps: c.rmsEps)
         project(.q, out: s.q.pointer, input: xn.const, s, w, adapter, c, m, seed)
@@ -199,16 +202,16 @@ public enum LlamaBlock {
         CausalAttention.forward(out: s.attn.pointer, lse: s.lse.pointer, q: s.q.const, k: s.k.const,
                                 v: s.v.const, batch: batch, shape: c.attention)
         project(.o, out: s.mid.pointer, input: s.attn.const, s, w, adapter, c, m, seed)
-        for i in 0..<(m * c.dim) { s.mid[i] += input[i] }
+        addInPlace(s.mid.pointer, input, rows: m, width: c.dim)
 
         RMSNorm.forward(out: xn.pointer, rstd: s.rstd2.pointer, input: s.mid.const, weight: w.ffnNorm,
                         m: m, c: c.dim, eps: c.rmsEps)
         project(.gate, out: s.gate.pointer, input: xn.const, s, w, adapter, c, m, seed)
         project(.up, out: s.up.pointer, input: xn.const, s, w, adapter, c, m, seed)
-        let h = Tensor<T>(count: m * c.ffnDim)
+        let h = Tensor<T>(unfilled: m * c.ffnDim)
         SwiGLU.forward(out: h.pointer, gate: s.gate.const, up: s.up.const, count: m * c.ffnDim)
         project(.down, out: out, input: h.const, s, w, adapter, c, m, seed)
-        for i in 0..<(m * c.dim) { out[i] += s.mid[i] }
+        addInPlace(out, s.mid.const, rows: m, width: c.dim)
     }
 
     /// Accumulates dInput (M, C), the adapters' dA/dB and (optionally) the norm gains' gradients
@@ -222,9 +225,9 @@ public enum LlamaBlock {
                                                config c: LlamaBlockConfig, seed: UInt64) {
         let m = batch.tokenCount, mc = m * c.dim, mf = m * c.ffnDim
         // FFN half. dMid starts as the residual path's dOut.
-        let dMid = Tensor<T>(count: mc)
+        let dMid = Tensor<T>(unfilled: mc)
         dMid.pointer.update(from: dOut, count: mc)
-        let h = Tensor<T>(count: mf)
+        let h = Tensor<T>(unfilled: mf)
         SwiGLU.forward(out: h.pointer, gate: s.gate.const, up: s.up.const, count: mf)
         let dH = Tensor<T>(count: mf)
         projectBackward(.down, dInput: dH.pointer, dOut: dOut, input: h.const, s, w, adapter, g, c, m, seed)
@@ -232,14 +235,14 @@ public enum LlamaBlock {
         dUp.zero()
         SwiGLU.backward(dGate: dGate.pointer, dUp: dUp.pointer, dOut: dH.const, gate: s.gate.const,
                         up: s.up.const, count: mf)
-        let xn = Tensor<T>(count: mc)
+        let xn = Tensor<T>(unfilled: mc)
         normalize(out: xn.pointer, input: s.mid.const, weight: w.ffnNorm, rstd: s.rstd2.const, m: m, c: c.dim)
         let dXn = Tensor<T>(count: mc)
         projectBackward(.gate, dInput: dXn.pointer, dOut: dGate.const, input: xn.const, s, w, adapter, g, c, m, seed)
         projectBackward(.up, dInput: dXn.pointer, dOut: dUp.const, input: xn.const, s, w, adapter, g, c, m, seed)
         RMSNorm.backward(dInput: dMid.pointer, dWeight: g.ffnNorm, dOut: dXn.const, input: s.mid.const,
                          weight: w.ffnNorm, rstd: s.rstd2.const, m: m, c: c.dim)
-        for i in 0..<mc { dInput[i] += dMid[i] }
+        addInPlace(dInput, dMid.const, rows: m, width: c.dim)
 
         // Attention half.
         let dAttn = Tensor<T>(count: m * c.qDim)
@@ -269,9 +272,19 @@ public enum LlamaBlock {
     /// y = x·rstd·w with a saved rstd (recomputes a norm's output in backward).
     static func normalize<T: TrainScalar>(out: UnsafeMutablePointer<T>, input: UnsafePointer<T>,
                                           weight: UnsafePointer<T>, rstd: UnsafePointer<T>, m: Int, c: Int) {
-        for i in 0..<m {
-            let r = rstd[i]
-            for j in 0..<c { out[i * c + j] = input[i * c + j] * r * weight[j] }
+        parallelRows(m) { rows in
+            for i in rows {
+                let r = rstd[i]
+                for j in 0..<c { out[i * c + j] = input[i * c + j] * r * weight[j] }
+            }
+        }
+    }
+
+    /// y[i] += x[i] over count elements, in row chunks on the pool (the residual adds: serial
+    /// loops on the step thread otherwise).
+    static func addInPlace<T: TrainScalar>(_ y: UnsafeMutablePointer<T>, _ x: UnsafePointer<T>, rows: Int, width: Int) {
+        parallelRows(rows) { r in
+            for i in (r.lowerBound * width)..<(r.upperBound * width) { y[i] += x[i] }
         }
     }
 

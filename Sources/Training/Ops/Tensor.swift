@@ -3,6 +3,7 @@
 // Ops take raw pointers (llm.c style: outputs, inputs, saved activations, sizes); this class is
 // the convenience owner for activations, scratch space and tests. It is deliberately not a
 // tensor library: no shapes, no strides, no autograd graph. Shapes live in doc comments.
+import Synchronization
 
 /// An owned, contiguous, zero-initialised buffer of `count` elements.
 public final class Tensor<T: TrainScalar> {
@@ -12,7 +13,19 @@ public final class Tensor<T: TrainScalar> {
     public init(count: Int) {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        Self.fillZero(pointer, count: max(count, 1))
+    }
+
+    /// A buffer whose contents are undefined, for scratch and activations that the caller
+    /// overwrites in full before reading (no serial memset on the step thread; docs/training.md
+    /// §Speed). While `TensorPoison.enabled` is set the contents are NaN, so a test catches a
+    /// read of an element nobody wrote.
+    init(unfilled count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        if TensorPoison.enabled.load(ordering: .relaxed) {
+            pointer.initialize(repeating: .nan, count: max(count, 1))
+        }
     }
 
     public convenience init(_ values: [T]) {
@@ -30,10 +43,27 @@ public final class Tensor<T: TrainScalar> {
         set { pointer[i] = newValue }
     }
 
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    public func zero() { Self.fillZero(pointer, count: count) }
+
+    /// Zeroes count elements; large buffers in parallel on the pool, so the step thread does not
+    /// clear tens of MB alone while the other threads wait.
+    static func fillZero(_ p: UnsafeMutablePointer<T>, count: Int) {
+        let chunk = 1 << 17
+        if count < 2 * chunk { p.update(repeating: 0, count: count); return }
+        let chunks = (count + chunk - 1) / chunk
+        parallelFor(chunks) { c in
+            let lo = c * chunk
+            (p + lo).update(repeating: 0, count: min(chunk, count - lo))
+        }
+    }
 
     public var array: [T] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
     /// Bytes of storage, for memory accounting.
     public var byteCount: Int { count * MemoryLayout<T>.stride }
+}
+
+/// Test switch: NaN-fill `Tensor(unfilled:)` buffers (see there).
+enum TensorPoison {
+    static let enabled = Atomic<Bool>(false)
 }

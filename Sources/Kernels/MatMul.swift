@@ -35,6 +35,40 @@ public enum MatMul {
         }
     }
 
+    /// One output of `linear(sharing:…)`: y[m, n] (+)= x · w[n, k]ᵀ.
+    public struct SharedInputProduct: @unchecked Sendable {
+        public var y: UnsafeMutablePointer<Float>
+        public var w: UnsafePointer<Float>
+        public var n: Int
+        public init(y: UnsafeMutablePointer<Float>, w: UnsafePointer<Float>, n: Int) {
+            self.y = y; self.w = w; self.n = n
+        }
+    }
+
+    /// Several products of one activation matrix, y_i[m, n_i] (+)= x[m, k] · w_i[n_i, k]ᵀ, as one
+    /// job: x is packed once and the tasks of all products share the pool (a layer's q, k and v,
+    /// or gate and up). Each y_i is bit-identical to `linear(y_i, x, w_i, …)`.
+    public static func linear(sharing products: [SharedInputProduct], _ x: UnsafePointer<Float>,
+                              m: Int, k: Int, accumulate: Bool = false, pool: ThreadPool? = .shared) {
+        if m < LinearKernel.tiledMinRows || k <= 0 || products.count < 2 {
+            for p in products { linear(p.y, x, p.w, m: m, n: p.n, k: k, accumulate: accumulate, pool: pool) }
+            return
+        }
+        let threads = pool?.threadCount ?? 1
+        let packed = LinearKernel.pack(x, ldx: k, m: m, k: k, pool: pool)
+        let plans = products.map { LinearPlan(m: m, n: max(1, $0.n), threads: threads) }
+        var firstTask: [Int] = [0]
+        for (i, plan) in plans.enumerated() { firstTask.append(firstTask[i] + (products[i].n > 0 ? plan.taskCount : 0)) }
+        run(pool, firstTask[products.count]) { t in
+            var i = 0
+            while t >= firstTask[i + 1] { i += 1 }
+            let p = products[i], n = p.n
+            let (rows, slivers) = plans[i].task(t - firstTask[i], n: n, m: m)
+            LinearKernel.apply(p.y, ldy: n, rows: p.w + rows.lowerBound * k, rowStride: k, rowCount: rows.count,
+                               firstRow: rows.lowerBound, x: packed, slivers: slivers, accumulate: accumulate)
+        }
+    }
+
     /// c[m, n] (+)= a[m, k] · b[k, n]
     public static func matmul(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                               m: Int, n: Int, k: Int, accumulate: Bool = false, pool: ThreadPool? = .shared) {

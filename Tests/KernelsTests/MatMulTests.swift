@@ -104,3 +104,38 @@ struct MatMulTests {
         }
     }
 }
+
+@Suite("MatMul with a shared input")
+struct SharedInputLinearTests {
+    @Test("linear(sharing:) equals one linear per weight, bit for bit, tiled and not, with and without accumulate",
+          arguments: [1, 3, 4, 37, 160])
+    func sharedEqualsSeparate(m: Int) {
+        let pool = ThreadPool(threadCount: 2)
+        let k = 45, ns = [18, 7, 40]
+        let x = randomFloats(m * k, seed: 3)
+        let ws = ns.enumerated().map { randomFloats($0.element * k, seed: 10 + UInt64($0.offset)) }
+        for accumulate in [false, true] {
+            let bases = ns.enumerated().map { randomFloats(m * $0.element, seed: 20 + UInt64($0.offset)) }
+            var separate = bases
+            for i in ns.indices { MatMul.linear(&separate[i], x, ws[i], m: m, n: ns[i], k: k, accumulate: accumulate, pool: pool) }
+            // The shared call writes into owned copies of the same starting values.
+            let ys = bases.map { base -> UnsafeMutablePointer<Float> in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: base.count)
+                p.initialize(from: base, count: base.count)
+                return p
+            }
+            let wp = ws.map { w -> UnsafeMutablePointer<Float> in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: w.count)
+                p.initialize(from: w, count: w.count)
+                return p
+            }
+            defer { ys.forEach { $0.deallocate() }; wp.forEach { $0.deallocate() } }
+            MatMul.linear(sharing: ns.indices.map { .init(y: ys[$0], w: UnsafePointer(wp[$0]), n: ns[$0]) }, x,
+                          m: m, k: k, accumulate: accumulate, pool: pool)
+            for i in ns.indices {
+                #expect(Array(UnsafeBufferPointer(start: ys[i], count: m * ns[i])) == separate[i],
+                        "m=\(m) product \(i) accumulate=\(accumulate)")
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 // The trainer's speed paths against their plain definitions: multi-block attention, row-blocked
-// LoRA dropout, unfilled scratch and parallel zeroing, the chunked dropout mask, and the eight-lane
-// exp / SwiGLU (docs/training.md §Speed).
+// LoRA dropout, the shared-input frozen products, unfilled scratch and parallel zeroing, the chunked
+// dropout mask, and the eight-lane exp / SwiGLU (docs/training.md §Speed).
 import Foundation
 import Testing
 @testable import Training
@@ -89,6 +89,28 @@ struct FastPathTests {
         let plain = run(poison: false), poisoned = run(poison: true)
         #expect(poisoned.allSatisfy { $0.isFinite })
         #expect(plain == poisoned)
+    }
+
+    @Test("q, k, v and gate, up from one shared frozen product equal one projection each, bit for bit")
+    func sharedProjections() {
+        let config = LlamaBlockConfig(dim: 16, ffnDim: 24, heads: 4, kvHeads: 2, headDim: 4, rmsEps: 1e-5,
+                                      ropeBase: 10_000, loraRank: 2, loraAlpha: 8, loraDropout: 0.3,
+                                      targets: [.q, .v, .up])
+        let block = TinyBlock<Float>(config: config, lengths: [9, 6], paddedLength: 9, seed: 71)
+        let m = block.batch.tokenCount // 18 rows: the tiled kernel
+        var rng = TrainingRNG(seed: 72)
+        let xn = Tensor<Float>(count: m * config.dim)
+        for i in 0..<xn.count { xn[i] = Float(rng.uniform(-1, 1)) }
+        let s1 = LlamaBlockActivations<Float>(config: config, rows: m), s2 = LlamaBlockActivations<Float>(config: config, rows: m)
+        let w = block.weights, adapter = block.adapter
+        for group in [[LoRATargets.q, .k, .v], [.gate, .up]] {
+            let one = group.map { Tensor<Float>(count: m * config.projection($0).out) }
+            let shared = group.map { Tensor<Float>(count: m * config.projection($0).out) }
+            for (t, o) in zip(group, one) { LlamaBlock.project(t, out: o.pointer, input: xn.const, s1, w, adapter, config, m, 5) }
+            LlamaBlock.projectShared(Array(zip(group, shared.map { $0.pointer })), input: xn.const, s2, w, adapter, config, m, 5)
+            for i in group.indices { #expect(one[i].array == shared[i].array, "\(group[i])") }
+            for t in group where config.targets.contains(t) { #expect(s1.u[t]!.array == s2.u[t]!.array, "u of \(t)") }
+        }
     }
 
     @Test("a large Tensor is zeroed in parallel chunks, up to its last element")

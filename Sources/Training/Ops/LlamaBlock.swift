@@ -192,9 +192,7 @@ public enum LlamaBlock {
         let xn = Tensor<T>(unfilled: m * c.dim)
         RMSNorm.forward(out: xn.pointer, rstd: s.rstd1.pointer, input: input, weight: w.attnNorm,
                         m: m, c: c.dim, eps: c.rmsEps)
-        project(.q, out: s.q.pointer, input: xn.const, s, w, adapter, c, m, seed)
-        project(.k, out: s.k.pointer, input: xn.const, s, w, adapter, c, m, seed)
-        project(.v, out: s.v.pointer, input: xn.const, s, w, adapter, c, m, seed)
+        projectShared([(.q, s.q.pointer), (.k, s.k.pointer), (.v, s.v.pointer)], input: xn.const, s, w, adapter, c, m, seed)
         RoPE.forward(out: s.q.pointer, input: s.q.const, positions: positions, m: m, heads: c.heads,
                      headDim: c.headDim, base: c.ropeBase)
         RoPE.forward(out: s.k.pointer, input: s.k.const, positions: positions, m: m, heads: c.kvHeads,
@@ -206,8 +204,7 @@ public enum LlamaBlock {
 
         RMSNorm.forward(out: xn.pointer, rstd: s.rstd2.pointer, input: s.mid.const, weight: w.ffnNorm,
                         m: m, c: c.dim, eps: c.rmsEps)
-        project(.gate, out: s.gate.pointer, input: xn.const, s, w, adapter, c, m, seed)
-        project(.up, out: s.up.pointer, input: xn.const, s, w, adapter, c, m, seed)
+        projectShared([(.gate, s.gate.pointer), (.up, s.up.pointer)], input: xn.const, s, w, adapter, c, m, seed)
         let h = Tensor<T>(unfilled: m * c.ffnDim)
         SwiGLU.forward(out: h.pointer, gate: s.gate.const, up: s.up.const, count: m * c.ffnDim)
         project(.down, out: out, input: h.const, s, w, adapter, c, m, seed)
@@ -307,6 +304,22 @@ public enum LlamaBlock {
                                a: lora.a, b: lora.b, shape: loraShape(t, c, m), seed: siteSeed(seed, t))
         } else {
             Linear.forward(out: out, input: input, weight: w.weight(t), bias: nil, m: m, n: p.out, k: p.in)
+        }
+    }
+
+    /// Projections that share their input (q, k, v; gate, up): the frozen products run as one job
+    /// over one packing of the input (TrainScalar.gemmLinearShared), then each adapter adds its
+    /// part. Each output gets exactly the operations `project` would give it.
+    static func projectShared<T: TrainScalar>(_ targets: [(LoRATargets, UnsafeMutablePointer<T>)], input: UnsafePointer<T>,
+                                              _ s: LlamaBlockActivations<T>, _ w: LlamaBlockWeights<T>,
+                                              _ adapter: LlamaBlockAdapter<T>, _ c: LlamaBlockConfig, _ m: Int,
+                                              _ seed: UInt64) {
+        T.gemmLinearShared(targets.map { (y: $0.1, w: w.weight($0.0), n: c.projection($0.0).out) }, input,
+                           m: m, k: c.dim)
+        for (t, out) in targets {
+            guard c.targets.contains(t), let lora = adapter.byTarget[t], let u = s.u[t] else { continue }
+            LoRALinear.forwardAdapter(out: out, saved: u.pointer, input: input, a: lora.a, b: lora.b,
+                                      shape: loraShape(t, c, m), seed: siteSeed(seed, t))
         }
     }
 

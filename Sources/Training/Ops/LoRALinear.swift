@@ -50,6 +50,16 @@ public enum LoRALinear {
                                               bias: UnsafePointer<T>?, a: UnsafePointer<T>, b: UnsafePointer<T>,
                                               shape s: LoRAShape, seed: UInt64) {
         Linear.forward(out: out, input: input, weight: weight, bias: bias, m: s.m, n: s.n, k: s.k)
+        forwardAdapter(out: out, saved: u, input: input, a: a, b: b, shape: s, seed: seed)
+    }
+
+    /// The adapter half of `forward`: out += s·(drop(x)·Aᵀ)·Bᵀ, saving u, where out already holds
+    /// the frozen x·Wᵀ (+ b) (LlamaBlock computes q, k, v's frozen products in one shared job).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forwardAdapter<T: TrainScalar>(out: UnsafeMutablePointer<T>, saved u: UnsafeMutablePointer<T>,
+                                                     input: UnsafePointer<T>, a: UnsafePointer<T>, b: UnsafePointer<T>,
+                                                     shape s: LoRAShape, seed: UInt64) {
         if s.dropout <= 0 {
             T.gemmLinear(u, input, a, m: s.m, n: s.rank, k: s.k, accumulate: false)
         } else {

@@ -29,6 +29,10 @@ public protocol TrainScalar: BinaryFloatingPoint, Sendable {
     /// y[m,n] (+)= x[m,k] · w[n,k]ᵀ  (a Linear layer with PyTorch's [out, in] weight layout)
     static func gemmLinear(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ w: UnsafePointer<Self>,
                            m: Int, n: Int, k: Int, accumulate: Bool)
+    /// y_i[m, n_i] = x[m, k] · w_i[n_i, k]ᵀ for several weights that share x (a layer's q, k, v or
+    /// gate, up); each y_i is overwritten and equals `gemmLinear(y_i, x, w_i, …)` bit for bit.
+    static func gemmLinearShared(_ products: [(y: UnsafeMutablePointer<Self>, w: UnsafePointer<Self>, n: Int)],
+                                 _ x: UnsafePointer<Self>, m: Int, k: Int)
     /// c[m,n] (+)= a[m,k] · b[k,n]
     static func gemm(_ c: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
                      m: Int, n: Int, k: Int, accumulate: Bool)
@@ -57,6 +61,12 @@ extension Float: TrainScalar {
     public static func gemmLinear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                   m: Int, n: Int, k: Int, accumulate: Bool) {
         FastGEMM.linear(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
+    }
+    public static func gemmLinearShared(_ products: [(y: UnsafeMutablePointer<Float>, w: UnsafePointer<Float>, n: Int)],
+                                        _ x: UnsafePointer<Float>, m: Int, k: Int) {
+        // One packing of x and one pool job for all of them (MatMul.linear(sharing:)).
+        MatMul.linear(sharing: products.map { MatMul.SharedInputProduct(y: $0.y, w: $0.w, n: $0.n) }, x,
+                      m: m, k: k, accumulate: false)
     }
     public static func gemm(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                             m: Int, n: Int, k: Int, accumulate: Bool) {
@@ -90,6 +100,10 @@ extension Double: TrainScalar {
     public static func gemmLinear(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ w: UnsafePointer<Double>,
                                   m: Int, n: Int, k: Int, accumulate: Bool) {
         NaiveGEMM.linear(y, x, w, m: m, n: n, k: k, accumulate: accumulate)
+    }
+    public static func gemmLinearShared(_ products: [(y: UnsafeMutablePointer<Double>, w: UnsafePointer<Double>, n: Int)],
+                                        _ x: UnsafePointer<Double>, m: Int, k: Int) {
+        for p in products { NaiveGEMM.linear(p.y, x, p.w, m: m, n: p.n, k: k, accumulate: false) }
     }
     public static func gemm(_ c: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                             m: Int, n: Int, k: Int, accumulate: Bool) {

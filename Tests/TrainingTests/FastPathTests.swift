@@ -113,6 +113,28 @@ struct FastPathTests {
         }
     }
 
+    @Test("RoPE's per-position cos/sin table gives the rows the per-row computation gives, bit for bit")
+    func ropeTable() {
+        // Positions [2, 0, 1] fit a table (all < M = 3); adding a row at position 7 (≥ M = 4)
+        // makes the same call compute per row. The first three rows must agree exactly.
+        let heads = 3, d = 8, width = heads * d
+        var rng = TrainingRNG(seed: 81)
+        let x = Tensor<Float>(count: 4 * width)
+        for i in 0..<x.count { x[i] = Float(rng.uniform(-2, 2)) }
+        for accumulate in [false, true] {
+            let table = Tensor<Float>(count: 3 * width), perRow = Tensor<Float>(count: 4 * width)
+            let p3: [Int32] = [2, 0, 1], p4: [Int32] = [2, 0, 1, 7]
+            if accumulate {
+                p3.withUnsafeBufferPointer { RoPE.backward(dInput: table.pointer, dOut: x.const, positions: $0.baseAddress!, m: 3, heads: heads, headDim: d, base: 100_000) }
+                p4.withUnsafeBufferPointer { RoPE.backward(dInput: perRow.pointer, dOut: x.const, positions: $0.baseAddress!, m: 4, heads: heads, headDim: d, base: 100_000) }
+            } else {
+                p3.withUnsafeBufferPointer { RoPE.forward(out: table.pointer, input: x.const, positions: $0.baseAddress!, m: 3, heads: heads, headDim: d, base: 100_000) }
+                p4.withUnsafeBufferPointer { RoPE.forward(out: perRow.pointer, input: x.const, positions: $0.baseAddress!, m: 4, heads: heads, headDim: d, base: 100_000) }
+            }
+            #expect(table.array == Array(perRow.array[0..<(3 * width)]), "accumulate=\(accumulate)")
+        }
+    }
+
     @Test("a large Tensor is zeroed in parallel chunks, up to its last element")
     func parallelZero() {
         let t = Tensor<Float>(count: (1 << 19) + 3)

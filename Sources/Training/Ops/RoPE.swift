@@ -42,25 +42,47 @@ public enum RoPE {
         // inverse frequencies base^(−2i/D), shared by every token
         var invFreq = [Double](repeating: 0, count: half)
         for i in 0..<half { invFreq[i] = Foundation.pow(base, -2.0 * Double(i) / Double(headDim)) }
-        invFreq.withUnsafeBufferPointer { freq in
-            parallelRows(m, minRowsPerChunk: 32) { rows in
-                var cs = [T](repeating: 0, count: half), sn = [T](repeating: 0, count: half)
-                for t in rows {
-                    let p = Double(positions[t])
-                    for i in 0..<half {
-                        let a = p * freq[i]
-                        cs[i] = T(Foundation.cos(a)); sn[i] = T(sign * Foundation.sin(a))
-                    }
-                    for h in 0..<heads {
-                        let off = (t * heads + h) * headDim
-                        for i in 0..<half {
-                            let x0 = input[off + 2 * i], x1 = input[off + 2 * i + 1]
-                            let y0 = x0 * cs[i] - x1 * sn[i]
-                            let y1 = x0 * sn[i] + x1 * cs[i]
-                            if accumulate {
-                                out[off + 2 * i] += y0; out[off + 2 * i + 1] += y1
-                            } else {
-                                out[off + 2 * i] = y0; out[off + 2 * i + 1] = y1
+        // cos and sign·sin per position, not per row: a batch's M rows repeat the same T positions
+        // (B sequences), so a (max position + 1, D/2) table needs 1/B of the libm calls (they were
+        // ~1 % of a step). The values are the ones a per-row computation gives. Positions outside
+        // 0..<M (not produced by SequenceBatch) fall back to computing per row.
+        var lo = Int32.max, hi = Int32.min
+        for t in 0..<m { lo = min(lo, positions[t]); hi = max(hi, positions[t]) }
+        let tableRows = m > 0 && lo >= 0 && Int(hi) < m ? Int(hi) + 1 : 0
+        var cosTable = [T](repeating: 0, count: tableRows * half), sinTable = [T](repeating: 0, count: tableRows * half)
+        for q in 0..<tableRows {
+            for i in 0..<half {
+                let a = Double(q) * invFreq[i]
+                cosTable[q * half + i] = T(Foundation.cos(a)); sinTable[q * half + i] = T(sign * Foundation.sin(a))
+            }
+        }
+        let freq = invFreq
+        cosTable.withUnsafeBufferPointer { cosT in
+            sinTable.withUnsafeBufferPointer { sinT in
+                parallelRows(m, minRowsPerChunk: 32) { rows in
+                    var cs = [T](repeating: 0, count: half), sn = [T](repeating: 0, count: half)
+                    for t in rows {
+                        if tableRows > 0 {
+                            let row = Int(positions[t]) * half
+                            for i in 0..<half { cs[i] = cosT[row + i]; sn[i] = sinT[row + i] }
+                        } else {
+                            let p = Double(positions[t])
+                            for i in 0..<half {
+                                let a = p * freq[i]
+                                cs[i] = T(Foundation.cos(a)); sn[i] = T(sign * Foundation.sin(a))
+                            }
+                        }
+                        for h in 0..<heads {
+                            let off = (t * heads + h) * headDim
+                            for i in 0..<half {
+                                let x0 = input[off + 2 * i], x1 = input[off + 2 * i + 1]
+                                let y0 = x0 * cs[i] - x1 * sn[i]
+                                let y1 = x0 * sn[i] + x1 * cs[i]
+                                if accumulate {
+                                    out[off + 2 * i] += y0; out[off + 2 * i + 1] += y1
+                                } else {
+                                    out[off + 2 * i] = y0; out[off + 2 * i + 1] = y1
+                                }
                             }
                         }
                     }

@@ -25,7 +25,9 @@ def fuse(zt, zi, method, alpha, tau, eps):
     if method == "id-dominant":
         return zi + enhancement(zt, alpha, tau, eps)
     if method == "confidence":
-        return enhancement(zt, alpha, tau, eps) + enhancement(zi, alpha, tau, eps)
+        # Both terms at alpha = 1: the literal reading scales both by alpha, which cannot
+        # change the ranking and makes every score 0 at alpha = 0 (docs/training.md).
+        return enhancement(zt, 1.0, tau, eps) + enhancement(zi, 1.0, tau, eps)
     if method == "text-pass":
         return zt
     if method == "id-pass":
@@ -41,7 +43,7 @@ def main():
         zi = (rng.standard_normal(n) * scale * 0.5 + 1.0).astype(np.float32)
         cases = []
         for method in ["text-dominant", "id-dominant", "confidence", "text-pass", "id-pass"]:
-            for alpha, tau in [(0.5, 1.0), (0.3, 0.5), (1.0, 2.0)]:
+            for alpha, tau in [(0.5, 1.0), (0.3, 0.5), (1.0, 2.0), (0.0, 1.0)]:
                 out = fuse(zt.astype(np.float64), zi.astype(np.float64), method, alpha, tau, 1e-8)
                 boost = enhancement(zi.astype(np.float64), alpha, tau, 1e-8)
                 cases.append({

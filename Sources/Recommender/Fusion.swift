@@ -12,6 +12,10 @@
 // id-dominant mirrors it (z = z_id + E(z_text)); confidence applies Eqs. 13-17
 // to each pass and sums the two E terms (Fig. 5 variant 3: "also passes z_text
 // to Eqs 13-17 and uses the result to replace the original z_text in Eq. 18").
+// Read literally, both terms carry α, so α only scales the sum: it cannot change
+// the ranking, and α = 0 would make every score 0 (a constant row, which the tie
+// rule would rank as perfect). The terms are therefore computed with α = 1: the
+// same ranking as the literal reading for every α > 0, and a real one at α = 0.
 // All of it works on logits, never probabilities (reference-implementation §6).
 import Foundation
 
@@ -142,9 +146,11 @@ public enum Fusion {
             textBoost = e
             final = zip(id, e).map { $0 + $1 }
         case .confidence:
-            let e = enhancement(text, parameters: p)
+            var unit = p
+            unit.alpha = 1
+            let e = enhancement(text, parameters: unit)
             textBoost = e
-            final = zip(e, idBoost).map { $0 + $1 }
+            final = zip(e, enhancement(id, parameters: unit)).map { $0 + $1 }
         case .textPass:
             final = text
         case .idPass:

@@ -69,6 +69,27 @@ struct EvaluationTests {
         #expect(try String(contentsOfFile: dir.path + "/ranks.tsv", encoding: .utf8).hasPrefix("user\tsplit\trank\na\tvalid\t3\n"))
     }
 
+    @Test("targets tied with other items are counted and reported: a constant scorer ranks every target first, with a warning")
+    func tiedTargets() throws {
+        #expect(RankingMetrics.ties(scores: [0.5, 0.9, 0.5, 0.5], target: 0) == 2)
+        #expect(RankingMetrics.ties(scores: [0.5, 0.9, 0.4], target: 0) == 0)
+        #expect(RankingMetrics.ties(scores: [Float.nan, .nan], target: 0) == 0)
+        let d = try tinyDataset()
+        let constant = ClosureScorer { users, _, out in for i in 0 ..< users.count * 6 { out[i] = 0 } }
+        let report = try Evaluator.evaluate(dataset: d, scorer: constant, options: EvaluationOptions(showProgress: false))
+        let test = try #require(report.result("test"))
+        #expect(test.ranks == [0, 0, 0] && test.metric("MRR") == 1)
+        #expect(test.tiedTargets == 3 && test.mostTiedItems == 5)
+        #expect(report.table().contains("warning: at test, 3 of 3 targets scored exactly the same as other items (up to 5)"))
+        // Distinct scores: nothing tied, no warning.
+        let distinct = ClosureScorer { users, _, out in
+            for b in users.indices { for i in 0 ..< 6 { out[b * 6 + i] = Float(i) } }
+        }
+        let clean = try Evaluator.evaluate(dataset: d, scorer: distinct, options: EvaluationOptions(showProgress: false))
+        #expect(clean.results.allSatisfy { $0.tiedTargets == 0 && $0.tieWarning == nil })
+        #expect(!clean.table().contains("warning"))
+    }
+
     @Test("popularity counts training items only and breaks count ties by item index")
     func popularity() throws {
         let d = try tinyDataset()

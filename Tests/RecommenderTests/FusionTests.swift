@@ -82,11 +82,19 @@ struct FusionMethodTests {
         #expect(f.textBoost == e)
     }
 
-    @Test("confidence sums the E terms of both passes")
+    @Test("confidence sums the E terms of both passes, at α = 1 whatever the request's α (α would only scale the sum)")
     func confidence() throws {
-        let f = try Fusion.fuse(text: zt, id: zid, method: .confidence, parameters: p)
-        let et = Fusion.enhancement(zt, parameters: p), ei = Fusion.enhancement(zid, parameters: p)
-        #expect(f.final == zip(et, ei).map { $0 + $1 })
+        var unit = p
+        unit.alpha = 1
+        let et = Fusion.enhancement(zt, parameters: unit), ei = Fusion.enhancement(zid, parameters: unit)
+        for alpha: Float in [0, 0.3, 1] {
+            var q = p
+            q.alpha = alpha
+            let f = try Fusion.fuse(text: zt, id: zid, method: .confidence, parameters: q)
+            #expect(f.final == zip(et, ei).map { $0 + $1 }, "α = \(alpha)")
+            // Never a constant row (α = 0 used to give all zeros, which the tie rule ranks as perfect).
+            #expect(Set(f.final).count > 1, "α = \(alpha)")
+        }
     }
 
     @Test("single passes return their own logits")
@@ -144,5 +152,5 @@ func fusionGoldens() throws {
             checked += 1
         }
     }
-    #expect(checked == 45)
+    #expect(checked == 60)
 }

@@ -13,9 +13,22 @@ public struct SplitResult: Sendable {
     public var name: String
     /// 0-based ranks, aligned with `EvaluationReport.userIDs`.
     public var ranks: [Int]
-    public init(name: String, ranks: [Int]) {
+    /// Users whose target scored exactly the same as at least one other item, and the
+    /// most items any target tied with: the tie rule ranks those targets above their ties,
+    /// so many of them mean the metrics overstate a degenerate (e.g. constant) score row.
+    public var tiedTargets: Int
+    public var mostTiedItems: Int
+    public init(name: String, ranks: [Int], tiedTargets: Int = 0, mostTiedItems: Int = 0) {
         self.name = name
         self.ranks = ranks
+        self.tiedTargets = tiedTargets
+        self.mostTiedItems = mostTiedItems
+    }
+    /// A warning when targets tied with other items, nil otherwise.
+    public var tieWarning: String? {
+        guard tiedTargets > 0 else { return nil }
+        return "warning: at \(name), \(tiedTargets) of \(ranks.count) targets scored exactly the same as other items (up to \(mostTiedItems)); "
+            + "the tie rule ranks a target above its ties, so these metrics overstate tied (e.g. constant) scores"
     }
     /// Exact averages over users, in `RankingMetrics.names` order.
     public var metrics: [(name: String, value: Double)] { RankingMetrics.summarize(ranks: ranks) }
@@ -63,7 +76,7 @@ public struct EvaluationReport: Sendable {
     public func table(metrics: [String] = ["MRR", "Recall@10", "NDCG@10", "Recall@20", "NDCG@20"]) -> String {
         var t = MarkdownTable(headers: ["split"] + metrics, alignments: [.left] + metrics.map { _ in .right })
         for r in results { t.addRow([r.name] + metrics.map { String(format: "%.4f", r.metric($0)) }) }
-        return t.render()
+        return t.render() + results.compactMap { $0.tieWarning.map { $0 + "\n" } }.joined()
     }
 
     /// Reads a ranks.tsv: per split name, user id -> rank.

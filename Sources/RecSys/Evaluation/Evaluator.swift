@@ -54,6 +54,7 @@ public enum Evaluator {
         for split in options.splits {
             var ranks = [Int](repeating: 0, count: users.count)
             var masked = [Int](repeating: 0, count: options.maskHistory ? users.count : 0)
+            var tied = 0, mostTied = 0, tiedMasked = 0, mostTiedMasked = 0
             let bar = ProgressBar(label: "evaluate \(split.rawValue)", total: users.count, enabled: options.showProgress)
             var start = 0
             while start < users.count {
@@ -65,9 +66,13 @@ public enum Evaluator {
                         let row = UnsafeMutableBufferPointer(rebasing: out[(b * n)..<((b + 1) * n)])
                         let target = dataset.target(u, for: split)
                         ranks[start + b] = RankingMetrics.rank(scores: UnsafeBufferPointer(row), target: target)
+                        let ties = RankingMetrics.ties(scores: UnsafeBufferPointer(row), target: target)
+                        if ties > 0 { tied += 1; mostTied = max(mostTied, ties) }
                         if options.maskHistory {
                             for h in dataset.history(u, for: split) where h != target { row[h] = -.infinity }
                             masked[start + b] = RankingMetrics.rank(scores: UnsafeBufferPointer(row), target: target)
+                            let t = RankingMetrics.ties(scores: UnsafeBufferPointer(row), target: target)
+                            if t > 0 { tiedMasked += 1; mostTiedMasked = max(mostTiedMasked, t) }
                         }
                     }
                 }
@@ -75,8 +80,10 @@ public enum Evaluator {
                 start += chunk.count
             }
             bar.finish()
-            results.append(SplitResult(name: split.rawValue, ranks: ranks))
-            if options.maskHistory { results.append(SplitResult(name: split.rawValue + "_masked", ranks: masked)) }
+            results.append(SplitResult(name: split.rawValue, ranks: ranks, tiedTargets: tied, mostTiedItems: mostTied))
+            if options.maskHistory {
+                results.append(SplitResult(name: split.rawValue + "_masked", ranks: masked, tiedTargets: tiedMasked, mostTiedItems: mostTiedMasked))
+            }
         }
         return EvaluationReport(userIDs: users.map { dataset.userIDs[$0] }, results: results)
     }

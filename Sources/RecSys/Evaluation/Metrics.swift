@@ -24,6 +24,23 @@ public enum RankingMetrics {
         return higher
     }
 
+    /// How many other items score exactly the target's score (0 for a NaN target). The
+    /// tie rule counts them in the target's favour, which is harmless for the occasional
+    /// exact float tie but makes a constant (collapsed) score row rank every target first:
+    /// the evaluator counts such targets so that a report can say so.
+    public static func ties(scores: UnsafeBufferPointer<Float>, target: Int) -> Int {
+        let t = scores[target]
+        if t.isNaN { return 0 }
+        var equal = 0
+        for s in scores where s == t { equal += 1 }
+        return equal - 1
+    }
+
+    /// Convenience for arrays.
+    public static func ties(scores: [Float], target: Int) -> Int {
+        scores.withUnsafeBufferPointer { ties(scores: $0, target: target) }
+    }
+
     /// Convenience for arrays.
     public static func rank(scores: [Float], target: Int) -> Int {
         scores.withUnsafeBufferPointer { rank(scores: $0, target: target) }

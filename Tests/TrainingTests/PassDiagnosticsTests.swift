@@ -2,6 +2,7 @@
 // pass, the ID pass and popularity, checked on rows whose answers are known in closed form.
 import Foundation
 import Testing
+import Recommender
 @testable import Training
 
 @Suite("Pass diagnostics")
@@ -79,5 +80,27 @@ struct PassDiagnosticsTests {
         var acc = PassDiagnosticsAccumulator(popularityScores: popularity)
         acc.add(text: [[1, 2, 3]], id: [[1, 2, 3]])
         #expect(acc.result.rows == 0)
+    }
+}
+
+@Suite("Model selection of the ablations")
+struct AblationSelectionTests {
+    let validation = EpochValidation(epoch: 1, alphaNDCG: [0.010, 0.030, 0.020], textPassNDCG: 0.015, idPassNDCG: 0.025, bestAlpha: 0.1)
+
+    @Test("runs that train both branches select on the best fused α; single-branch ablations on their own pass")
+    func selection() {
+        #expect(validation.selectionNDCG(for: .none) == 0.030)
+        #expect(validation.selectionNDCG(for: .noKL) == 0.030)
+        #expect(validation.selectionNDCG(for: .noDLA) == 0.030)
+        #expect(validation.selectionNDCG(for: .textOnly) == 0.015)
+        #expect(validation.selectionNDCG(for: .idOnly) == 0.025)
+    }
+
+    @Test("the final evaluation ranks by text-dominant fusion, or by the single branch an ablation trained")
+    func finalFusion() {
+        #expect(Ablation.none.finalFusion == .textDominant)
+        #expect(Ablation.noKL.finalFusion == .textDominant && Ablation.noDLA.finalFusion == .textDominant)
+        #expect(Ablation.textOnly.finalFusion == .textPass)
+        #expect(Ablation.idOnly.finalFusion == .idPass)
     }
 }

@@ -49,6 +49,29 @@ public struct EpochValidation: Sendable, Codable {
     public var textPassNDCG: Double
     public var idPassNDCG: Double
     public var bestAlpha: Double
+
+    /// The validation NDCG@10 that picks the best epoch: the fused score for the runs that
+    /// train both branches, and the trained branch's own pass for the single-branch
+    /// ablations (their fused score mixes in the other branch, which they never train).
+    public func selectionNDCG(for ablation: Ablation) -> Double {
+        switch ablation {
+        case .textOnly: return textPassNDCG
+        case .idOnly: return idPassNDCG
+        case .none, .noKL, .noDLA: return alphaNDCG.max() ?? 0
+        }
+    }
+}
+
+extension Ablation {
+    /// How a run's final evaluation ranks: text-dominant fusion (the paper's HDRec), or
+    /// the trained branch's pass for the single-branch ablations.
+    public var finalFusion: FusionMethod {
+        switch self {
+        case .textOnly: return .textPass
+        case .idOnly: return .idPass
+        case .none, .noKL, .noDLA: return .textDominant
+        }
+    }
 }
 
 public struct RunHistory: Sendable, Codable {
@@ -189,9 +212,9 @@ public enum TrainingRun {
             history.tokensPerSecond = Double(tokens) / max(1e-9, seconds)
             let validation = try validate(trainer: trainer, context: context, users: validUsers, epoch: epoch + 1)
             history.validations.append(validation)
-            let best = validation.alphaNDCG.max() ?? 0
+            let best = validation.selectionNDCG(for: spec.options.ablation)
             log(String(format: "epoch %d: valid NDCG@10 text %.4f, id %.4f, fused %.4f at α = %.1f (%.0f s, %.0f tokens/s)",
-                       epoch + 1, validation.textPassNDCG, validation.idPassNDCG, best, validation.bestAlpha, seconds,
+                       epoch + 1, validation.textPassNDCG, validation.idPassNDCG, validation.alphaNDCG.max() ?? 0, validation.bestAlpha, seconds,
                        history.tokensPerSecond))
             if best > history.bestNDCG {
                 history.bestNDCG = best; history.bestEpoch = epoch + 1; history.bestAlpha = validation.bestAlpha
@@ -203,9 +226,10 @@ public enum TrainingRun {
             try writePlots(history, directory)
         }
 
-        // Final metrics: best epoch, its α, text-dominant fusion (the paper's).
+        // Final metrics: best epoch, its α, text-dominant fusion (the paper's), or the
+        // trained pass of a single-branch ablation.
         _ = try Checkpoint.load(context.parameters.store, from: directory + "/best.safetensors")
-        let report = try evaluate(trainer: trainer, context: context, method: .textDominant,
+        let report = try evaluate(trainer: trainer, context: context, method: spec.options.ablation.finalFusion,
                                   parameters: FusionParameters(alpha: Float(history.bestAlpha)),
                                   users: context.evaluationUsers(spec.evaluationUsers, salt: 0x7E57), splits: [.valid, .test])
         try report.write(to: directory)

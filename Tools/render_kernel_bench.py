@@ -8,7 +8,8 @@ Each (ours, peer) pair becomes one table (e.g. 2 threads by wall clock, 1 thread
 import datetime
 import json
 import os
-import platform
+
+from bench_machine import cpu_name
 import subprocess
 import sys
 
@@ -18,15 +19,6 @@ def load(path):
         return [json.loads(line) for line in f if line.strip().startswith("{")]
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def table(rows, numpy_rows):

@@ -12,18 +12,11 @@ import argparse
 import datetime
 import json
 import os
+
+from bench_machine import cpu_name
 import subprocess
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def fmt(x, digits=2):

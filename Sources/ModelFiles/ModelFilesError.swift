@@ -27,6 +27,8 @@ public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable
     case nestingTooDeep(field: String, offset: Int)
     case duplicateKey(key: String, offset: Int)
     case wrongValueType(key: String, expected: String, found: String, offset: Int)
+    /// A bool value byte that is neither 0 nor 1 (ggml's reader accepts only those).
+    case invalidBool(field: String, value: UInt8, offset: Int)
     case invalidAlignment(value: UInt64, offset: Int)
     case tooManyDimensions(tensor: String, nDims: UInt32, offset: Int)
     case invalidDimension(tensor: String, index: Int, value: UInt64, offset: Int)
@@ -87,6 +89,8 @@ public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable
         case let .duplicateKey(key, offset): return "duplicate key \"\(key)\" at byte \(offset)"
         case let .wrongValueType(key, expected, found, offset):
             return "\(key) at byte \(offset) has type \(found), expected \(expected)"
+        case let .invalidBool(field, value, offset):
+            return "\(field): bool value \(value) at byte \(offset) is neither 0 nor 1"
         case let .invalidAlignment(value, offset):
             return "general.alignment = \(value) at byte \(offset) is not a non-zero power of two"
         case let .tooManyDimensions(tensor, nDims, offset):
@@ -107,10 +111,12 @@ public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable
             return "tensor \"\(second)\" at byte \(offset) overlaps tensor \"\(first)\""
         case let .duplicateTensor(name, offset): return "duplicate tensor name \"\(name)\" at byte \(offset)"
         case let .unknownTensor(name): return "no tensor named \"\(name)\""
-        case let .headerTooSmall(size): return "safetensors file of \(size) bytes is too small for its 8-byte header length"
-        case let .headerTooLarge(length, limit): return "safetensors header length \(length) exceeds the limit \(limit)"
+        case let .headerTooSmall(size):
+            return "safetensors file of \(size) bytes is too small for its header length (u64 at byte 0)"
+        case let .headerTooLarge(length, limit):
+            return "safetensors header length \(length) (u64 at byte 0) exceeds the limit \(limit)"
         case let .invalidHeaderLength(length, size):
-            return "safetensors header length \(length) runs past the end of the \(size)-byte file"
+            return "safetensors header length \(length) (u64 at byte 0): the header, from byte 8, runs past the end of the \(size)-byte file"
         case let .invalidJSON(reason, offset): return "invalid JSON header at byte \(offset): \(reason)"
         case let .invalidTensorEntry(tensor, field, reason, offset):
             return "tensor \"\(tensor)\": \(field) at byte \(offset): \(reason)"
@@ -121,7 +127,7 @@ public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable
         case let .tensorSizeMismatch(tensor, expected, actual, offset):
             return "tensor \"\(tensor)\": dtype x shape = \(expected) bytes but data_offsets span \(actual) (byte \(offset))"
         case let .incompleteBuffer(expected, size):
-            return "safetensors data buffer: tensors end at byte \(expected) but the file has \(size) bytes"
+            return "safetensors data buffer: the last tensor ends at byte \(expected) but the file ends at byte \(size)"
         case let .metadataNotString(key, offset): return "__metadata__ value for \"\(key)\" at byte \(offset) is not a string"
         case let .unsupportedConversion(tensor, dtype): return "tensor \"\(tensor)\": cannot convert dtype \(dtype) to f32"
         case let .invalidTensor(name, reason): return "tensor \"\(name)\": \(reason)"

@@ -1,6 +1,6 @@
 // SmolLM2-135M-Instruct (Q4_1 as shipped, and re-quantized to Q8_0 the way llama.cpp's
-// quantize does) against the float64 reference and llama.cpp. Reads ../shared/models
-// and skips when it is absent (the 90 MB file is not committed).
+// quantize does) against the float64 reference and llama.cpp. Reads models/ (`make models`)
+// or ../shared/models and skips when both lack it (the 98 MB file is not committed).
 //
 // Tolerances: our products keep activations in f32, so we compute the same function as
 // the float64 reference on the same dequantized weights, up to f32 rounding over 30
@@ -65,7 +65,7 @@ struct SmolLM2Tests {
     @Test("logits and hidden states match the float64 reference on the same dequantized weights",
           arguments: ["q4_1", "q8_0"])
     func matchesReference(variant: String) throws {
-        guard TestFiles.smolLM2 != nil else { print("skipped: ../shared/models/smollm2-135m-instruct not found"); return }
+        guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
         let model = try #require(SmolModels.model(variant))
         let fixture = try SmolFixture.load()
         guard let cases = fixture.variants[variant] else {
@@ -86,7 +86,7 @@ struct SmolLM2Tests {
 
     @Test("top-1 agrees with llama.cpp and the top-5 sets overlap in at least 4", arguments: ["q4_1", "q8_0"])
     func agreesWithLlamaCpp(variant: String) throws {
-        guard TestFiles.smolLM2 != nil else { print("skipped: ../shared/models/smollm2-135m-instruct not found"); return }
+        guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
         let model = try #require(SmolModels.model(variant))
         let fixture = try SmolFixture.load()
         guard let cases = fixture.variants[variant] else {
@@ -114,7 +114,7 @@ struct SmolLM2Tests {
 
     @Test("the in-memory Q8_0 re-quantization is byte-identical to llama.cpp's (tensor checksums)")
     func requantizationMatchesLlamaCpp() throws {
-        guard let file = SmolModels.file else { print("skipped: ../shared/models/smollm2-135m-instruct not found"); return }
+        guard let file = SmolModels.file else { print(TestFiles.smolLM2Missing); return }
         guard let sums = try SmolFixture.load().q8_0_checksums else { print("skipped: no checksums in the fixture"); return }
         let q8 = try SmolModels.requantized(file, to: .q8_0)
         for (name, expected) in sums {
@@ -127,7 +127,7 @@ struct SmolLM2Tests {
 
     @Test("greedy continuation of 'The capital of France is' starts with ' Paris' (token 7042)")
     func paris() throws {
-        guard TestFiles.smolLM2 != nil else { print("skipped: ../shared/models/smollm2-135m-instruct not found"); return }
+        guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
         let model = try #require(SmolModels.q4_1)
         var sampler = Sampler(temperature: 0)
         let out = try model.generate(prompt: .init(tokens: [504, 3575, 282, 4649, 314]), maxTokens: 8, sampler: &sampler, pool: testPool)

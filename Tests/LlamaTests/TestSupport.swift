@@ -17,11 +17,13 @@ enum TestFiles {
             .first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    /// SmolLM2-135M-Instruct Q4_1 from ../shared (not committed: 90 MB).
-    static var smolLM2: String? {
-        let p = packageRoot.appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: p) ? p : nil
-    }
+    /// SmolLM2-135M-Instruct Q4_1 (not committed: 98 MB): models/ in the package root, where
+    /// `make models` puts it, else the read-only ../shared cache (the rule every test target repeats).
+    static let smolLM2: String? = [
+        packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path,
+        packageRoot.appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path,
+    ].first { FileManager.default.fileExists(atPath: $0) }
+    static let smolLM2Missing = "skipped: SmolLM2 GGUF not found in models/ or ../shared/models/smollm2-135m-instruct (run `make models`)"
 
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 }

@@ -24,7 +24,7 @@ struct TextTests {
     @Test("SmolLM2 continues 'The capital of France is' with ' Paris'")
     func paris() throws {
         guard let path = TestFiles.smolLM2, let model = SmolModels.q4_1 else {
-            print("skipped: ../shared/models/smollm2-135m-instruct not found"); return
+            print(TestFiles.smolLM2Missing); return
         }
         let tokenizer = try Tokenizer(ggufPath: path)
         let prompt = tokenizer.encode("The capital of France is", addBOS: tokenizer.addBOSByDefault)

@@ -1,5 +1,5 @@
-// Real model files: the committed stories260K fixture and, when ../shared is
-// present, SmolLM2-135M (Q4_1/Q8_0/F32) and the Llama SPM vocabulary. Each is read
+// Real model files: the committed stories260K and Llama SPM vocabulary fixtures and,
+// when `make models` (or ../shared) provides it, SmolLM2-135M (Q4_1/Q8_0/F32). Each is read
 // and rewritten with GGUFWriter; the output must equal the input byte for byte.
 import Foundation
 import Quant
@@ -40,7 +40,7 @@ struct GGUFRealFileTests {
         #expect(try rewritesIdentically(f))
     }
 
-    @Test("SmolLM2-135M Q4_1: 272 tensors and a byte-exact rewrite (needs ../shared)")
+    @Test("SmolLM2-135M Q4_1: 272 tensors and a byte-exact rewrite (needs make models)")
     func smolLM2() throws {
         guard ModelFixtures.available(ModelFixtures.smolLM2) else { return }
         let f = try GGUFFile(path: ModelFixtures.smolLM2)
@@ -53,9 +53,8 @@ struct GGUFRealFileTests {
         #expect(try rewritesIdentically(f))
     }
 
-    @Test("vocab-only Llama SPM GGUF: reads and rewrites byte for byte (needs ../shared)")
+    @Test("vocab-only Llama SPM GGUF: reads and rewrites byte for byte")
     func llamaVocab() throws {
-        guard ModelFixtures.available(ModelFixtures.llamaSPMVocab) else { return }
         let f = try GGUFFile(path: ModelFixtures.llamaSPMVocab)
         #expect(f.strings("tokenizer.ggml.tokens")?.count == 32000)
         #expect(try rewritesIdentically(f))

@@ -71,6 +71,58 @@ struct GGUFValidationTests {
         #expect(error(data) == .invalidUTF8(field: "key of metadata pair #0", offset: 24))
     }
 
+    @Test("a bool value byte other than 0 or 1 names the key and the byte's offset")
+    func invalidBool() {
+        for b: UInt8 in [2, 0xff] {
+            var g = RawGGUF.valid()
+            g.kv("flag", 7, [b])
+            let data = g.build()
+            let at = g.keyAt.last! + 8 + 4 + 4  // key length, "flag", value type
+            #expect(error(data) == .invalidBool(field: "flag", value: b, offset: at))
+            #expect(error(data)?.description.contains("at byte \(at)") == true)
+        }
+        // Inside an array, too: the second element of [1, 3].
+        var a = RawGGUF()
+        a.kv("flags", 9, RawGGUF.le(UInt32(7)) + RawGGUF.le(UInt64(2)) + [1, 3])
+        let data = a.build()
+        #expect(error(data) == .invalidBool(field: "flags", value: 3, offset: a.keyAt[0] + 8 + 5 + 4 + 4 + 8 + 1))
+    }
+
+    @Test("a metadata string value that is not UTF-8 names the key and the string's offset")
+    func invalidUTF8Value() {
+        var g = RawGGUF.valid()
+        g.kv("general.name", 8, RawGGUF.le(UInt64(2)) + [0xc3, 0x28])  // 0xc3 needs a continuation byte
+        let data = g.build()
+        let at = g.keyAt.last! + 8 + "general.name".utf8.count + 4
+        #expect(error(data) == .invalidUTF8(field: "general.name", offset: at))
+        // A lone continuation byte inside an array of strings.
+        var a = RawGGUF()
+        a.kv("tokenizer.ggml.tokens", 9, RawGGUF.le(UInt32(8)) + RawGGUF.le(UInt64(2)) + RawGGUF.str("a") + RawGGUF.le(UInt64(1)) + [0x80])
+        let arrayData = a.build()
+        let second = a.keyAt[0] + 8 + "tokenizer.ggml.tokens".utf8.count + 4 + 4 + 8 + 9
+        #expect(error(arrayData) == .invalidUTF8(field: "tokenizer.ggml.tokens", offset: second))
+    }
+
+    @Test("a tensor name whose length runs past the end of the file names the tensor entry and offset")
+    func tensorNamePastEnd() {
+        var g = RawGGUF()
+        g.tensorCount = 1
+        g.alignment = 1
+        var data = g.build()  // the 24-byte header and no key-value pairs
+        // The name claims 1000 bytes; only 32 follow (enough to pass the tensor_count bound).
+        data += RawGGUF.le(UInt64(1000)) + [UInt8](repeating: 0x61, count: 32)
+        #expect(error(data) == .stringPastEnd(field: "name of tensor #0", length: 1000, offset: 24, available: 32))
+        #expect(error(data)?.description.contains("name of tensor #0: string length 1000 at byte 24") == true)
+        // The same in a real layout: the third tensor's name length is made huge.
+        var v = RawGGUF.valid()
+        var bytes = [UInt8](v.build())
+        let thirdNameAt = v.tensorOffsetFieldAt[1] + 8
+        bytes.replaceSubrange(thirdNameAt ..< thirdNameAt + 8, with: RawGGUF.le(UInt64(1) << 40))
+        guard case .stringPastEnd("name of tensor #2", 1 << 40, thirdNameAt, _)? = error(Data(bytes)) else {
+            Issue.record("expected stringPastEnd for tensor #2, got \(String(describing: error(Data(bytes))))"); return
+        }
+    }
+
     @Test("unknown metadata value types, plain and as array elements")
     func unknownValueType() {
         var g = RawGGUF()

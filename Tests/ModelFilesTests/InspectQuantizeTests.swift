@@ -7,7 +7,7 @@ import Testing
 
 @Suite("inspect and quantize")
 struct InspectQuantizeTests {
-    @Test("inspect lists SmolLM2's 272 tensors: 210 Q4_1, 1 Q8_0, 61 F32 (needs ../shared)")
+    @Test("inspect lists SmolLM2's 272 tensors: 210 Q4_1, 1 Q8_0, 61 F32 (needs make models)")
     func smolLM2Counts() throws {
         guard ModelFixtures.available(ModelFixtures.smolLM2) else { return }
         let r = try ModelInspection.inspect(path: ModelFixtures.smolLM2)
@@ -75,5 +75,44 @@ struct InspectQuantizeTests {
         for t in src.tensors {
             #expect(Array(back.bytes(of: try #require(back.tensor(named: t.name)))) == Array(src.bytes(of: t)))
         }
+    }
+
+    @Test("quantize stories260K to each type: every tensor's bytes are Quantization.quantize of the source values",
+          arguments: [GGMLType.q8_0, .q4_0, .q4_1, .f16, .f32])
+    func quantizeEveryType(_ target: GGMLType) throws {
+        let src = try GGUFFile(path: ModelFixtures.stories260K)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("q-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/\(target).gguf"
+        try GGUFQuantizer.quantize(input: ModelFixtures.stories260K, output: out, to: target)
+        let q = try GGUFFile(path: out)
+        #expect(q.uint("general.file_type") == Int(GGUFQuantizer.fileType(for: target)))
+        #expect(q.tensors.map(\.name) == src.tensors.map(\.name))
+        var converted = 0
+        for t in src.tensors {
+            let n = try #require(q.tensor(named: t.name))
+            let expectedType = GGUFQuantizer.outputType(shape: t.shape, target: target)
+            #expect(n.shape == t.shape && n.type == expectedType, "\(t.name): \(n.type) \(n.shape)")
+            converted += t.shape.count == 2 && n.type == target ? 1 : 0
+            // All of stories260K is F32, so each tensor is the reference encoding of its values.
+            let values = try src.floats(of: t)
+            let expected = try Quantization.quantize(values, as: expectedType)
+            #expect(Array(q.bytes(of: n)) == expected, "\(t.name) as \(expectedType)")
+            // And it decodes to within the type's rounding: half a step (plus the fp16 scale) for
+            // the block types, fp16's relative precision for f16, exact for f32.
+            let back = try q.floats(of: n)
+            let amax = values.map(abs).max() ?? 0
+            let err = zip(values, back).map { abs($0 - $1) }.max() ?? 0
+            let bound: Float = switch expectedType {
+            case .q8_0: amax / 127 * 0.55
+            case .q4_0, .q4_1: amax / 7
+            case .f16, .bf16: amax / 1024
+            case .f32: 0
+            }
+            #expect(err <= bound + 1e-6, "\(t.name) as \(expectedType): max error \(err)")
+        }
+        // 32 of stories260K's 37 matrices have rows of whole 32-value blocks; f16/f32 take all 37.
+        #expect(converted == (target.isQuantized ? 32 : 37))
     }
 }

@@ -1,5 +1,7 @@
-// Paths of the model files tests use: the committed stories260K fixture, and the
-// read-only ../shared models (tests that need those skip when they are absent).
+// Paths of the model files tests use: the committed stories260K and llama-spm vocabulary
+// fixtures, and SmolLM2 (not committed: 98 MB) by the lookup rule every test target
+// repeats: models/ in the package root (`make models`), then the read-only ../shared
+// cache. Tests that need SmolLM2 skip, saying why, when neither has it.
 import Foundation
 
 enum ModelFixtures {
@@ -7,22 +9,23 @@ enum ModelFixtures {
         .deletingLastPathComponent().deletingLastPathComponent()
     static let stories260K = packageRoot.appendingPathComponent("Tests/Fixtures/stories260K/stories260K.gguf").path
     static let fixtures = packageRoot.appendingPathComponent("Tests/ModelFilesTests/Fixtures").path
-    /// SmolLM2 from ../shared, else the copy `make models` puts in models/.
+    /// SmolLM2 from models/ (make models), else ../shared; the models/ path when neither has it.
     static let smolLM2: String = {
+        let local = packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
         let shared = packageRoot
             .appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path
-        let local = packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: shared) ? shared : local
+        return FileManager.default.fileExists(atPath: local) || !FileManager.default.fileExists(atPath: shared) ? local : shared
     }()
+    /// The vocab-only Llama SPM GGUF committed with the tokenizer tests.
     static let llamaSPMVocab = packageRoot
-        .appendingPathComponent("../shared/models/llama-spm-vocab/ggml-vocab-llama-spm.gguf").standardized.path
+        .appendingPathComponent("Tests/TokenizerTests/Fixtures/llama-spm/ggml-vocab-llama-spm.gguf").path
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
     /// Prints why a test is skipping and returns false when `path` is absent.
     static func available(_ path: String) -> Bool {
         if exists(path) { return true }
-        print("skipping: \(path) is absent (read-only ../shared models are not part of the package)")
+        print("skipping: \(path) is absent (run `make models` to fetch SmolLM2 into models/)")
         return false
     }
 }

@@ -1,7 +1,9 @@
 // Where the real vocabularies are: the llama-spm vocabulary and stories260K are
-// committed fixtures; SmolLM2 (98 MB) is read from ../shared when present, and its
-// tests are skipped with a reason otherwise. Each tokenizer is built once per test
-// process (static lets are lazy and thread-safe).
+// committed fixtures; SmolLM2 (98 MB, not committed) is found by the lookup rule
+// every test target repeats (test targets cannot share code): models/ in the
+// package root, where `make models` puts it, then the read-only ../shared cache.
+// Without either its tests are skipped with a reason. Each tokenizer is built once
+// per test process (static lets are lazy and thread-safe).
 import Foundation
 import Tokenizer
 
@@ -9,15 +11,15 @@ enum ModelFixtures {
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let fixturesDir = testsDir.appendingPathComponent("Fixtures")
     static let packageRoot = testsDir.deletingLastPathComponent().deletingLastPathComponent()
-    static let sharedModels = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/models")
 
     static let llamaSPMPath = fixturesDir.appendingPathComponent("llama-spm/ggml-vocab-llama-spm.gguf").path
     static let storiesPath = packageRoot.appendingPathComponent("Tests/Fixtures/stories260K/stories260K.gguf").path
-    static let smolLM2Path: String? = {
-        let path = sharedModels.appendingPathComponent("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
-    static let smolLM2Missing = "SmolLM2 GGUF not found at ../shared/models/smollm2-135m-instruct (run `make models` or provide ../shared)"
+    /// SmolLM2-135M-Instruct Q4_1: models/ (make models), else ../shared/models; nil when neither has it.
+    static let smolLM2Path: String? = [
+        packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path,
+        packageRoot.appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path,
+    ].first { FileManager.default.fileExists(atPath: $0) }
+    static let smolLM2Missing = "SmolLM2 GGUF not found in models/ or ../shared/models/smollm2-135m-instruct (run `make models`)"
 
     static let llamaSPM = Result { try Tokenizer(ggufPath: llamaSPMPath) }
     static let stories = Result { try Tokenizer(ggufPath: storiesPath) }

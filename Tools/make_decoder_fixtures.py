@@ -16,7 +16,7 @@ Outputs (all small):
                                     one with llama.rope.scaling.type = linear (factor 4); the test
                                     rebuilds the same variants with the Swift GGUF writer
 
-Run from the package root:  /work/venv/bin/python Tools/make_decoder_fixtures.py
+Run from the package root:  .venv-tools/bin/python Tools/make_decoder_fixtures.py
 (--stories-only skips SmolLM2; --rope-scaling-only writes only stories260K-rope-scaling.json)
 SmolLM2 parts need ../shared/models; the Q8_0 file is re-quantized with llama.cpp into models/.
 """

@@ -102,7 +102,7 @@ def main():
     from recbole.trainer import Trainer
     from recbole.utils import init_seed, init_logger
 
-    workdir = args.workdir or tempfile.mkdtemp(prefix="recbole-sasrec-")
+    workdir = os.path.abspath(args.workdir or tempfile.mkdtemp(prefix="recbole-sasrec-"))
     os.makedirs(workdir, exist_ok=True)
     name = "bench"
     users, interactions = write_atomic_files(data_dir, workdir, name)

@@ -6,7 +6,7 @@ out in numpy as torch.optim.AdamW defines it (amsgrad off): first p <- p * (1 - 
 then m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, and
 p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps). Every parameter decays at
 every step, including one whose gradient is zero throughout.
-Run: /work/venv/bin/python Tools/recsys_adamw_golden.py
+Run: .venv-tools/bin/python Tools/recsys_adamw_golden.py (any Python with numpy)
 """
 import numpy as np
 

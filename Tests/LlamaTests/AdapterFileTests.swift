@@ -78,6 +78,13 @@ struct AdapterFileTests {
         #expect(throws: LlamaError.adapterMissingHalf(tensor: "blk.2.ffn_up.weight.lora_a", missing: "blk.2.ffn_up.weight.lora_b")) {
             _ = try LoRAAdapter.load(path: path, name: "x", base: model.config)
         }
+        // Two faults: the one named is the first in (layer, target) order, on every run.
+        let two = try writeGGUF(model) { ts in
+            ts.removeAll { $0.name == "blk.4.ffn_down.weight.lora_b" || $0.name == "blk.1.attn_q.weight.lora_a" }
+        }
+        #expect(throws: LlamaError.adapterMissingHalf(tensor: "blk.1.attn_q.weight.lora_b", missing: "blk.1.attn_q.weight.lora_a")) {
+            _ = try LoRAAdapter.load(path: two, name: "x", base: model.config)
+        }
     }
 
     @Test("unknown target names are rejected, not ignored")

@@ -80,6 +80,6 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "Recommender"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Support"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Support", "Llama", "ModelFiles", "Tokenizer"]),
     ]
 )

@@ -4,7 +4,7 @@
 set -euo pipefail
 MODEL=${1:-../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf}
 THREADS=${2:-2}
-PY=${PYTHON:-/work/venv/bin/python}
+PY=${PYTHON:-$([ -x .venv-tools/bin/python ] && echo .venv-tools/bin/python || echo python3)}
 BIN=${HDREC_BIN:-$(swift build -c release --show-bin-path)/hdrec}
 [ -f "$MODEL" ] || { echo "model $MODEL not found (make models)"; exit 1; }
 echo "| prompt tokens | hdrec tok/s | llama.cpp tok/s | ratio |"

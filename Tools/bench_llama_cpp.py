@@ -3,7 +3,7 @@ way ../shared/docs/peer-figures.md describes: n_threads = n_threads_batch = T,
 n_batch = n_ubatch = 512, Llama.eval over seeded random token ids, best of 3, logits
 for the last position only. Prints one JSON object per prompt length.
 
-    /work/venv/bin/python Tools/bench_llama_cpp.py MODEL.gguf --threads 2 --tokens 64 128 512
+    .venv-tools/bin/python Tools/bench_llama_cpp.py MODEL.gguf --threads 2 --tokens 64 128 512
 """
 import argparse
 import json

@@ -3,7 +3,7 @@
 llama-cpp-python's ctypes binding) over the same inputs as
 `hdrec tokenize --file F --lines --time`, one `llama_tokenize` call per line.
 
-Usage: /work/venv/bin/python Tools/bench_tokenizer_llamacpp.py MODEL.gguf LINES.txt
+Usage: .venv-tools/bin/python Tools/bench_tokenizer_llamacpp.py MODEL.gguf LINES.txt
 Prints tokens, seconds and tokens/s (best of 3 passes; includes the ctypes call overhead).
 """
 import sys

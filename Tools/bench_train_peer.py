@@ -10,7 +10,7 @@ forward + backward + AdamW (+ zero_grad); B random-token sequences of T tokens; 
 `steps` timed steps after `warmup` untimed ones. Tokens per step = B * T, as the peer counts.
 
 Prints one JSON object with the same keys as `hdrec bench-train --json`.
-Needs torch, transformers, peft and gguf (Tools/README.md: a separate venv, /work/venv-torch).
+Needs torch, transformers, peft and gguf (Tools/README.md: a separate venv, .venv-torch).
 
     python Tools/bench_train_peer.py --base MODEL.gguf [--layers 8] [--threads 2]
 """

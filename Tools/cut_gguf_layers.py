@@ -8,7 +8,7 @@ tensors `blk.i.*` with i >= N are dropped; all other tensors keep their type and
 bytes (no re-quantization). Reads and writes with the `gguf` package (llama.cpp's
 gguf-py), independent of the Swift code.
 
-    /work/venv/bin/python Tools/cut_gguf_layers.py IN.gguf OUT.gguf --layers 4
+    .venv-tools/bin/python Tools/cut_gguf_layers.py IN.gguf OUT.gguf --layers 4
 """
 import argparse
 import re

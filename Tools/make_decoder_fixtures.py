@@ -11,8 +11,13 @@ Outputs (all small):
                                     as convert_lora_to_gguf.py does)
   stories260K-logits.json           float64 reference logits/hidden states (+ llama.cpp logits)
   smollm2-logits.json               SmolLM2 Q4_1 and Q8_0: top-k and probe logits, reference and llama.cpp
+  stories260K-rope-scaling.json     llama.cpp logits of two stories260K variants written here in a
+                                    temporary directory: one with a Llama-3 rope_freqs.weight tensor,
+                                    one with llama.rope.scaling.type = linear (factor 4); the test
+                                    rebuilds the same variants with the Swift GGUF writer
 
-Run from the package root:  /work/venv/bin/python Tools/make_decoder_fixtures.py
+Run from the package root:  .venv-tools/bin/python Tools/make_decoder_fixtures.py
+(--stories-only skips SmolLM2; --rope-scaling-only writes only stories260K-rope-scaling.json)
 SmolLM2 parts need ../shared/models; the Q8_0 file is re-quantized with llama.cpp into models/.
 """
 from __future__ import annotations
@@ -173,6 +178,70 @@ def stories():
                    "greedy_from_bos": greedy[1:], "cases": cases}, f)
 
 
+# MARK: - RoPE scaling (stories260K variants)
+
+ROPE_FREQS = [1.0, 2.0, 4.0, 8.0]   # one factor per rotated pair: head_dim 8 -> 4 (Llama-3 style: 1 ... 8)
+LINEAR_FACTOR = 4.0
+
+
+def write_stories_variant(out, freqs=None, linear=None):
+    """stories260K with the same metadata and tensors, plus a rope_freqs.weight tensor or
+    the linear rope-scaling keys (what convert_hf_to_gguf.py writes for those configs)."""
+    r = gguf.GGUFReader(STORIES)
+    w = gguf.GGUFWriter(out, "llama")
+    for key, field in r.fields.items():
+        if key.startswith("GGUF.") or key == "general.architecture":
+            continue
+        vt = field.types[0]
+        if vt == gguf.GGUFValueType.ARRAY:
+            sub = field.types[-1]
+            if sub == gguf.GGUFValueType.STRING:
+                val = [bytes(field.parts[i]).decode() for i in field.data]
+            else:
+                val = [field.parts[i][0].item() for i in field.data]
+            w.add_key_value(key, val, vt, sub_type=sub)
+        elif vt == gguf.GGUFValueType.STRING:
+            w.add_key_value(key, bytes(field.parts[field.data[0]]).decode(), vt)
+        else:
+            w.add_key_value(key, field.parts[field.data[0]][0].item(), vt)
+    if linear:
+        w.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        w.add_rope_scaling_factor(linear)
+    for t in r.tensors:
+        w.add_tensor(t.name, np.array(t.data).reshape([int(x) for x in reversed(t.shape)]))
+    if freqs is not None:
+        w.add_tensor("rope_freqs.weight", np.array(freqs, dtype=np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def rope_scaling():
+    if llama_cpp is None:
+        print("llama-cpp-python not installed; stories260K-rope-scaling.json not written", file=sys.stderr)
+        return
+    import tempfile
+    # BOS + the first 23 tokens of stories260K's greedy story: long enough for the
+    # low-frequency pairs to rotate visibly.
+    with open(os.path.join(FIX, "stories260K-logits.json")) as f:
+        tokens = [1] + json.load(f)["greedy_from_bos"][:23]
+    positions = [11, len(tokens) - 1]
+    out = {"generator": "Tools/make_decoder_fixtures.py", "tokens": tokens, "logit_positions": positions,
+           "rope_freqs": ROPE_FREQS, "linear_factor": LINEAR_FACTOR, "cases": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, kw in {"plain": {}, "rope_freqs": {"freqs": ROPE_FREQS}, "linear": {"linear": LINEAR_FACTOR}}.items():
+            path = os.path.join(tmp, name + ".gguf")
+            write_stories_variant(path, **kw)
+            lc = llama_cpp_logits(path, tokens)
+            out["cases"][name] = [r6(lc[p]) for p in positions]
+    plain = np.array(out["cases"]["plain"])
+    for name in ("rope_freqs", "linear"):
+        print(f"rope scaling {name}: max |logit change| vs plain = {np.abs(np.array(out['cases'][name]) - plain).max():.3f}")
+    with open(os.path.join(FIX, "stories260K-rope-scaling.json"), "w") as f:
+        json.dump(out, f)
+
+
 # MARK: - SmolLM2
 
 def smollm2():
@@ -247,6 +316,10 @@ def smollm2():
 
 if __name__ == "__main__":
     os.makedirs(FIX, exist_ok=True)
+    if "--rope-scaling-only" in sys.argv:
+        rope_scaling()
+        sys.exit(0)
     stories()
+    rope_scaling()
     if "--stories-only" not in sys.argv:
         smollm2()

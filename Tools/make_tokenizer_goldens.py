@@ -23,7 +23,7 @@ Inputs are stored as hex (`text_hex`) so that invalid UTF-8 survives JSON, plus
 (UTF-8 forms of values past U+10FFFF, which make it throw) are left out.
 
 Usage (needs llama-cpp-python and the models under ../shared/models):
-  /work/venv/bin/python Tools/make_tokenizer_goldens.py [--shared ../shared]
+  .venv-tools/bin/python Tools/make_tokenizer_goldens.py [--shared ../shared]
 Writes Tests/TokenizerTests/Fixtures/goldens/<name>.json.
 """
 import argparse

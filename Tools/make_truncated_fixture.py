@@ -8,7 +8,7 @@ Writes Tests/LlamaTests/Fixtures/stories260K-truncated.json:
 The LoRA cases use the committed PEFT fixture stories260K-lora-peft (scale 1),
 restricted to the layers that run.
 
-Rerun: /work/venv/bin/python Tools/make_truncated_fixture.py
+Rerun: .venv-tools/bin/python Tools/make_truncated_fixture.py
 """
 import json
 import os

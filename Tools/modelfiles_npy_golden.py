@@ -2,7 +2,7 @@
 """numpy-written .npy fixtures for Tests/ModelFilesTests (NPYWriter must reproduce
 them byte for byte): a 2x3 and a 1-D f32 array saved with numpy.save.
 
-Run: /work/venv/bin/python Tools/modelfiles_npy_golden.py
+Run: .venv-tools/bin/python Tools/modelfiles_npy_golden.py
 """
 import os
 

@@ -6,7 +6,7 @@ reads each output with gguf.GGUFReader, and checks every converted tensor is byt
 for byte what gguf.quants.quantize makes of the original f32 tensor.
 
 Run (after `swift build`):
-  /work/venv/bin/python Tools/modelfiles_quantize_check.py [path/to/hdrec]
+  .venv-tools/bin/python Tools/modelfiles_quantize_check.py [path/to/hdrec]
 Last run: all 32 matrices identical for each of q8_0, q4_0, q4_1.
 """
 import os

@@ -9,7 +9,7 @@
    reference Rust parser (`safetensors.deserialize`): names, dtypes, shapes, bytes
    and metadata must match what the Swift test wrote.
 
-Run: /work/venv/bin/python Tools/modelfiles_safetensors_golden.py
+Run: .venv-tools/bin/python Tools/modelfiles_safetensors_golden.py
 """
 import json
 import os

@@ -8,7 +8,7 @@ and writes Tests/QuantTests/Fixtures/gguf-quants.json:
 The Swift tests check that HDRec's dequantizer reproduces `dequantized` exactly from
 `bytes`, and that its quantizer (ggml reference rounding) reproduces `bytes`.
 
-Run: /work/venv/bin/python Tools/quant_golden.py
+Run: .venv-tools/bin/python Tools/quant_golden.py
 """
 import json
 import os

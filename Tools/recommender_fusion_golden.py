@@ -3,7 +3,7 @@
 
 Written independently of the Swift code, in float64 numpy, straight from the
 paper's equations. Writes Tests/RecommenderTests/Fixtures/fusion-golden.json.
-Rerun: /work/venv/bin/python Tools/recommender_fusion_golden.py
+Rerun: .venv-tools/bin/python Tools/recommender_fusion_golden.py
 """
 import json
 import os

@@ -4,7 +4,7 @@
 Writes, with small random weights (PyTorch nn.Linear layout, W = [out, in]):
   Tests/RecommenderTests/Fixtures/heads-tiny.safetensors  the tensors under their bundle names (docs/bundle.md)
   Tests/RecommenderTests/Fixtures/heads-golden.json       weights, inputs and float64 numpy outputs
-Rerun: /work/venv/bin/python Tools/recommender_heads_golden.py
+Rerun: .venv-tools/bin/python Tools/recommender_heads_golden.py
 """
 import json
 import os

@@ -12,7 +12,7 @@ backward against forward, not forward against the model):
    get_cosine_schedule_with_warmup) with global-norm clipping (clip_grad_norm_), for a few steps
    and two tensors, one without weight decay.
 
-Rerun: /work/venv/bin/python Tools/training_golden.py
+Rerun: .venv-tools/bin/python Tools/training_golden.py
 """
 import json
 import math

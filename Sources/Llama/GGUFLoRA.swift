@@ -46,7 +46,8 @@ extension LoRAAdapter {
             halves[site] = entry
         }
         var pairs: [LoRASite: LoRAPair] = [:]
-        for (site, entry) in halves {
+        // Sorted, so that of several faults the same one is named every time.
+        for (site, entry) in halves.sorted(by: { $0.key < $1.key }) {
             let stem = site.ggufTensorName
             guard let a = entry.a else { throw LlamaError.adapterMissingHalf(tensor: stem + ".lora_b", missing: stem + ".lora_a") }
             guard let b = entry.b else { throw LlamaError.adapterMissingHalf(tensor: stem + ".lora_a", missing: stem + ".lora_b") }

@@ -22,6 +22,13 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case adapterUnsupported(feature: String)
     case adapterMissingMetadata(key: String)
     case adapterUnknownTensor(name: String)
+    /// A PEFT `target_modules` entry (or regex) that selects no adaptable layer of the
+    /// base, or selects `selects`, a module this decoder does not adapt (lm_head, ...).
+    case adapterUnknownTarget(entry: String, selects: String?)
+    /// A PEFT tensor on a module that `target_modules` / `layers_to_transform` do not select.
+    case adapterTensorNotTargeted(tensor: String)
+    /// A tensor whose rank differs from the config's `r` / `rank_pattern`.
+    case adapterRankMismatch(tensor: String, declared: Int, found: Int)
     case adapterMissingHalf(tensor: String, missing: String)
     case adapterShapeMismatch(tensor: String, expected: [Int], found: [Int])
     case adapterNonFinite(tensor: String, index: Int)
@@ -66,6 +73,16 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "LoRA adapter is missing '\(key)'"
         case let .adapterUnknownTensor(name):
             return "LoRA adapter tensor '\(name)' does not name a supported target (q, k, v, o, gate, up, down of a base layer)"
+        case let .adapterUnknownTarget(entry, selects):
+            let supported = LoRATarget.allCases.map(\.peftModule).joined(separator: ", ")
+            if let selects {
+                return "LoRA adapter target_modules entry '\(entry)' selects '\(selects)', which is not a supported target (\(supported))"
+            }
+            return "LoRA adapter target_modules entry '\(entry)' does not name a supported target of this base (\(supported) of an existing layer)"
+        case let .adapterTensorNotTargeted(tensor):
+            return "LoRA adapter tensor '\(tensor)' lies on a module that adapter_config.json does not target"
+        case let .adapterRankMismatch(tensor, declared, found):
+            return "LoRA adapter tensor '\(tensor)' has rank \(found), but adapter_config.json declares rank \(declared) for it"
         case let .adapterMissingHalf(tensor, missing):
             return "LoRA adapter tensor '\(tensor)' has no matching \(missing)"
         case let .adapterShapeMismatch(tensor, expected, found):

@@ -7,7 +7,8 @@
 // q, Hkv for k; see RoPEPermutation.swift); on write it is permuted back, so a PEFT
 // directory written here loads in PEFT/transformers on the original HF model.
 // Variants this decoder does not implement (DoRA, biases, fan_in_fan_out, full
-// modules_to_save, alpha_pattern, embedding LoRA) are rejected, never ignored.
+// modules_to_save, per-module alphas, embedding or lm_head LoRA) are rejected, never
+// ignored; adapter_config.json is validated in PEFTConfig.swift (targets, ranks).
 import Foundation
 import ModelFiles
 
@@ -32,35 +33,23 @@ extension LoRAAdapter {
         guard peftType == "LORA" else {
             throw LlamaError.notAnAdapter(path: configPath, reason: "peft_type is '\(peftType ?? "absent")', not 'LORA'")
         }
-        guard config["r"] is NSNumber else { throw LlamaError.adapterMissingMetadata(key: "r") }
-        guard let alpha = (config["lora_alpha"] as? NSNumber)?.floatValue else {
-            throw LlamaError.adapterMissingMetadata(key: "lora_alpha")
-        }
-        func flag(_ key: String) -> Bool { (config[key] as? NSNumber)?.boolValue ?? false }
-        if flag("use_dora") { throw LlamaError.adapterUnsupported(feature: "DoRA (use_dora)") }
-        if flag("fan_in_fan_out") { throw LlamaError.adapterUnsupported(feature: "fan_in_fan_out") }
-        if flag("lora_bias") { throw LlamaError.adapterUnsupported(feature: "lora_bias") }
-        if let bias = config["bias"] as? String, bias != "none" { throw LlamaError.adapterUnsupported(feature: "bias = \(bias)") }
-        if let modules = config["modules_to_save"] as? [Any], !modules.isEmpty {
-            throw LlamaError.adapterUnsupported(feature: "modules_to_save \(modules)")
-        }
-        if let pattern = config["alpha_pattern"] as? [String: Any], !pattern.isEmpty {
-            throw LlamaError.adapterUnsupported(feature: "alpha_pattern")
-        }
+        let peft = try PEFTConfig(json: config, path: configPath, base: base)
 
         let file = try SafetensorsFile(path: weightsPath)
         var halves: [LoRASite: (a: SafetensorsTensorInfo?, b: SafetensorsTensorInfo?)] = [:]
-        for tensorName in file.tensorNames {
+        for tensorName in file.tensorNames.sorted() {
             guard let (site, isA) = Self.site(ofPEFTKey: tensorName), site.layer < base.layerCount,
                   let info = file.tensor(named: tensorName) else {
                 throw LlamaError.adapterUnknownTensor(name: tensorName)
             }
+            guard peft.selected.contains(site) else { throw LlamaError.adapterTensorNotTargeted(tensor: tensorName) }
             var entry = halves[site] ?? (nil, nil)
             if isA { entry.a = info } else { entry.b = info }
             halves[site] = entry
         }
         var pairs: [LoRASite: LoRAPair] = [:]
-        for (site, entry) in halves {
+        // Sorted, so that of several faults the same one is named every time.
+        for (site, entry) in halves.sorted(by: { $0.key < $1.key }) {
             let prefix = site.peftPrefix
             guard let a = entry.a else { throw LlamaError.adapterMissingHalf(tensor: prefix + ".lora_B.weight", missing: prefix + ".lora_A.weight") }
             guard let b = entry.b else { throw LlamaError.adapterMissingHalf(tensor: prefix + ".lora_A.weight", missing: prefix + ".lora_B.weight") }
@@ -69,6 +58,8 @@ extension LoRAAdapter {
                 throw LlamaError.adapterShapeMismatch(tensor: a.name, expected: [a.shape.first ?? 0, cols], found: a.shape)
             }
             let rank = a.shape[0]
+            let declared = try peft.declaredRank(of: site)
+            guard rank == declared else { throw LlamaError.adapterRankMismatch(tensor: a.name, declared: declared, found: rank) }
             guard b.shape == [rows, rank] else {
                 throw LlamaError.adapterShapeMismatch(tensor: b.name, expected: [rows, rank], found: b.shape)
             }
@@ -79,7 +70,7 @@ extension LoRAAdapter {
             pairs[site] = try LoRAPair(a: try file.floats(of: a), b: bValues, rank: rank, inFeatures: cols, outFeatures: rows)
         }
         guard !pairs.isEmpty else { throw LlamaError.notAnAdapter(path: directory, reason: "it holds no LoRA tensors") }
-        try self.init(name: name, alpha: alpha, scaling: flag("use_rslora") ? .rankStabilized : .standard,
+        try self.init(name: name, alpha: peft.alpha, scaling: peft.rankStabilized ? .rankStabilized : .standard,
                       base: base, pairs: pairs)
     }
 

@@ -2,6 +2,7 @@
 // the numpy float64 reference (Tools/llama_reference.py: HF row order, rotate_half
 // RoPE) tightly, and llama.cpp's logits (llama-cpp-python, logits_all) within 1e-3.
 import Foundation
+import ModelFiles
 import Testing
 @testable import Llama
 
@@ -63,11 +64,93 @@ struct ForwardReferenceTests {
         #expect(maxAbsDiff(a.logits[p * v ..< (p + 1) * v], b.logits[p * v ..< (p + 1) * v]) > 0.01)
     }
 
-    @Test("the LM head reuses token_embd when output.weight is absent, and stories260K has its own")
-    func outputTying() throws {
+    @Test("stories260K has its own LM head")
+    func separateOutput() throws {
         let model = try #require(SharedModels.stories, "stories260K model not found")
         #expect(!model.tiedOutput)
         #expect(model.config.vocabSize == 512)
         #expect(model.config.headCount == 8 && model.config.kvHeadCount == 4 && model.config.layerCount == 5)
+    }
+
+    /// stories260K as a GGUF writer copy, edited by `edit` (metadata or tensors), loaded from memory.
+    static func storiesVariant(_ edit: (GGUFFile, inout GGUFWriter) throws -> Void) throws -> LlamaModel {
+        let path = try #require(TestFiles.stories260K, "stories260K model not found")
+        let file = try GGUFFile(path: path)
+        var writer = GGUFWriter(copying: file)
+        try edit(file, &writer)
+        return try LlamaModel(gguf: try GGUFFile(data: try writer.serialized()))
+    }
+
+    @Test("without output.weight the LM head is token_embd (logits = hidden · token_embdᵀ); with it, output.weight")
+    func tiedOutput() throws {
+        let file = try GGUFFile(path: try #require(TestFiles.stories260K, "stories260K model not found"))
+        let embeddingInfo = try #require(file.tensor(named: LlamaTensorName.tokenEmbedding))
+        let embedding = try file.floats(of: embeddingInfo)  // [V, C]
+        // stories260K's output.weight equals its token_embd (llama2.c ties them), so the
+        // separate-head variant uses 2 · token_embd to tell the two paths apart.
+        let tied = try Self.storiesVariant { file, w in
+            w.removeAllTensors()
+            for info in file.tensors where info.name != LlamaTensorName.output { try w.addTensor(info, from: file) }
+        }
+        let separate = try Self.storiesVariant { file, w in
+            w.removeAllTensors()
+            for info in file.tensors where info.name != LlamaTensorName.output { try w.addTensor(info, from: file) }
+            try w.addTensor(name: LlamaTensorName.output, floats: embedding.map { 2 * $0 }, shape: embeddingInfo.shape, as: .f32)
+        }
+        #expect(tied.tiedOutput && !separate.tiedOutput)
+        let tokens: [InputItem] = .init(tokens: [1, 403, 407, 261, 378])
+        let v = tied.config.vocabSize, w = tied.config.width
+        for (model, factor) in [(tied, 1.0), (separate, 2.0)] {
+            let out = try model.forward(tokens, cache: KVCache(config: model.config), logits: .all, pool: testPool)
+            var worst: Float = 0
+            for p in 0 ..< out.count {
+                let h = out.hidden[p * w ..< (p + 1) * w]
+                for t in 0 ..< v {
+                    var dot: Double = 0
+                    for (i, x) in zip(0..., h) { dot += Double(x) * Double(embedding[t * w + i]) }
+                    worst = max(worst, abs(out.logits[p * v + t] - Float(factor * dot)))
+                }
+            }
+            #expect(worst < 2e-4, "head factor \(factor): max |Δ| \(worst)")
+        }
+    }
+
+    struct RopeScalingFixture: Decodable {
+        let tokens: [Int32]
+        let logit_positions: [Int]
+        let rope_freqs: [Float]
+        let linear_factor: Float
+        let cases: [String: [[Float]]]
+    }
+
+    @Test("Llama-3 rope_freqs.weight and linear rope scaling match llama.cpp (variants of stories260K)",
+          arguments: ["plain", "rope_freqs", "linear"])
+    func ropeScalingMatchesLlamaCpp(variant: String) throws {
+        let fixture = try JSONDecoder().decode(RopeScalingFixture.self, from: Data(contentsOf: URL(
+            fileURLWithPath: TestFiles.fixture("stories260K-rope-scaling.json"))))
+        let theirs = try #require(fixture.cases[variant])
+        // The same variants Tools/make_decoder_fixtures.py wrote with gguf-py.
+        let model = try Self.storiesVariant { _, w in
+            switch variant {
+            case "rope_freqs":
+                try w.addTensor(name: LlamaTensorName.ropeFreqs, floats: fixture.rope_freqs, shape: [fixture.rope_freqs.count], as: .f32)
+            case "linear":
+                w.setValue(.string("linear"), forKey: "llama.rope.scaling.type")
+                w.setValue(.float32(fixture.linear_factor), forKey: "llama.rope.scaling.factor")
+            default:
+                break
+            }
+        }
+        let tokens = fixture.tokens.map { InputItem.token($0) }
+        let out = try model.forward(tokens, cache: KVCache(config: model.config), logits: .all, pool: testPool)
+        let v = model.config.vocabSize
+        for (i, p) in fixture.logit_positions.enumerated() {
+            let ours = out.logits[p * v ..< (p + 1) * v]
+            #expect(maxAbsDiff(ours, theirs[i]) < Self.llamaCppTolerance, "\(variant) position \(p)")
+            // The scaling matters at these positions: far more than the tolerance.
+            if variant != "plain", let plain = fixture.cases["plain"] {
+                #expect(maxAbsDiff(ours, plain[i]) > 1, "\(variant) position \(p) barely differs from unscaled RoPE")
+            }
+        }
     }
 }

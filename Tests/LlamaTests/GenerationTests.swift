@@ -2,6 +2,7 @@
 // float64 reference's tokens (the known "Once upon a time, ... Lily ..." story), and
 // the sampler is argmax at temperature 0 and seeded otherwise.
 import Foundation
+import ModelFiles
 import Testing
 @testable import Llama
 
@@ -27,6 +28,31 @@ struct GenerationTests {
         #expect(stopped == [403, 407, 261])
         var s2 = Sampler(temperature: 0)
         #expect(try model.generate(prompt: [.token(1)], maxTokens: 2, sampler: &s2, pool: testPool).count == 2)
+    }
+
+    @Test("generation stops cleanly when the context fills: every position used once, the greedy tokens unchanged")
+    func stopsAtFullContext() throws {
+        let path = try #require(TestFiles.stories260K, "stories260K model not found")
+        let file = try GGUFFile(path: path)
+        var w = GGUFWriter(copying: file)
+        w.setValue(.uint32(12), forKey: "llama.context_length")
+        let model = try LlamaModel(gguf: try GGUFFile(data: try w.serialized()))
+        #expect(model.config.contextLength == 12)
+        let expected = try JSONDecoder().decode(Greedy.self, from: Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture("stories260K-logits.json")))).greedy_from_bos
+        // BOS + 11 decoded tokens fill the 12 positions; the 12th token comes from the last one.
+        var sampler = Sampler(temperature: 0)
+        var seen = 0
+        let tokens = try model.generate(prompt: [.token(1)], maxTokens: 100, sampler: &sampler, pool: testPool) { _ in seen += 1; return true }
+        #expect(tokens == Array(expected.prefix(12)))
+        #expect(seen == 12)
+        // A prompt that fills the context still yields one token; one more position is an error.
+        let full = [Int32(1)] + expected.prefix(11)
+        var s2 = Sampler(temperature: 0)
+        #expect(try model.generate(prompt: .init(tokens: full), maxTokens: 5, sampler: &s2, pool: testPool) == [expected[11]])
+        var s3 = Sampler(temperature: 0)
+        #expect(throws: LlamaError.contextOverflow(needed: 13, contextLength: 12)) {
+            _ = try model.generate(prompt: .init(tokens: full + [expected[11]]), maxTokens: 5, sampler: &s3, pool: testPool)
+        }
     }
 
     @Test("temperature 0 is argmax; top-k 1 is argmax at any temperature")

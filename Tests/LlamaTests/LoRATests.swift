@@ -99,26 +99,43 @@ struct LoRATests {
         #expect(try rs.ggufAlpha() == 32 * Float(8).squareRoot())
     }
 
-    @Test("two passes with different adapters may run at the same time")
+    /// Prefill of the first 6 tokens, then 3 decode steps over the KV cache: the last-row
+    /// logits of every step, concatenated.
+    static func prefillAndDecode(_ model: LlamaModel, _ tokens: [Int32], adapters: [ActiveAdapter]) throws -> [Float] {
+        let cache = KVCache(config: model.config)
+        var logits = Array(try model.forward(.init(tokens: Array(tokens[0 ..< 6])), cache: cache, adapters: adapters).lastLogits)
+        for t in tokens[6...] {
+            logits += try model.forward([.token(t)], cache: cache, adapters: adapters).lastLogits
+        }
+        return logits
+    }
+
+    @Test("passes with two different adapters (and none) run at the same time give exactly the results of running them one by one")
     func concurrentPasses() async throws {
         let model = try #require(SharedModels.stories, "stories260K model not found")
-        let peft = try LoRAAdapter.load(path: TestFiles.fixture("stories260K-lora-peft"), name: "p", base: model.config)
+        let text = try LoRAAdapter.load(path: TestFiles.fixture("stories260K-lora-peft"), name: "text", base: model.config)
+        // A second, different adapter ("id"): other values, on other targets.
+        var idPairs: [LoRASite: LoRAPair] = [:]
+        for (site, p) in text.pairs where [.v, .o, .down].contains(site.target) {
+            idPairs[site] = try LoRAPair(a: p.a.reversed(), b: p.b.map { -0.7 * $0 }, rank: p.rank,
+                                         inFeatures: p.inFeatures, outFeatures: p.outFeatures)
+        }
+        let id = try LoRAAdapter(name: "id", alpha: 6, base: model.config, pairs: idPairs)
+        let choices: [[ActiveAdapter]] = [[ActiveAdapter(text)], [ActiveAdapter(id, scale: 0.8)], []]
         let tokens = self.tokens
-        let base = try model.forward(.init(tokens: tokens), cache: KVCache(config: model.config), logits: .last, pool: testPool).logits
-        let adapted = try model.forward(.init(tokens: tokens), cache: KVCache(config: model.config),
-                                        adapters: [ActiveAdapter(peft)], logits: .last, pool: testPool).logits
-        try await withThrowingTaskGroup(of: (Bool, [Float]).self) { group in
-            for i in 0 ..< 8 {
-                group.addTask {
-                    let withAdapter = i % 2 == 1
-                    let out = try model.forward(.init(tokens: tokens), cache: KVCache(config: model.config),
-                                                adapters: withAdapter ? [ActiveAdapter(peft)] : [], logits: .last)
-                    return (withAdapter, out.logits)
-                }
+        let oneByOne = try choices.map { try Self.prefillAndDecode(model, tokens, adapters: $0) }
+        #expect(oneByOne[0] != oneByOne[1] && oneByOne[0] != oneByOne[2] && oneByOne[1] != oneByOne[2])
+        try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for i in 0 ..< 12 {
+                let choice = i % choices.count
+                group.addTask { (choice, try Self.prefillAndDecode(model, tokens, adapters: choices[choice])) }
             }
-            for try await (withAdapter, logits) in group {
-                #expect(maxAbsDiff(logits, withAdapter ? adapted : base) < 1e-5)
+            var finished = 0
+            for try await (choice, logits) in group {
+                #expect(logits == oneByOne[choice], "adapter choice \(choice)")
+                finished += 1
             }
+            #expect(finished == 12)
         }
     }
 }

@@ -36,6 +36,10 @@ SCRATCH ?= .build
 # A python with torch 2.5.1, transformers 4.48.3, peft 0.14.0 and gguf for the trainer's peer (optional).
 # Default: the repo-local .venv-torch when it exists; else pass TORCH_PYTHON=... on the command line.
 TORCH_PYTHON ?= $(firstword $(wildcard .venv-torch/bin/python))
+# A python with torch and recbole==1.2.1 for the SASRec peer (optional; by default the torch venv).
+RECBOLE_PYTHON ?= $(TORCH_PYTHON)
+# The prepared dataset the SASRec benchmark trains on (hdrec prepare; see docs/recsys.md).
+SASREC_DATA ?= data/scientific
 
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(SCRATCH) --product hdrec
@@ -53,6 +57,9 @@ bench: deps
 	@# and gguf in TORCH_PYTHON; without one it says so and records ours alone). Writes "Trainer".
 	-@if [ -n "$(TORCH_PYTHON)" ]; then echo "trainer peer: $(TORCH_PYTHON)"; else echo "trainer peer skipped: no torch venv (TORCH_PYTHON; see Tools/README.md)"; fi
 	-HDREC_BIN=$(SCRATCH)/release/hdrec TORCH_PYTHON=$(TORCH_PYTHON) BENCH_DIR=$(BENCH_DIR) Tools/bench_train.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
+	@# SASRec training next to RecBole 1.2.1 (optional: the peer needs RECBOLE_PYTHON, a python with torch and
+	@# recbole; without one it says so and records ours alone; RecBole takes minutes per epoch). Writes "SASRec".
+	-HDREC_BIN=$(SCRATCH)/release/hdrec RECBOLE_PYTHON=$(RECBOLE_PYTHON) BENCH_DIR=$(BENCH_DIR) PYTHON=$(PYTHON) Tools/bench_sasrec.sh $(SASREC_DATA) $(THREADS)
 
 # Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle;
 # BASE=<gguf> for bundles that reference their base, SWAP_DIR=<second bundle> for the swap runs);

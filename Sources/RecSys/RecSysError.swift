@@ -16,6 +16,10 @@ public enum RecSysError: Error, CustomStringConvertible, Equatable {
     case invalidArgument(String)
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case mismatchedRuns(String)
+    /// `--out` names something that is not a dataset directory; nothing was written or deleted.
+    case wontReplace(path: String, found: String)
+    /// The first record or header failed and the file looks like another input format.
+    case wrongFormat(path: String, line: Int, expected: String, found: String)
 
     public var description: String {
         switch self {
@@ -31,6 +35,9 @@ public enum RecSysError: Error, CustomStringConvertible, Equatable {
         case let .invalidArgument(message): return message
         case let .shapeMismatch(name, expected, found): return "tensor \(name): expected shape \(expected), found \(found)"
         case let .mismatchedRuns(message): return "cannot compare runs: \(message)"
+        case let .wrongFormat(path, line, expected, found):
+            return "\(path):\(line): not \(expected) input: the file starts with \(found); check --format"
+        case let .wontReplace(path, found): return "\(path): refusing to replace \(found); give a new path, an empty directory or an earlier dataset directory"
         }
     }
 }

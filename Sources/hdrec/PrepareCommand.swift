@@ -25,7 +25,7 @@ struct PrepareCommand: AsyncParsableCommand {
     @Option(help: "lcrec/recbole: the item file.") var item: String?
     @Option(help: "Output dataset directory (replaced atomically).") var out: String
     @Option(help: "Dataset name (default: the output directory's name).") var name: String?
-    @Option(help: "Keep a reproducible random sample of N users, then re-apply the filters.") var maxUsers: Int?
+    @Option(help: "Keep a reproducible random sample of N users (whole, after the k-core filter).") var maxUsers: Int?
     @Option(help: "Minimum interactions per user and per item (iterative k-core).") var kcore: Int = 5
     @Option(help: "Seed for --max-users sampling.") var seed: UInt64 = 42
     @Flag(help: "Skip malformed records (with a summary of counts) instead of failing on the first.") var lenient = false

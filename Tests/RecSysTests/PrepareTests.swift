@@ -111,24 +111,44 @@ struct PrepareTests {
         #expect(manifest.skipped.summary.contains("2 × review without 'reviewerID' (first at \(reviews):"))
     }
 
-    @Test("--max-users keeps a reproducible sample, then re-applies the filters")
+    @Test("--max-users keeps exactly N whole users of the k-core, the same ones for the same seed")
     func sampling() throws {
+        // 40 users on a ring of 40 items, 6 consecutive items each: every item has 6
+        // interactions, so the full data is 5-core, but a 12-user sample holds most items
+        // fewer than 5 times; re-running the item 5-core on the sample would empty it.
         let dir = TempDir()
         var seqs: [String] = []
-        for u in 0..<40 { seqs.append("\"\(u)\": [" + (0..<6).map { String((u + $0) % 8) }.joined(separator: ", ") + "]") }
+        for u in 0..<40 { seqs.append("\"\(u)\": [" + (0..<6).map { String((u + $0) % 40) }.joined(separator: ", ") + "]") }
         let inter = try dir.write("x.inter.json", "{" + seqs.joined(separator: ", ") + "}")
-        let item = try dir.write("x.item.json", "{" + (0..<8).map { "\"\($0)\": {\"title\": \"t\"}" }.joined(separator: ", ") + "}")
-        let options = PrepareOptions(kcore: 5, maxUsers: 12, seed: 7)
-        let (a, _) = try DatasetPreparer.prepare(format: .lcrec, interactions: inter, items: item, name: "x", options: options)
-        let (b, _) = try DatasetPreparer.prepare(format: .lcrec, interactions: inter, items: item, name: "x", options: options)
+        let item = try dir.write("x.item.json", "{" + (0..<40).map { "\"\($0)\": {\"title\": \"t\"}" }.joined(separator: ", ") + "}")
+        func prepare(_ maxUsers: Int?, seed: UInt64) throws -> Dataset {
+            try DatasetPreparer.prepare(format: .lcrec, interactions: inter, items: item, name: "x",
+                                        options: PrepareOptions(kcore: 5, maxUsers: maxUsers, seed: seed)).0
+        }
+        let full = try prepare(nil, seed: 7)
+        let a = try prepare(12, seed: 7), b = try prepare(12, seed: 7), c = try prepare(12, seed: 8)
+        #expect(full.numUsers == 40)
+        #expect(a.numUsers == 12)
         #expect(a.userIDs == b.userIDs)
-        #expect(a.numUsers <= 12 && a.numUsers > 0)
-        var counts: [Int: Int] = [:]
-        for s in a.sequences { for i in s { counts[i, default: 0] += 1 } }
-        #expect(counts.values.allSatisfy { $0 >= 5 })
-        let (c, _) = try DatasetPreparer.prepare(format: .lcrec, interactions: inter, items: item, name: "x",
-                                                 options: PrepareOptions(kcore: 5, maxUsers: 12, seed: 8))
+        #expect(a.sequences == b.sequences)
+        #expect(c.numUsers == 12)
         #expect(c.userIDs != a.userIDs)
+        // Sampled users keep their whole sequences, in source order, and the items are exactly those they touch.
+        let fullIndex = Dictionary(uniqueKeysWithValues: full.userIDs.enumerated().map { ($1, $0) })
+        var touched = Set<String>()
+        var previous = -1
+        for (u, id) in a.userIDs.enumerated() {
+            let f = try #require(fullIndex[id])
+            #expect(f > previous)
+            previous = f
+            let ids = a.sequences[u].map { a.items[$0].id }
+            #expect(ids == full.sequences[f].map { full.items[$0].id })
+            touched.formUnion(ids)
+        }
+        #expect(Set(a.items.map(\.id)) == touched)
+        #expect(a.items.count < 40)
+        // Asking for more users than there are keeps them all.
+        #expect(try prepare(100, seed: 7).userIDs == full.userIDs)
     }
 
     @Test("the dataset directory round-trips, replaces an old one atomically and leaves no temporary directory")
@@ -153,5 +173,217 @@ struct PrepareTests {
         let users = try String(contentsOfFile: out + "/users.jsonl", encoding: .utf8).split(separator: "\n")
         try (users[0] + "\n{\"user\": \"z\", \"train\": [\"Q\"], \"valid\": \"A\", \"test\": \"B\"}\n").write(toFile: out + "/users.jsonl", atomically: true, encoding: .utf8)
         #expect(throws: RecSysError.unknownItem(path: out + "/users.jsonl", line: 2, itemID: "Q")) { _ = try DatasetStore.load(out) }
+    }
+
+    /// A prepared dataset of the Amazon fixture, for the output-directory tests.
+    static func fixtureDataset(_ dir: TempDir) throws -> (Dataset, DatasetManifest) {
+        let reviews = try dir.write("r.json", AmazonFixture.reviews)
+        let meta = try dir.write("m.json", AmazonFixture.meta)
+        return try DatasetPreparer.prepare(format: .amazon2018, interactions: reviews, items: meta, name: "cat")
+    }
+
+    @Test("--out refuses a directory that is not a dataset, and leaves its files untouched")
+    func refusesForeignDirectory() throws {
+        let dir = TempDir()
+        let (d, manifest) = try Self.fixtureDataset(dir)
+        let victim = dir.path + "/victim"
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: false)
+        try "keep me".write(toFile: victim + "/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: RecSysError.wontReplace(path: victim, found: "a directory without an hdrec-dataset manifest (it holds notes.txt)")) {
+            try DatasetStore.write(d, manifest: manifest, to: victim)
+        }
+        #expect(try String(contentsOfFile: victim + "/notes.txt", encoding: .utf8) == "keep me")
+        // A dataset directory with someone's file inside is refused too.
+        let out = dir.path + "/cat"
+        try DatasetStore.write(d, manifest: manifest, to: out)
+        try "mine".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: RecSysError.wontReplace(path: out, found: "a dataset directory that also holds notes.txt")) {
+            try DatasetStore.write(d, manifest: manifest, to: out)
+        }
+        #expect(FileManager.default.fileExists(atPath: out + "/notes.txt"))
+        // A dataset.json of another format does not make a directory a dataset.
+        let other = dir.path + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: false)
+        try #"{"format": "something-else"}"#.write(toFile: other + "/dataset.json", atomically: true, encoding: .utf8)
+        #expect(throws: RecSysError.self) { try DatasetStore.write(d, manifest: manifest, to: other) }
+        #expect(try String(contentsOfFile: other + "/dataset.json", encoding: .utf8) == #"{"format": "something-else"}"#)
+        // Nothing was left beside them.
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(siblings.isEmpty)
+    }
+
+    @Test("--out refuses a plain file and keeps it")
+    func refusesFile() throws {
+        let dir = TempDir()
+        let (d, manifest) = try Self.fixtureDataset(dir)
+        let file = try dir.write("somefile", "precious")
+        #expect(throws: RecSysError.wontReplace(path: file, found: "a file")) {
+            try DatasetStore.write(d, manifest: manifest, to: file)
+        }
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "precious")
+    }
+
+    @Test("--out fills an empty directory and replaces an earlier dataset")
+    func replacesDataset() throws {
+        let dir = TempDir()
+        let (d, manifest) = try Self.fixtureDataset(dir)
+        let out = dir.path + "/cat"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
+        try DatasetStore.write(d, manifest: manifest, to: out)
+        #expect(try DatasetStore.load(out).numUsers == 6)
+        // A smaller dataset replaces it entirely.
+        let small = try Dataset(name: "small", items: Array(d.items.prefix(3)), userIDs: ["z"], sequences: [[0, 1, 2]])
+        try DatasetStore.write(small, manifest: manifest, to: out)
+        let loaded = try DatasetStore.load(out)
+        #expect(loaded.userIDs == ["z"])
+        #expect(loaded.name == "small")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: out)) == DatasetStore.fileNames)
+    }
+
+    @Test("a failed prepare leaves the earlier dataset intact, and leftovers of a killed run are removed")
+    func failureKeepsOld() throws {
+        let dir = TempDir()
+        let (d, manifest) = try Self.fixtureDataset(dir)
+        let out = dir.path + "/cat"
+        try DatasetStore.write(d, manifest: manifest, to: out)
+        let before = try String(contentsOfFile: out + "/users.jsonl", encoding: .utf8)
+        // An input error half-way through the review file: nothing is written.
+        let broken = try dir.write("broken.json", AmazonFixture.reviews + "{not json\n" + AmazonFixture.reviews)
+        #expect(throws: RecSysError.self) {
+            let (d2, m2) = try DatasetPreparer.prepare(format: .amazon2018, interactions: broken, items: dir.path + "/m.json", name: "cat")
+            try DatasetStore.write(d2, manifest: m2, to: out)
+        }
+        #expect(try String(contentsOfFile: out + "/users.jsonl", encoding: .utf8) == before)
+        #expect(try DatasetStore.load(out).userIDs == d.userIDs)
+        // A run killed mid-write leaves `.cat.tmp-PID-N`; the next write removes it once PID is gone,
+        // but not one of a live process, nor anything else that merely looks similar.
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/sh")
+        dead.arguments = ["-c", "exit 0"]
+        try dead.run()
+        dead.waitUntilExit()
+        let stale = dir.path + "/.cat.tmp-\(dead.processIdentifier)-17"
+        let staleOld = dir.path + "/.cat.old-\(dead.processIdentifier)-18"
+        let live = dir.path + "/.cat.tmp-1-19"   // pid 1 always exists
+        let lookalike = dir.path + "/.cat.tmp-notes"
+        for p in [stale, staleOld, live, lookalike] {
+            try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: false)
+            try "x".write(toFile: p + "/items.jsonl", atomically: true, encoding: .utf8)
+        }
+        try DatasetStore.write(d, manifest: manifest, to: out)
+        let siblings = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".cat") })
+        #expect(siblings == [".cat.tmp-1-19", ".cat.tmp-notes"])
+    }
+
+    @Test("lcrec: a JSON syntax error is reported at its line and column, not line 1")
+    func lcrecSyntaxLine() throws {
+        let dir = TempDir()
+        let item = try dir.write("x.item.json", #"{"0": {"title": "a"}, "1": {"title": "b"}}"#)
+        // Line 3, column 11: the second comma. The two-byte "é" before it counts as one column.
+        let inter = try dir.write("x.inter.json", "{\n  \"0\": [0, 1],\n  \"é\": [1,, 2]\n}\n")
+        #expect {
+            _ = try DatasetPreparer.prepare(format: .lcrec, interactions: inter, items: item, name: "x")
+        } throws: { error in
+            guard case let RecSysError.malformedRecord(path, line, message) = error else { return false }
+            return path == inter && line == 3 && message.hasPrefix("column 11:")
+        }
+        // A file cut short points at its last line.
+        let cut = try dir.write("cut.item.json", "{\n\"0\": {\"title\": \"a\"},\n\"1\": {\"title\": ")
+        #expect {
+            _ = try DatasetPreparer.prepare(format: .lcrec, interactions: inter, items: cut, name: "x")
+        } throws: { error in
+            guard case let RecSysError.malformedRecord(path, line, _) = error else { return false }
+            return path == cut && line == 3
+        }
+        // The byte-offset arithmetic itself, including a byte order mark.
+        let text = Data("ab\nçd\nxyz".utf8)
+        for (offset, line, column) in [(0, 1, 1), (2, 1, 3), (3, 2, 1), (5, 2, 2), (9, 3, 3)] {
+            let at = JSONText.lineAndColumn(ofByte: offset, in: text)
+            #expect(at.line == line && at.column == column, "byte \(offset)")
+        }
+    }
+
+    /// The same five users and six items as LC-Rec and as RecBole files (RecBole rows shuffled
+    /// across users but chronological per user, with timestamps or, optionally, without).
+    static func sameDataBothFormats(_ dir: TempDir, timestamps: Bool) throws -> (lcrec: (String, String), recbole: (String, String)) {
+        let sequences: [(String, [String])] = [("1", ["a", "b", "c", "d"]), ("2", ["b", "c", "d", "e", "f"]),
+                                               ("3", ["f", "a", "b"]), ("4", ["c", "d", "a", "e"]), ("5", ["e", "f", "a", "b"])]
+        let titles = ["a": "Alpha &amp; co", "b": "Beta", "c": "Gamma", "d": "Delta", "e": "Epsilon", "f": "Zeta"]
+        let lcInter = try dir.write("s.inter.json", "{" + sequences.map { u, s in
+            "\"\(u)\": [" + s.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }.joined(separator: ", ") + "}")
+        let lcItem = try dir.write("s.item.json", "{" + titles.keys.sorted().map {
+            "\"\($0)\": {\"title\": \"\(titles[$0]!)\", \"brand\": \"B\($0)\"}" }.joined(separator: ", ") + "}")
+        // Interleave users round-robin so the file order is not grouped by user; users still
+        // first appear in order 1..5, as the LC-Rec reader numbers them.
+        var rows: [String] = [timestamps ? "user_id:token\titem_id:token\ttimestamp:float" : "user_id:token\titem_id:token"]
+        for position in 0..<5 {
+            for (u, s) in sequences where position < s.count {
+                rows.append("\(u)\t\(s[position])" + (timestamps ? "\t\(1000 + 10 * position)" : ""))
+            }
+        }
+        let rbInter = try dir.write(timestamps ? "t.inter" : "n.inter", rows.joined(separator: "\n") + "\n")
+        let rbItem = try dir.write("s.item", "item_id:token\ttitle:token_seq\tbrand:token\n"
+                                   + titles.keys.sorted(by: >).map { "\($0)\t\(titles[$0]!)\tB\($0)" }.joined(separator: "\n") + "\n")
+        return ((lcInter, lcItem), (rbInter, rbItem))
+    }
+
+    @Test("LC-Rec and RecBole files of the same data give byte-identical items.jsonl and users.jsonl, with or without RecBole timestamps")
+    func formatsAgree() throws {
+        for timestamps in [true, false] {
+            let dir = TempDir()
+            let files = try Self.sameDataBothFormats(dir, timestamps: timestamps)
+            let options = PrepareOptions(kcore: 3)
+            let (a, ma) = try DatasetPreparer.prepare(format: .lcrec, interactions: files.lcrec.0, items: files.lcrec.1, name: "s", options: options)
+            let (b, mb) = try DatasetPreparer.prepare(format: .recbole, interactions: files.recbole.0, items: files.recbole.1, name: "s", options: options)
+            try DatasetStore.write(a, manifest: ma, to: dir.path + "/from-lcrec")
+            try DatasetStore.write(b, manifest: mb, to: dir.path + "/from-recbole")
+            for file in ["items.jsonl", "users.jsonl"] {
+                let x = try String(contentsOfFile: dir.path + "/from-lcrec/" + file, encoding: .utf8)
+                let y = try String(contentsOfFile: dir.path + "/from-recbole/" + file, encoding: .utf8)
+                #expect(x == y, "\(file), timestamps \(timestamps)")
+            }
+            #expect(b.userIDs == ["1", "2", "3", "4", "5"])
+            #expect(b.sequences[1].map { b.items[$0].id } == ["b", "c", "d", "e", "f"])
+            #expect(b.items[b.itemIndex["a"]!].title == "Alpha & co")
+        }
+    }
+
+    @Test("a file given under the wrong --format is named as such, in strict and lenient mode")
+    func wrongFormatHint() throws {
+        let dir = TempDir()
+        let files = try Self.sameDataBothFormats(dir, timestamps: true)
+        let amazonReviews = try dir.write("r.json", AmazonFixture.reviews)
+        let amazonMeta = try dir.write("m.json", AmazonFixture.meta)
+        func wrongFormat(_ format: SourceFormat, _ inter: String, _ item: String, lenient: Bool = false) -> RecSysError? {
+            do {
+                _ = try DatasetPreparer.prepare(format: format, interactions: inter, items: item, name: "x", lenient: lenient)
+                return nil
+            } catch let e as RecSysError { return e } catch { return nil }
+        }
+        // RecBole files read as lcrec: the item file is read first.
+        #expect(wrongFormat(.lcrec, files.recbole.0, files.recbole.1)
+                == .wrongFormat(path: files.recbole.1, line: 1, expected: "lcrec", found: "a RecBole typed TSV header, i.e. recbole input"))
+        // LC-Rec files read as recbole.
+        #expect(wrongFormat(.recbole, files.lcrec.0, files.lcrec.1)
+                == .wrongFormat(path: files.lcrec.1, line: 1, expected: "recbole", found: "a whole-file JSON object of ids (LC-Rec), i.e. lcrec input"))
+        // LC-Rec files read as amazon2018, even leniently (the metadata file is read first).
+        for lenient in [false, true] {
+            #expect(wrongFormat(.amazon2018, files.lcrec.0, files.lcrec.1, lenient: lenient)
+                    == .wrongFormat(path: files.lcrec.1, line: 1, expected: "amazon2018", found: "a whole-file JSON object of ids (LC-Rec), i.e. lcrec input"))
+        }
+        // RecBole files read as amazon2018.
+        #expect(wrongFormat(.amazon2018, files.recbole.0, files.recbole.1)
+                == .wrongFormat(path: files.recbole.1, line: 1, expected: "amazon2018", found: "a RecBole typed TSV header, i.e. recbole input"))
+        // Amazon JSON lines read as lcrec (the error is where the second record starts) and as recbole.
+        #expect(wrongFormat(.lcrec, amazonReviews, amazonMeta)
+                == .wrongFormat(path: amazonMeta, line: 2, expected: "lcrec", found: "Amazon 2018 metadata JSON lines, i.e. amazon2018 input"))
+        #expect(wrongFormat(.recbole, amazonReviews, amazonMeta)
+                == .wrongFormat(path: amazonMeta, line: 1, expected: "recbole", found: "Amazon 2018 metadata JSON lines, i.e. amazon2018 input"))
+        let message = wrongFormat(.recbole, amazonReviews, amazonMeta)?.description ?? ""
+        #expect(message.hasSuffix("check --format"))
+        // A bad first record of a file in the right format keeps its own error.
+        let badFirst = try dir.write("bad.item.json", "{\n  \"0\": {\"title\": \"a\"},,\n}")
+        #expect(wrongFormat(.lcrec, files.lcrec.0, badFirst)?.fileLocation?.line == 2)
+        if case .wrongFormat = wrongFormat(.lcrec, files.lcrec.0, badFirst) { Issue.record("a broken LC-Rec file is still LC-Rec") }
     }
 }

@@ -73,6 +73,85 @@ struct SASRecTests {
     }
 }
 
+@Suite("SASRec training")
+struct SASRecTrainingTests {
+    @Test("AdamW: two steps with decoupled weight decay and bias correction equal the numpy closed form")
+    func adamW() {
+        // Tools/recsys_adamw_golden.py. Parameter 2 has no gradient at step 1 and parameter 3
+        // never has one: both still decay, and parameter 2's first real step uses t = 2.
+        let p0: [Double] = [0.5, -1.0, 2.0, 0.25]
+        let grads: [[Double]] = [[0.1, -0.2, 0.0, 0.0], [-0.3, 0.05, 0.4, 0.0]]
+        let cases: [(lr: Double, wd: Double, expected: [[Double]])] = [
+            (0.1, 0.1, [[0.39500000999999896, -0.8900000049999998, 1.98, 0.2475],
+                        [0.44046899102006537, -0.8341531910504468, 1.8857863202735647, 0.245025]]),
+            (0.01, 0.0, [[0.4900000009999999, -0.9900000004999999, 2.0, 0.25],
+                         [0.49494189911200653, -0.9853053191100446, 1.9925586320273565, 0.25]]),
+        ]
+        for c in cases {
+            var optimizer = AdamW<Double>(count: 4, learningRate: c.lr, weightDecay: c.wd)
+            var p = p0
+            for (step, g) in grads.enumerated() {
+                optimizer.update(&p, grads: g)
+                #expect(optimizer.step == step + 1)
+                for i in 0..<4 { #expect(abs(p[i] - c.expected[step][i]) <= 1e-12, "lr \(c.lr) wd \(c.wd) step \(step + 1) parameter \(i): \(p[i])") }
+            }
+        }
+    }
+
+    /// 30 items; 40 users whose training histories follow a +1 cycle but whose validation
+    /// and test items are random: validation NDCG@10 wanders instead of climbing, so early
+    /// stopping triggers well before maxEpochs.
+    static func noisyDataset() throws -> Dataset {
+        var rng = SplitMix64(seed: 11)
+        let items = (0..<30).map { Item(id: "i\($0)", title: "t") }
+        let sequences = (0..<40).map { u in (0..<6).map { (u + $0) % 30 } + [Int(rng.next() % 30), Int(rng.next() % 30)] }
+        return try Dataset(name: "noisy", items: items, userIDs: (0..<40).map { "u\($0)" }, sequences: sequences)
+    }
+
+    static func smallConfig(maxEpochs: Int, patience: Int) -> SASRecConfig {
+        var config = SASRecConfig()
+        config.hidden = 16; config.heads = 2; config.inner = 32; config.maxLength = 8
+        config.hiddenDropout = 0.2; config.attentionDropout = 0.2
+        config.learningRate = 2e-2; config.batchSize = 16
+        config.maxEpochs = maxEpochs; config.patience = patience
+        return config
+    }
+
+    static func validNDCG(_ model: SASRecModel<Float>, _ dataset: Dataset) throws -> Double {
+        let report = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: model, dataset: dataset),
+                                            options: EvaluationOptions(splits: [.valid], showProgress: false))
+        return try #require(report.result("valid")).metric("NDCG@10")
+    }
+
+    @Test("early stopping: training stops `patience` epochs after the best validation NDCG@10 and returns and exports the best epoch's parameters")
+    func earlyStopping() throws {
+        let dataset = try Self.noisyDataset()
+        let patience = 3
+        let result = try SASRecTrainer.train(dataset: dataset, config: Self.smallConfig(maxEpochs: 40, patience: patience),
+                                             showProgress: false, log: { _ in })
+        let ndcg = result.epochs.map(\.validNDCG10)
+        #expect(result.epochs.map(\.epoch) == Array(1...result.epochs.count))
+        // The best epoch is the first one reaching the maximum (improvement must be strict) ...
+        let best = try #require(ndcg.indices.first { ndcg[$0] == ndcg.max() }) + 1
+        #expect(result.bestEpoch == best)
+        // ... and training ran exactly `patience` epochs past it, well short of maxEpochs.
+        #expect(result.epochs.count == best + patience)
+        #expect(result.epochs.count < 40)
+        #expect(ndcg.last! < ndcg[best - 1])
+        // The returned model is the best epoch's, not the last one's ...
+        #expect(try Self.validNDCG(result.model, dataset) == ndcg[best - 1])
+        // ... bit for bit: a run told to stop at that epoch ends with the same parameters.
+        let short = try SASRecTrainer.train(dataset: dataset, config: Self.smallConfig(maxEpochs: best, patience: 40),
+                                            showProgress: false, log: { _ in })
+        #expect(short.model.parameters == result.model.parameters)
+        // The exported file holds those parameters.
+        let dir = TempDir()
+        try SASRecExport.write(result.model, to: dir.path + "/sasrec.safetensors")
+        let loaded = try SASRecExport.load(path: dir.path + "/sasrec.safetensors", config: result.model.layout.config, numItems: dataset.numItems)
+        #expect(loaded.parameters == result.model.parameters)
+    }
+}
+
 @Suite("SASRec export")
 struct SASRecExportTests {
     @Test("sasrec.safetensors holds item_embedding [items + 1, d] with row 0 padding and row i+1 = item i, and reloads exactly")

@@ -11,20 +11,23 @@ public enum Amazon2018Reader {
     /// Reads both files. Strict mode fails on the first malformed record; lenient mode skips and counts.
     public static func read(reviews: String, meta: String, lenient: Bool = false) throws -> RawData {
         var raw = RawData()
-        let policy = RecordPolicy(lenient: lenient)
+        let policy = RecordPolicy(lenient: lenient, format: .amazon2018)
         raw.sources = [try SourceReading.describe(role: "reviews", path: reviews),
                        try SourceReading.describe(role: "meta", path: meta)]
         var seenMeta = Set<String>()
+        var metaRecords = 0, reviewRecords = 0
         try SourceReading.forEachJSONLine(path: meta) { line, value in
             let here = "\(meta):\(line)"
+            metaRecords += 1
+            let first = metaRecords == 1
             guard case let .success(any) = value, let obj = any as? [String: Any] else {
                 let message: String
                 if case let .failure(e) = value { message = SourceReading.parseMessage(e) } else { message = "not a JSON object" }
-                try policy.reject(.malformedRecord(path: meta, line: line, message: message), reason: "malformed metadata line", at: here, log: &raw.skipped)
+                try policy.reject(.malformedRecord(path: meta, line: line, message: message), reason: "malformed metadata line", at: here, log: &raw.skipped, first: first)
                 return
             }
             guard let asinValue = obj["asin"], let asin = JSONText.scalarText(asinValue), !asin.isEmpty else {
-                try policy.reject(.missingField(path: meta, line: line, field: "asin"), reason: "metadata without 'asin'", at: here, log: &raw.skipped)
+                try policy.reject(.missingField(path: meta, line: line, field: "asin"), reason: "metadata without 'asin'", at: here, log: &raw.skipped, first: first)
                 return
             }
             guard seenMeta.insert(asin).inserted else {
@@ -44,21 +47,23 @@ public enum Amazon2018Reader {
         }
         try SourceReading.forEachJSONLine(path: reviews) { line, value in
             let here = "\(reviews):\(line)"
+            reviewRecords += 1
+            let first = reviewRecords == 1
             guard case let .success(any) = value, let obj = any as? [String: Any] else {
                 let message: String
                 if case let .failure(e) = value { message = SourceReading.parseMessage(e) } else { message = "not a JSON object" }
-                try policy.reject(.malformedRecord(path: reviews, line: line, message: message), reason: "malformed review line", at: here, log: &raw.skipped)
+                try policy.reject(.malformedRecord(path: reviews, line: line, message: message), reason: "malformed review line", at: here, log: &raw.skipped, first: first)
                 return
             }
             for field in ["reviewerID", "asin", "unixReviewTime"] where obj[field] == nil {
-                try policy.reject(.missingField(path: reviews, line: line, field: field), reason: "review without '\(field)'", at: here, log: &raw.skipped)
+                try policy.reject(.missingField(path: reviews, line: line, field: field), reason: "review without '\(field)'", at: here, log: &raw.skipped, first: first)
                 return
             }
             guard let user = JSONText.scalarText(obj["reviewerID"]!), let asin = JSONText.scalarText(obj["asin"]!),
                   let time = (obj["unixReviewTime"] as? NSNumber)?.doubleValue ?? (obj["unixReviewTime"] as? String).flatMap(Double.init)
             else {
                 try policy.reject(.malformedRecord(path: reviews, line: line, message: "reviewerID/asin must be text and unixReviewTime a number"),
-                                  reason: "review with a badly typed field", at: here, log: &raw.skipped)
+                                  reason: "review with a badly typed field", at: here, log: &raw.skipped, first: first)
                 return
             }
             guard raw.items[asin] != nil else {

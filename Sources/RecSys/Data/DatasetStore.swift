@@ -6,7 +6,8 @@
 //   users.jsonl     line u = user u: {"user", "train": [item ids], "valid": id, "test": id}
 // Item ids are the source's external ids, as strings. The directory is built
 // under a temporary name beside the destination and renamed into place, so a
-// half-written dataset never exists under the final name.
+// half-written dataset never exists under the final name; only a missing path,
+// an empty directory or an earlier dataset is ever replaced.
 import Foundation
 import Support
 
@@ -33,23 +34,37 @@ public enum DatasetStore {
     public static let formatName = "hdrec-dataset"
     public static let formatVersion = 1
 
-    /// Writes `dataset` to `directory` (replacing an existing dataset there) via a temporary directory and rename.
+    /// The files a dataset directory holds; a directory holding anything else is never replaced.
+    public static let fileNames: Set<String> = ["dataset.json", "items.jsonl", "users.jsonl"]
+
+    /// Writes `dataset` to `directory` via a temporary directory and rename.
+    ///
+    /// Only a missing path, an empty directory or an earlier dataset directory (a
+    /// `dataset.json` whose `format` is `hdrec-dataset`, and no files but the dataset's
+    /// own) is replaced; anything else there is refused with `RecSysError.wontReplace`,
+    /// before any file is written, so `--out` can never delete someone's files. On any
+    /// failure the previous dataset stays in place. Temporary siblings left by a killed
+    /// run (`.NAME.tmp-PID-N`, `.NAME.old-PID-N` whose process is gone) are removed.
     public static func write(_ dataset: Dataset, manifest: DatasetManifest, to directory: String) throws {
         let fm = FileManager.default
         let parent = (directory as NSString).deletingLastPathComponent
         let base = (directory as NSString).lastPathComponent
         let parentDir = parent.isEmpty ? "." : parent
+        let existing = try checkReplaceable(directory)
         do { try fm.createDirectory(atPath: parentDir, withIntermediateDirectories: true) } catch {
             throw RecSysError.cannotRead(path: parentDir, message: "cannot create directory: \(error.localizedDescription)")
         }
+        removeStaleSiblings(of: base, in: parentDir)
         let tmp = parentDir + "/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         do {
             try fm.createDirectory(atPath: tmp, withIntermediateDirectories: false)
             try AtomicFile.write(itemsText(dataset), to: tmp + "/items.jsonl")
             try AtomicFile.write(usersText(dataset), to: tmp + "/users.jsonl")
             try AtomicFile.write(manifestText(dataset, manifest), to: tmp + "/dataset.json")
+            // rename(2) replaces an empty directory atomically; a non-empty one (an earlier
+            // dataset) is moved aside first and removed once the new one is in place.
             var old: String?
-            if fm.fileExists(atPath: directory) {
+            if existing == .dataset {
                 old = parentDir + "/.\(base).old-\(getpid())-\(UInt32.random(in: 0 ... .max))"
                 try fm.moveItem(atPath: directory, toPath: old!)
             }
@@ -64,6 +79,62 @@ public enum DatasetStore {
             if let e = error as? RecSysError { throw e }
             throw RecSysError.cannotRead(path: directory, message: "writing the dataset failed: \(error)")
         }
+    }
+
+    /// What `write` found at its destination.
+    enum Destination { case missing, emptyDirectory, dataset }
+
+    /// Classifies the destination, throwing `wontReplace` for anything `write` must not delete.
+    static func checkReplaceable(_ directory: String) throws -> Destination {
+        var st = stat()
+        guard lstat(directory, &st) == 0 else {
+            if errno == ENOENT { return .missing }
+            throw RecSysError.cannotRead(path: directory, message: String(cString: strerror(errno)))
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            let kind = st.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : st.st_mode & S_IFMT == S_IFREG ? "a file" : "not a directory"
+            throw RecSysError.wontReplace(path: directory, found: kind)
+        }
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw RecSysError.cannotRead(path: directory, message: "\(error.localizedDescription)")
+        }
+        if entries.isEmpty { return .emptyDirectory }
+        let manifestPath = directory + "/dataset.json"
+        guard let data = FileManager.default.contents(atPath: manifestPath),
+              let manifest = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              manifest["format"] as? String == formatName else {
+            let shown = entries.sorted().prefix(3).joined(separator: ", ") + (entries.count > 3 ? ", ..." : "")
+            throw RecSysError.wontReplace(path: directory, found: "a directory without an \(formatName) manifest (it holds \(shown))")
+        }
+        let foreign = entries.filter { !fileNames.contains($0) }.sorted()
+        guard foreign.isEmpty else {
+            throw RecSysError.wontReplace(path: directory, found: "a dataset directory that also holds \(foreign.prefix(3).joined(separator: ", "))")
+        }
+        return .dataset
+    }
+
+    /// Removes `.BASE.tmp-PID-N` and `.BASE.old-PID-N` directories in `parent` whose process
+    /// no longer exists (a killed `prepare`); those of a live process may be in use and stay.
+    static func removeStaleSiblings(of base: String, in parent: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names {
+            guard let pid = temporaryOwner(name, base: base), pid != getpid() else { continue }
+            if kill(pid, 0) == 0 || errno != ESRCH { continue }
+            try? FileManager.default.removeItem(atPath: parent + "/" + name)
+        }
+    }
+
+    /// The process id in a temporary sibling's name `.BASE.tmp-PID-N` / `.BASE.old-PID-N`, or nil.
+    static func temporaryOwner(_ name: String, base: String) -> pid_t? {
+        for kind in [".tmp-", ".old-"] {
+            let prefix = "." + base + kind
+            guard name.hasPrefix(prefix) else { continue }
+            let parts = name.dropFirst(prefix.count).split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, let pid = pid_t(parts[0]), pid > 0, UInt32(parts[1]) != nil else { return nil }
+            return pid
+        }
+        return nil
     }
 
     static func itemsText(_ d: Dataset) -> String {

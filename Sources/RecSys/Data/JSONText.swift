@@ -81,4 +81,43 @@ enum JSONText {
             return 1
         }
     }
+
+    /// The 1-based line and column of a whole-file JSON parse error in `data`, from the
+    /// byte offset Foundation reports ("... around character N." or "around line L,
+    /// column C."); an unexpected end of file points past the last byte. Nil when the
+    /// message carries no position.
+    static func location(ofParseError error: Error, in data: Data) -> (line: Int, column: Int)? {
+        let message = ((error as NSError).userInfo["NSDebugDescription"] as? String) ?? ""
+        if let line = number(after: "around line ", in: message), let column = number(after: "column ", in: message) {
+            return (line, column)
+        }
+        var offset: Int
+        if let n = number(after: "around character ", in: message) {
+            offset = n
+            // The parser skips a UTF-8 byte order mark and counts from after it.
+            if data.starts(with: [0xEF, 0xBB, 0xBF]) { offset += 3 }
+        } else if message.contains("end of file") || message.contains("end of data") {
+            offset = data.count
+        } else {
+            return nil
+        }
+        return lineAndColumn(ofByte: offset, in: data)
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset` in UTF-8 `data`.
+    static func lineAndColumn(ofByte offset: Int, in data: Data) -> (line: Int, column: Int) {
+        let bytes = [UInt8](data.prefix(max(0, offset)))
+        var line = 1, lineStart = 0
+        for (i, b) in bytes.enumerated() where b == 10 {
+            line += 1
+            lineStart = i + 1
+        }
+        let column = String(decoding: bytes[lineStart...], as: UTF8.self).count + 1
+        return (line, column)
+    }
+
+    private static func number(after prefix: String, in text: String) -> Int? {
+        guard let r = text.range(of: prefix) else { return nil }
+        return Int(text[r.upperBound...].prefix { $0.isNumber })
+    }
 }

@@ -5,19 +5,21 @@
 // There are no timestamps: the position in the list is the time. Users are
 // numbered in numeric id order (lexicographic if any id is not a number).
 // Whole-file JSON has no record lines, so errors point at the line where the
-// offending key first appears.
+// offending key first appears, and syntax errors at the line and column of the
+// byte offset the JSON parser reports.
 import Foundation
 
 public enum LCRecReader {
     public static func read(inter: String, item: String, lenient: Bool = false) throws -> RawData {
         var raw = RawData()
-        let policy = RecordPolicy(lenient: lenient)
+        let policy = RecordPolicy(lenient: lenient, format: .lcrec)
         raw.sources = [try SourceReading.describe(role: "inter", path: inter),
                        try SourceReading.describe(role: "item", path: item)]
 
         let itemData = try SourceReading.readAll(path: item)
         guard let itemObj = try parseObject(itemData, path: item) else {
-            throw RecSysError.malformedRecord(path: item, line: 1, message: "expected a JSON object of item id -> fields")
+            throw FormatSniffing.explain(.malformedRecord(path: item, line: 1, message: "expected a JSON object of item id -> fields"),
+                                         path: item, line: 1, expected: .lcrec)
         }
         if itemObj.isEmpty { throw RecSysError.emptyFile(path: item) }
         var allItemIDs = Set<String>()
@@ -39,7 +41,8 @@ public enum LCRecReader {
 
         let interData = try SourceReading.readAll(path: inter)
         guard let interObj = try parseObject(interData, path: inter) else {
-            throw RecSysError.malformedRecord(path: inter, line: 1, message: "expected a JSON object of user id -> item id list")
+            throw FormatSniffing.explain(.malformedRecord(path: inter, line: 1, message: "expected a JSON object of user id -> item id list"),
+                                         path: inter, line: 1, expected: .lcrec)
         }
         if interObj.isEmpty { throw RecSysError.emptyFile(path: inter) }
         for user in sortedKeys(interObj.keys) {
@@ -74,7 +77,13 @@ public enum LCRecReader {
         do {
             return try JSONSerialization.jsonObject(with: data) as? [String: Any]
         } catch {
-            throw RecSysError.malformedRecord(path: path, line: 1, message: SourceReading.parseMessage(error))
+            let located: RecSysError
+            if let (line, column) = JSONText.location(ofParseError: error, in: data) {
+                located = .malformedRecord(path: path, line: line, message: "column \(column): " + SourceReading.parseMessage(error))
+            } else {
+                located = .malformedRecord(path: path, line: 1, message: SourceReading.parseMessage(error))
+            }
+            throw FormatSniffing.explain(located, path: path, line: located.fileLocation?.line ?? 1, expected: .lcrec)
         }
     }
 

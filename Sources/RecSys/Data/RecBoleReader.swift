@@ -9,7 +9,7 @@ import Support
 public enum RecBoleReader {
     public static func read(inter: String, item: String, lenient: Bool = false) throws -> RawData {
         var raw = RawData()
-        let policy = RecordPolicy(lenient: lenient)
+        let policy = RecordPolicy(lenient: lenient, format: .recbole)
         raw.sources = [try SourceReading.describe(role: "inter", path: inter),
                        try SourceReading.describe(role: "item", path: item)]
 
@@ -81,7 +81,8 @@ public enum RecBoleReader {
                         map[name] = i
                     }
                     for r in required where map[r] == nil {
-                        throw RecSysError.badHeader(path: path, message: "no '\(r):...' column in header '\(text)'")
+                        let error = RecSysError.badHeader(path: path, message: "no '\(r):...' column in header '\(text.prefix(200))'")
+                        throw FormatSniffing.explain(error, path: path, line: n, expected: .recbole)
                     }
                     columns = map
                     return

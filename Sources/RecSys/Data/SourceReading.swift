@@ -6,11 +6,31 @@ import Support
 /// How readers treat malformed records: fail on the first (default) or skip and count.
 struct RecordPolicy {
     var lenient: Bool
+    /// The format being read, for the "check --format" explanation of a bad first record.
+    var format: SourceFormat? = nil
 
-    /// Throws `error` in strict mode; records it in `log` in lenient mode.
-    func reject(_ error: RecSysError, reason: String, at location: String, log: inout SkipLog) throws {
+    /// Throws `error` in strict mode; records it in `log` in lenient mode. When the record
+    /// is its file's `first` and the file looks like another format, throws `wrongFormat`
+    /// in either mode.
+    func reject(_ error: RecSysError, reason: String, at location: String, log: inout SkipLog, first: Bool = false) throws {
+        if first, let format, let (path, line) = error.fileLocation {
+            let explained = FormatSniffing.explain(error, path: path, line: line, expected: format)
+            if explained != error { throw explained }
+        }
         if !lenient { throw error }
         log.record(reason, at: location)
+    }
+}
+
+extension RecSysError {
+    /// The file and line a record-level error points at.
+    var fileLocation: (path: String, line: Int)? {
+        switch self {
+        case let .malformedRecord(path, line, _), let .missingField(path, line, _), let .unknownItem(path, line, _):
+            return (path, line)
+        case let .badHeader(path, _): return (path, 1)
+        default: return nil
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 // Adam with decoupled weight decay (Loshchilov & Hutter, ICLR 2019) over a
 // flat parameter buffer; with weight decay 0 it is plain Adam (Kingma & Ba),
-// RecBole's SASRec optimizer.
+// RecBole's SASRec optimizer. Checked against Tools/recsys_adamw_golden.py.
 
 /// AdamW state for one flat parameter buffer.
 public struct AdamW<T: SASRecScalar>: Sendable {
@@ -28,7 +28,12 @@ public struct AdamW<T: SASRecScalar>: Sendable {
         let lr = learningRate, b1 = beta1, b2 = beta2, e = eps, decay = 1 - learningRate * weightDecay
         for i in 0..<parameters.count {
             let g = grads[i]
-            if g == 0 && m[i] == 0 && v[i] == 0 { continue }
+            // Untouched so far (padding row, items never seen): Adam's step is exactly 0, but
+            // the decoupled decay still applies, as in torch.optim.AdamW.
+            if g == 0 && m[i] == 0 && v[i] == 0 {
+                if decay != 1 { parameters[i] *= decay }
+                continue
+            }
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g * g
             let mh = m[i] / c1, vh = v[i] / c2

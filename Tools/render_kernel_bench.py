@@ -9,7 +9,7 @@ import datetime
 import json
 import os
 
-from bench_machine import cpu_name
+from bench_machine import cpu_name, replace_section
 import subprocess
 import sys
 
@@ -74,16 +74,7 @@ def main():
     lines.append("How the kernels work and why: [docs/kernels.md](docs/kernels.md).")
     section = "\n".join(lines) + "\n"
 
-    with open(md_path) as f:
-        text = f.read()
-    start = text.find("## Kernels")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 3)
-        text = text[:start] + section + ("" if end < 0 else text[end:])
-    with open(md_path, "w") as f:
-        f.write(text)
+    replace_section(md_path, "## Kernels", section)
 
 
 if __name__ == "__main__":

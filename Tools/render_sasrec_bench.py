@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 
-from bench_machine import cpu_name
+from bench_machine import cpu_name, replace_section
 
 # The full 28-epoch run behind RESULTS.md; its first losses check that training is deterministic.
 REFERENCE_LOG = "docs/figures/sasrec-scientific-training-log.tsv"
@@ -213,20 +213,7 @@ def main():
     if args.print:
         print(section)
         return
-    with open(args.markdown) as f:
-        text = f.read()
-    start = text.find("## SASRec\n")
-    if start < 0:
-        anchor = text.find("## Trainer")
-        if anchor < 0:
-            text = text.rstrip("\n") + "\n\n" + section
-        else:
-            text = text[:anchor] + section + "\n" + text[anchor:]
-    else:
-        end = text.find("\n## ", start + 3)
-        text = text[:start] + section + ("" if end < 0 else text[end:])
-    with open(args.markdown, "w") as f:
-        f.write(text)
+    replace_section(args.markdown, "## SASRec", section, before="## Trainer")
     print(section)
 
 

@@ -13,7 +13,7 @@ import datetime
 import json
 import os
 
-from bench_machine import cpu_name
+from bench_machine import cpu_name, replace_section
 import subprocess
 
 
@@ -117,20 +117,7 @@ def main():
     if args.print:
         print(section)
         return
-    with open(args.markdown) as f:
-        text = f.read()
-    start = text.find("## Trainer\n")
-    if start < 0:
-        anchor = text.find("## HDRec inference")
-        if anchor < 0:
-            text = text.rstrip("\n") + "\n\n" + section
-        else:
-            text = text[:anchor] + section + "\n" + text[anchor:]
-    else:
-        end = text.find("\n## ", start + 3)
-        text = text[:start] + section + ("" if end < 0 else text[end:])
-    with open(args.markdown, "w") as f:
-        f.write(text)
+    replace_section(args.markdown, "## Trainer", section, before="## HDRec inference")
     print(section)
 
 

@@ -7,7 +7,10 @@
 // Each output element is one micro-kernel accumulation over the whole of k in a fixed
 // order, so results do not depend on the thread count or the task split (bitwise).
 // See docs/kernels.md "Tiling" for why W, not x, is broadcast.
-
+// Very large m (> 1024 rows: long prefills) is cut into ~512-row blocks (`RowBlocks`)
+// that are packed and run one after the other, so the packed block the panel tasks stream
+// stays in cache instead of coming from DRAM; blocks start on sliver boundaries, so every
+// output element still sees the same micro-kernel accumulation (docs/kernels.md "Row blocks").
 /// Activations x[m, k] packed for the linear kernel (see the file header for the layout).
 /// Lives in the packing thread's `ScratchSlot.operand` buffer: valid until that thread
 /// packs again.
@@ -54,7 +57,46 @@ public struct LinearPlan: Sendable {
     }
 }
 
+/// Consecutive activation-row blocks of a linear product: each block is packed and run as
+/// its own product (the callers loop over `range(_:)`). Blocks are whole 16-row slivers
+/// (the last one may be ragged) of near-equal size, so each output element's tile, and with
+/// it its result bits, is the same as without blocking. Products of at most
+/// `LinearKernel.rowBlockMinRows` rows are one block (unchanged).
+public struct RowBlocks: Sendable {
+    public let m: Int
+    /// Rows per block (a multiple of 16 unless there is one block).
+    public let rowsPerBlock: Int
+    public let count: Int
+
+    public init(m: Int, k: Int) {
+        self.m = m
+        let target = LinearKernel.blockRows(k: k)
+        if m <= max(LinearKernel.rowBlockMinRows, target) || target <= 0 {
+            rowsPerBlock = max(1, m); count = 1
+            return
+        }
+        let blocks = (m + target - 1) / target
+        let rows = ((m + blocks - 1) / blocks + 15) / 16 * 16
+        rowsPerBlock = rows
+        count = (m + rows - 1) / rows
+    }
+
+    /// The activation rows of block b.
+    public func range(_ b: Int) -> Range<Int> {
+        let lo = b * rowsPerBlock
+        return lo..<min(m, lo + rowsPerBlock)
+    }
+}
+
 public enum LinearKernel {
+    /// Products with at most this many activation rows run as one block (unchanged): below
+    /// it the repeated panel decode of smaller blocks cost more than the cache misses they
+    /// save (measured, docs/kernels.md "Row blocks").
+    public static let rowBlockMinRows = 1024
+
+    /// Target activation rows per block when a product is cut into blocks.
+    public static func blockRows(k: Int) -> Int { 512 }
+
     /// Below this many activation rows, products use dot products instead of the tiled kernel.
     public static let tiledMinRows = 4
 

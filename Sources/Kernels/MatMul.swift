@@ -26,12 +26,18 @@ public enum MatMul {
             }
             return
         }
-        let packed = LinearKernel.pack(x, ldx: k, m: m, k: k, pool: pool)
-        let plan = LinearPlan(m: m, n: n, threads: threads)
-        run(pool, plan.taskCount) { t in
-            let (rows, slivers) = plan.task(t, n: n, m: m)
-            LinearKernel.apply(y, ldy: n, rows: w + rows.lowerBound * k, rowStride: k, rowCount: rows.count,
-                               firstRow: rows.lowerBound, x: packed, slivers: slivers, accumulate: accumulate)
+        // Very large m runs block by block so each block's packed activations stay in cache.
+        let blocks = RowBlocks(m: m, k: k)
+        for b in 0..<blocks.count {
+            let block = blocks.range(b), mb = block.count
+            let yb = y + block.lowerBound * n
+            let packed = LinearKernel.pack(x + block.lowerBound * k, ldx: k, m: mb, k: k, pool: pool)
+            let plan = LinearPlan(m: mb, n: n, threads: threads)
+            run(pool, plan.taskCount) { t in
+                let (rows, slivers) = plan.task(t, n: n, m: mb)
+                LinearKernel.apply(yb, ldy: n, rows: w + rows.lowerBound * k, rowStride: k, rowCount: rows.count,
+                                   firstRow: rows.lowerBound, x: packed, slivers: slivers, accumulate: accumulate)
+            }
         }
     }
 
@@ -55,17 +61,22 @@ public enum MatMul {
             return
         }
         let threads = pool?.threadCount ?? 1
-        let packed = LinearKernel.pack(x, ldx: k, m: m, k: k, pool: pool)
-        let plans = products.map { LinearPlan(m: m, n: max(1, $0.n), threads: threads) }
-        var firstTask: [Int] = [0]
-        for (i, plan) in plans.enumerated() { firstTask.append(firstTask[i] + (products[i].n > 0 ? plan.taskCount : 0)) }
-        run(pool, firstTask[products.count]) { t in
-            var i = 0
-            while t >= firstTask[i + 1] { i += 1 }
-            let p = products[i], n = p.n
-            let (rows, slivers) = plans[i].task(t - firstTask[i], n: n, m: m)
-            LinearKernel.apply(p.y, ldy: n, rows: p.w + rows.lowerBound * k, rowStride: k, rowCount: rows.count,
-                               firstRow: rows.lowerBound, x: packed, slivers: slivers, accumulate: accumulate)
+        // Very large m runs block by block so each block's packed activations stay in cache.
+        let blocks = RowBlocks(m: m, k: k)
+        for b in 0..<blocks.count {
+            let block = blocks.range(b), mb = block.count, i0 = block.lowerBound
+            let packed = LinearKernel.pack(x + i0 * k, ldx: k, m: mb, k: k, pool: pool)
+            let plans = products.map { LinearPlan(m: mb, n: max(1, $0.n), threads: threads) }
+            var firstTask: [Int] = [0]
+            for (i, plan) in plans.enumerated() { firstTask.append(firstTask[i] + (products[i].n > 0 ? plan.taskCount : 0)) }
+            run(pool, firstTask[products.count]) { t in
+                var i = 0
+                while t >= firstTask[i + 1] { i += 1 }
+                let p = products[i], n = p.n
+                let (rows, slivers) = plans[i].task(t - firstTask[i], n: n, m: mb)
+                LinearKernel.apply(p.y + i0 * n, ldy: n, rows: p.w + rows.lowerBound * k, rowStride: k, rowCount: rows.count,
+                                   firstRow: rows.lowerBound, x: packed, slivers: slivers, accumulate: accumulate)
+            }
         }
     }
 

@@ -5,7 +5,8 @@
 //    registers and applied to the x rows directly (dot products, bound by reading W).
 //  - otherwise: each task dequantizes a chunk of up to 48 W rows to f32 once into
 //    per-thread scratch and runs the f32 6×16 micro-kernel against the packed x
-//    (LinearKernel), so the decode cost is amortized over all activation rows.
+//    (LinearKernel), so the decode cost is amortized over all activation rows; large m
+//    (> 1024 rows) runs in row blocks (RowBlocks) whose packed activations stay in cache.
 // Activations stay f32 (no Q8 quantization of x): the measured choice, see docs.
 import Kernels
 
@@ -89,14 +90,20 @@ public enum QuantizedMatMul {
             }
             return
         }
-        let packed = LinearKernel.pack(x, ldx: k, m: m, k: k, pool: pool)
-        let plan = LinearPlan(m: m, n: n, threads: threads)
-        parallel(pool, plan.taskCount) { t in
-            let (rows, slivers) = plan.task(t, n: n, m: m)
-            let panel = ThreadScratch.floats(rows.count * k, slot: .task)
-            decodeRows(D.self, weight, first: rows.lowerBound, count: rows.count, into: panel)
-            LinearKernel.apply(y, ldy: n, rows: panel, rowStride: k, rowCount: rows.count, firstRow: rows.lowerBound,
-                               x: packed, slivers: slivers, accumulate: accumulate)
+        // Very large m runs block by block so each block's packed activations stay in cache.
+        let blocks = RowBlocks(m: m, k: k)
+        for b in 0..<blocks.count {
+            let block = blocks.range(b), mb = block.count
+            let xb = x + block.lowerBound * k, yb = y + block.lowerBound * n
+            let packed = LinearKernel.pack(xb, ldx: k, m: mb, k: k, pool: pool)
+            let plan = LinearPlan(m: mb, n: n, threads: threads)
+            parallel(pool, plan.taskCount) { t in
+                let (rows, slivers) = plan.task(t, n: n, m: mb)
+                let panel = ThreadScratch.floats(rows.count * k, slot: .task)
+                decodeRows(D.self, weight, first: rows.lowerBound, count: rows.count, into: panel)
+                LinearKernel.apply(yb, ldy: n, rows: panel, rowStride: k, rowCount: rows.count, firstRow: rows.lowerBound,
+                                   x: packed, slivers: slivers, accumulate: accumulate)
+            }
         }
     }
 

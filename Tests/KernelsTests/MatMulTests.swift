@@ -107,8 +107,8 @@ struct MatMulTests {
 
 @Suite("MatMul with a shared input")
 struct SharedInputLinearTests {
-    @Test("linear(sharing:) equals one linear per weight, bit for bit, tiled and not, with and without accumulate",
-          arguments: [1, 3, 4, 37, 160])
+    @Test("linear(sharing:) equals one linear per weight, bit for bit, tiled and not, row-blocked (m = 1100), with and without accumulate",
+          arguments: [1, 3, 4, 37, 160, 1100])
     func sharedEqualsSeparate(m: Int) {
         let pool = ThreadPool(threadCount: 2)
         let k = 45, ns = [18, 7, 40]

@@ -28,6 +28,7 @@ struct PrepareCommand: AsyncParsableCommand {
     @Option(help: "Keep a reproducible random sample of N users (whole, after the k-core filter).") var maxUsers: Int?
     @Option(help: "Minimum interactions per user and per item (iterative k-core).") var kcore: Int = 5
     @Option(help: "Seed for --max-users sampling.") var seed: UInt64 = 42
+    @Flag(help: "Re-apply the k-core filter to the --max-users sample (it then keeps fewer than N users).") var refilter = false
     @Flag(help: "Skip malformed records (with a summary of counts) instead of failing on the first.") var lenient = false
 
     func run() async throws {
@@ -44,11 +45,12 @@ struct PrepareCommand: AsyncParsableCommand {
         }
         guard kcore >= 0 else { throw ValidationError("--kcore must be >= 0") }
         if let m = maxUsers, m <= 0 { throw ValidationError("--max-users must be positive") }
+        if refilter && maxUsers == nil { throw ValidationError("--refilter applies to a --max-users sample; give --max-users N") }
         let datasetName = name ?? (out as NSString).lastPathComponent
         let start = Date()
         let (dataset, manifest) = try DatasetPreparer.prepare(
             format: fmt, interactions: primary, items: secondary, name: datasetName,
-            options: PrepareOptions(kcore: kcore, maxUsers: maxUsers, seed: seed), lenient: lenient)
+            options: PrepareOptions(kcore: kcore, maxUsers: maxUsers, seed: seed, refilter: refilter), lenient: lenient)
         try DatasetStore.write(dataset, manifest: manifest, to: out)
 
         if !manifest.skipped.isEmpty {

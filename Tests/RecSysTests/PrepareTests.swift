@@ -111,6 +111,39 @@ struct PrepareTests {
         #expect(manifest.skipped.summary.contains("2 × review without 'reviewerID' (first at \(reviews):"))
     }
 
+    @Test("--refilter re-applies the k-core to the sample: a dense sample survives whole, a sparse one is emptied with a named error")
+    func refilteredSampling() throws {
+        let dir = TempDir()
+        func files(_ name: String, _ seqs: [[Int]]) throws -> (String, String) {
+            let body = seqs.enumerated().map { "\"\($0.offset)\": [" + $0.element.map(String.init).joined(separator: ", ") + "]" }
+            let inter = try dir.write(name + ".inter.json", "{" + body.joined(separator: ", ") + "}")
+            let item = try dir.write(name + ".item.json", "{" + (0..<40).map { "\"\($0)\": {\"title\": \"t\"}" }.joined(separator: ", ") + "}")
+            return (inter, item)
+        }
+        func prepare(_ f: (String, String), refilter: Bool) throws -> (Dataset, Int) {
+            let r = try DatasetPreparer.prepare(format: .lcrec, interactions: f.0, items: f.1, name: "x",
+                                                options: PrepareOptions(kcore: 5, maxUsers: 12, seed: 7, refilter: refilter))
+            return (r.0, r.1.kcoreRounds)
+        }
+        // 40 users over the same 6 items: any 12 of them are still 5-core.
+        let dense = try files("dense", (0..<40).map { _ in Array(0..<6) })
+        let (kept, rounds) = try prepare(dense, refilter: true)
+        let (plain, plainRounds) = try prepare(dense, refilter: false)
+        #expect(kept.numUsers == 12)
+        #expect(kept.userIDs == plain.userIDs)
+        #expect(rounds == plainRounds + 1)   // one more k-core pass, over the sample
+        // 40 users on a ring of 40 items (6 consecutive each): the full data is 5-core, a
+        // 12-user sample is not, and re-filtering it cascades to nothing.
+        let ring = try files("ring", (0..<40).map { u in (0..<6).map { (u + $0) % 40 } })
+        #expect(try prepare(ring, refilter: false).0.numUsers == 12)
+        do {
+            _ = try prepare(ring, refilter: true)
+            Issue.record("a re-filtered ring sample should be empty")
+        } catch let error as RecSysError {
+            #expect("\(error)".contains("12-user sample"))
+        }
+    }
+
     @Test("--max-users keeps exactly N whole users of the k-core, the same ones for the same seed")
     func sampling() throws {
         // 40 users on a ring of 40 items, 6 consecutive items each: every item has 6

@@ -6,8 +6,9 @@
 //      than k interactions, repeating until nothing changes (k = 5 in the paper);
 //      users need at least 3 items whatever k is, for the leave-one-out split;
 //   4. optionally keep a reproducible random sample of `maxUsers` of the k-core's
-//      users (SplitMix64 seed), whole: the items are those the sample touches, and
-//      the k-core is not re-run on the sample (docs/recsys.md explains why);
+//      users (SplitMix64 seed), whole: the items are those the sample touches. The
+//      k-core is re-run on the sample only with `refilter` (docs/recsys.md explains why
+//      that is not the default: it starves small samples);
 //   5. number items by first appearance along the user sequences.
 // Duplicate (user, item) interactions are kept, as RecBole and the reference do.
 import Support
@@ -17,10 +18,13 @@ public struct PrepareOptions: Sendable {
     public var kcore: Int = 5
     public var maxUsers: Int? = nil
     public var seed: UInt64 = 42
-    public init(kcore: Int = 5, maxUsers: Int? = nil, seed: UInt64 = 42) {
+    /// Re-apply the k-core to the `maxUsers` sample (the sample then shrinks below N).
+    public var refilter = false
+    public init(kcore: Int = 5, maxUsers: Int? = nil, seed: UInt64 = 42, refilter: Bool = false) {
         self.kcore = kcore
         self.maxUsers = maxUsers
         self.seed = seed
+        self.refilter = refilter
     }
 }
 
@@ -39,26 +43,7 @@ public enum DatasetBuilder {
             perUser[u]!.sorted { ($0.time, $0.order) < ($1.time, $1.order) }.map(\.item)
         }
 
-        let minLength = max(options.kcore, 3)
-        let minItemCount = max(options.kcore, 1)
-        var rounds = 0
-        while true {
-            rounds += 1
-            var changed = false
-            var keptUsers: [String] = [], keptSeqs: [[String]] = []
-            for (u, s) in zip(users, sequences) where s.count >= minLength {
-                keptUsers.append(u); keptSeqs.append(s)
-            }
-            if keptUsers.count != users.count { changed = true }
-            users = keptUsers; sequences = keptSeqs
-            var counts: [String: Int] = [:]
-            for s in sequences { for i in s { counts[i, default: 0] += 1 } }
-            if counts.values.contains(where: { $0 < minItemCount }) {
-                changed = true
-                sequences = sequences.map { $0.filter { counts[$0]! >= minItemCount } }
-            }
-            if !changed { break }
-        }
+        var rounds = kcore(&users, &sequences, k: options.kcore)
         guard !users.isEmpty else {
             throw RecSysError.emptyDataset(reason: "the \(options.kcore)-core filter removed every user")
         }
@@ -78,6 +63,12 @@ public enum DatasetBuilder {
             let keep = idx[0..<n].sorted()
             users = keep.map { users[$0] }
             sequences = keep.map { sequences[$0] }
+            if options.refilter {
+                rounds += kcore(&users, &sequences, k: options.kcore)
+                guard !users.isEmpty else {
+                    throw RecSysError.emptyDataset(reason: "re-applying the \(options.kcore)-core to the \(n)-user sample removed every user")
+                }
+            }
         }
 
         var index: [String: Int] = [:]
@@ -91,5 +82,31 @@ public enum DatasetBuilder {
             }
         }
         return (try Dataset(name: name, items: items, userIDs: users, sequences: numbered), rounds)
+    }
+
+    /// Iterative k-core in place: drops users with fewer than max(k, 3) items and items with
+    /// fewer than k interactions until nothing changes. Returns the number of rounds.
+    static func kcore(_ users: inout [String], _ sequences: inout [[String]], k: Int) -> Int {
+        let minLength = max(k, 3)
+        let minItemCount = max(k, 1)
+        var rounds = 0
+        while true {
+            rounds += 1
+            var changed = false
+            var keptUsers: [String] = [], keptSeqs: [[String]] = []
+            for (u, s) in zip(users, sequences) where s.count >= minLength {
+                keptUsers.append(u); keptSeqs.append(s)
+            }
+            if keptUsers.count != users.count { changed = true }
+            users = keptUsers; sequences = keptSeqs
+            var counts: [String: Int] = [:]
+            for s in sequences { for i in s { counts[i, default: 0] += 1 } }
+            if counts.values.contains(where: { $0 < minItemCount }) {
+                changed = true
+                sequences = sequences.map { $0.filter { counts[$0]! >= minItemCount } }
+            }
+            if !changed { break }
+        }
+        return rounds
     }
 }

@@ -173,7 +173,7 @@ public enum DatasetStore {
           "sources": [
         \(sources)
           ],
-          "filters": {"kcore": \(m.options.kcore), "max_users": \(m.options.maxUsers.map(String.init) ?? "null"), "seed": \(m.options.seed), "kcore_rounds": \(m.kcoreRounds)},
+          "filters": {"kcore": \(m.options.kcore), "max_users": \(m.options.maxUsers.map(String.init) ?? "null"), "seed": \(m.options.seed), "refilter": \(m.options.refilter), "kcore_rounds": \(m.kcoreRounds)},
           "split": "leave-one-out: last item test, second-to-last validation, the rest training",
           "text_cleaning": \(JSONText.quote(TextCleaning.summary)),
           "stats": {"users": \(s.users), "items": \(s.items), "interactions": \(s.interactions), "avg_items": \(JSONText.number((s.averageItems * 1e4).rounded() / 1e4)), "min_length": \(s.minLength), "max_length": \(s.maxLength), "sparsity": \(JSONText.number((s.sparsity * 1e6).rounded() / 1e6))},

@@ -6,7 +6,7 @@
 #   3. the default bundle, artifacts/default/: when committed, every file's sha256 is checked
 #      against its manifest.json (and the base's against base.sha256); when absent, it is
 #      trained here from the bundled Scientific data (prepare, SASRec, a short HDRec run,
-#      export), about 10-15 minutes on 2 cores, with progress bars; later starts reuse it;
+#      export), about 6-7 minutes on 2 idle cores, with progress bars; later starts reuse it;
 #   4. hdrec-server with --base pointing at the fetched model (the bundle references its base
 #      by sha256 and does not carry it), a wait for /readyz, then a curl example with real
 #      item ids from the catalog.
@@ -77,7 +77,7 @@ PY
 }
 
 # Trains the default bundle from the bundled data (only when artifacts/default is absent).
-# Timed on 2 Zen 3 cores: see docs/shipping.md.
+# Timed on 2 Zen 3 cores: README "What `make serve` does" (about 6.3 minutes for the four steps).
 train_default() {
   local data="$WORK/data" sasrec="$WORK/sasrec" run="$WORK/run"
   step "no $ARTIFACTS: training the default bundle (prepare, SASRec, HDRec on $TRAIN_USERS users, export)"

@@ -31,7 +31,7 @@ struct EndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let env = ["HDREC_THREADS": "1"]   // one core: the rest of the suite runs beside it
 
-        // 1. Data: a reproducible 60-user slice (about 400 items); k-core 1 so the items survive the sample.
+        // 1. Data: a reproducible 60-user slice (about 400 items), sampled whole from the k-core-1 data.
         try Child.run(hdrec, ["prepare", "--format", "lcrec", "--inter", Self.inter, "--item", Self.items,
                               "--out", tmp + "/data", "--name", "e2e", "--max-users", "60", "--kcore", "1"],
                       log: tmp + "/prepare.log", environment: env)

@@ -8,7 +8,7 @@
 # (default 3 / 2, the peer's), RUNS (run directories whose history.json figures to quote),
 # BENCH_DIR (default .build/bench), PYTHON (for the renderer, default python3), NO_WRITE=1 (print only).
 set -euo pipefail
-MODEL=${1:-../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf}
+MODEL=${1:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
 THREADS=${2:-2}
 BIN=${HDREC_BIN:-$(swift build -c release --show-bin-path)/hdrec}
 TORCH_PYTHON=${TORCH_PYTHON:-}

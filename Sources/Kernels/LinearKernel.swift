@@ -9,7 +9,7 @@
 // See docs/kernels.md "Tiling" for why W, not x, is broadcast.
 // Very large m (> 1024 rows: long prefills) is cut into ~512-row blocks (`RowBlocks`)
 // that are packed and run one after the other, so the packed block the panel tasks stream
-// stays in cache instead of coming from DRAM; blocks start on sliver boundaries, so every
+// stays in the cores' L2 instead of streaming from L3; blocks start on sliver boundaries, so every
 // output element still sees the same micro-kernel accumulation (docs/kernels.md "Row blocks").
 /// Activations x[m, k] packed for the linear kernel (see the file header for the layout).
 /// Lives in the packing thread's `ScratchSlot.operand` buffer: valid until that thread
@@ -68,10 +68,10 @@ public struct RowBlocks: Sendable {
     public let rowsPerBlock: Int
     public let count: Int
 
-    public init(m: Int, k: Int) {
+    public init(m: Int) {
         self.m = m
-        let target = LinearKernel.blockRows(k: k)
-        if m <= max(LinearKernel.rowBlockMinRows, target) || target <= 0 {
+        let target = LinearKernel.rowBlockTarget
+        if m <= max(LinearKernel.rowBlockMinRows, target) {
             rowsPerBlock = max(1, m); count = 1
             return
         }
@@ -95,7 +95,20 @@ public enum LinearKernel {
     public static let rowBlockMinRows = 1024
 
     /// Target activation rows per block when a product is cut into blocks.
-    public static func blockRows(k: Int) -> Int { 512 }
+    public static let rowBlockTarget = 512
+
+    /// Packs x[m, k] block by block (`RowBlocks`) and calls `body(rows, packed)` for each
+    /// block, one after the other; `rows` are the block's activation rows, so the caller's
+    /// output rows start at `rows.lowerBound`. Products of at most `rowBlockMinRows` rows
+    /// are one call with everything packed, as before blocking existed.
+    public static func forEachRowBlock(_ x: UnsafePointer<Float>, m: Int, k: Int, pool: ThreadPool?,
+                                       _ body: (Range<Int>, PackedActivations) -> Void) {
+        let blocks = RowBlocks(m: m)
+        for b in 0..<blocks.count {
+            let rows = blocks.range(b)
+            body(rows, pack(x + rows.lowerBound * k, ldx: k, m: rows.count, k: k, pool: pool))
+        }
+    }
 
     /// Below this many activation rows, products use dot products instead of the tiled kernel.
     public static let tiledMinRows = 4

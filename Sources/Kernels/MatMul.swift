@@ -27,11 +27,8 @@ public enum MatMul {
             return
         }
         // Very large m runs block by block so each block's packed activations stay in cache.
-        let blocks = RowBlocks(m: m, k: k)
-        for b in 0..<blocks.count {
-            let block = blocks.range(b), mb = block.count
-            let yb = y + block.lowerBound * n
-            let packed = LinearKernel.pack(x + block.lowerBound * k, ldx: k, m: mb, k: k, pool: pool)
+        LinearKernel.forEachRowBlock(x, m: m, k: k, pool: pool) { block, packed in
+            let mb = block.count, yb = y + block.lowerBound * n
             let plan = LinearPlan(m: mb, n: n, threads: threads)
             run(pool, plan.taskCount) { t in
                 let (rows, slivers) = plan.task(t, n: n, m: mb)
@@ -62,10 +59,8 @@ public enum MatMul {
         }
         let threads = pool?.threadCount ?? 1
         // Very large m runs block by block so each block's packed activations stay in cache.
-        let blocks = RowBlocks(m: m, k: k)
-        for b in 0..<blocks.count {
-            let block = blocks.range(b), mb = block.count, i0 = block.lowerBound
-            let packed = LinearKernel.pack(x + i0 * k, ldx: k, m: mb, k: k, pool: pool)
+        LinearKernel.forEachRowBlock(x, m: m, k: k, pool: pool) { block, packed in
+            let mb = block.count, i0 = block.lowerBound
             let plans = products.map { LinearPlan(m: mb, n: max(1, $0.n), threads: threads) }
             var firstTask: [Int] = [0]
             for (i, plan) in plans.enumerated() { firstTask.append(firstTask[i] + (products[i].n > 0 ? plan.taskCount : 0)) }

@@ -1,4 +1,5 @@
-// adapter_config.json of a Hugging Face PEFT LoRA directory, parsed and validated
+// What adapter_config.json of a Hugging Face PEFT LoRA directory means for this decoder:
+// the file is parsed and typed by ModelFiles (PEFTAdapterConfig); here it is validated
 // against the base before any tensor is read (huggingface/peft: tuners/lora/config.py,
 // tuners/tuners_utils.py check_target_module_exists, utils/other.py get_pattern_key).
 //
@@ -16,6 +17,7 @@
 // tensor must lie on a selected module, and each tensor's rank must equal what r /
 // rank_pattern say: a silent mismatch would scale the delta by the wrong alpha/r.
 import Foundation
+import ModelFiles
 
 /// The validated content of a PEFT `adapter_config.json`.
 struct PEFTConfig {
@@ -48,65 +50,57 @@ struct PEFTConfig {
         return names
     }
 
-    init(json config: [String: Any], path: String, base: LlamaConfig) throws {
-        guard let rNumber = config["r"] as? NSNumber else { throw LlamaError.adapterMissingMetadata(key: "r") }
-        guard let r = Self.positiveInt(rNumber) else {
-            throw LlamaError.notAnAdapter(path: path, reason: "r is \(rNumber), not a positive integer")
+    init(_ config: PEFTAdapterConfig, path: String, base: LlamaConfig) throws {
+        guard config.peftType == "LORA" else {
+            throw LlamaError.notAnAdapter(path: path, reason: "peft_type is '\(config.peftType)', not 'LORA'")
         }
-        guard let alpha = (config["lora_alpha"] as? NSNumber)?.floatValue else {
-            throw LlamaError.adapterMissingMetadata(key: "lora_alpha")
-        }
-        func flag(_ key: String) -> Bool { (config[key] as? NSNumber)?.boolValue ?? false }
-        if flag("use_dora") { throw LlamaError.adapterUnsupported(feature: "DoRA (use_dora)") }
-        if flag("fan_in_fan_out") { throw LlamaError.adapterUnsupported(feature: "fan_in_fan_out") }
-        if flag("lora_bias") { throw LlamaError.adapterUnsupported(feature: "lora_bias") }
-        if let bias = config["bias"] as? String, bias != "none" { throw LlamaError.adapterUnsupported(feature: "bias = \(bias)") }
-        if let modules = config["modules_to_save"] as? [Any], !modules.isEmpty {
+        let alpha = Float(config.loraAlpha)
+        if config.useDora { throw LlamaError.adapterUnsupported(feature: "DoRA (use_dora)") }
+        if config.fanInFanOut { throw LlamaError.adapterUnsupported(feature: "fan_in_fan_out") }
+        if try Self.typed(path, { try config.otherFlag("lora_bias") }) { throw LlamaError.adapterUnsupported(feature: "lora_bias") }
+        if config.bias != "none" { throw LlamaError.adapterUnsupported(feature: "bias = \(config.bias)") }
+        if let modules = config.modulesToSave, !modules.isEmpty {
             throw LlamaError.adapterUnsupported(feature: "modules_to_save \(modules)")
         }
         // One alpha per adapter: a pattern that repeats lora_alpha changes nothing.
-        if let pattern = config["alpha_pattern"] as? [String: Any],
-           pattern.values.contains(where: { ($0 as? NSNumber)?.floatValue != alpha }) {
+        if config.alphaPattern.values.contains(where: { Float($0) != alpha }) {
             throw LlamaError.adapterUnsupported(feature: "alpha_pattern with alphas other than lora_alpha")
         }
 
         let sites = (0 ..< base.layerCount).flatMap { l in LoRATarget.allCases.map { LoRASite(layer: l, target: $0) } }
         let others = Self.otherModuleNames(layerCount: base.layerCount)
         var selected = Set(sites)
-        if let targets = config["target_modules"], !(targets is NSNull) {
-            selected = try Self.select(targets, key: "target_modules", sites: sites, others: others, path: path)
+        if let targets = config.targetSelection {
+            selected = try Self.select(targets, sites: sites, others: others, path: path)
         }
-        if let excluded = config["exclude_modules"], !(excluded is NSNull) {
-            selected.subtract(try Self.select(excluded, key: "exclude_modules", sites: sites, others: others, path: path,
-                                              strict: false))
+        if let excluded = try Self.typed(path, { try config.excludeModules() }) {
+            selected.subtract(try Self.select(excluded, sites: sites, others: others, path: path, strict: false))
         }
-        if let layers = config["layers_to_transform"], !(layers is NSNull) {
-            let list = (layers as? [NSNumber]) ?? ((layers as? NSNumber).map { [$0] })
-            guard let indices = list?.map(Self.positiveOrZeroInt), !indices.contains(nil) else {
-                throw LlamaError.notAnAdapter(path: path, reason: "layers_to_transform is \(layers), not a layer index or a list of them")
-            }
-            let keep = Set(indices.compactMap { $0 })
+        if let layers = try Self.typed(path, { try config.layersToTransform() }) {
+            let keep = Set(layers)
             selected = selected.filter { keep.contains($0.layer) }
         }
 
         var rankPattern: [(key: String, regex: NSRegularExpression, rank: Int)] = []
-        if let pattern = config["rank_pattern"] as? [String: Any] {
-            for key in pattern.keys.sorted() {
-                guard let rank = (pattern[key] as? NSNumber).flatMap(Self.positiveInt) else {
-                    throw LlamaError.notAnAdapter(path: path, reason: "rank_pattern['\(key)'] is not a positive integer")
-                }
-                guard let regex = try? NSRegularExpression(pattern: "^(?:.*\\.)?(?:\(key))$") else {
-                    throw LlamaError.notAnAdapter(path: path, reason: "rank_pattern key '\(key)' is not a valid regex")
-                }
-                rankPattern.append((key, regex, rank))
+        for key in config.rankPattern.keys.sorted() {
+            guard let regex = try? NSRegularExpression(pattern: "^(?:.*\\.)?(?:\(key))$") else {
+                throw LlamaError.notAnAdapter(path: path, reason: "rank_pattern key '\(key)' is not a valid regex")
             }
+            rankPattern.append((key, regex, config.rankPattern[key] ?? config.r))
         }
 
-        self.r = r
+        self.r = config.r
         self.alpha = alpha
-        self.rankStabilized = flag("use_rslora")
+        self.rankStabilized = config.useRslora
         self.selected = selected
         self.rankPattern = rankPattern
+    }
+
+    /// A ModelFiles field accessor, its file-level errors reported against the adapter.
+    private static func typed<T>(_ path: String, _ read: () throws -> T) throws -> T {
+        do { return try read() } catch let error as ModelFilesError {
+            throw LlamaError.notAnAdapter(path: path, reason: error.description)
+        }
     }
 
     /// The rank the config declares for `site`: its `rank_pattern` entry, else `r`.
@@ -123,14 +117,15 @@ struct PEFTConfig {
         return first.rank
     }
 
-    /// The sites a `target_modules`-style value selects. When `strict`, every entry (or
+    /// The sites a `target_modules`-style selection selects. When `strict`, every entry (or
     /// the regex) must select at least one site and no other module.
-    private static func select(_ value: Any, key: String, sites: [LoRASite], others: [String], path: String,
+    private static func select(_ selection: PEFTModuleSelection, sites: [LoRASite], others: [String], path: String,
                                strict: Bool = true) throws -> Set<LoRASite> {
-        if let regex = value as? String {
+        switch selection {
+        case let .regex(regex):
             if regex == "all-linear" { return Set(sites) }
             guard let compiled = try? NSRegularExpression(pattern: "^(?:\(regex))$") else {
-                throw LlamaError.notAnAdapter(path: path, reason: "\(key) '\(regex)' is not a valid regex")
+                throw LlamaError.notAnAdapter(path: path, reason: "'\(regex)' in adapter_config.json is not a valid regex")
             }
             if strict, let other = others.first(where: { matches(compiled, $0) }) {
                 throw LlamaError.adapterUnknownTarget(entry: regex, selects: other)
@@ -138,37 +133,20 @@ struct PEFTConfig {
             let hit = sites.filter { matches(compiled, moduleName($0)) }
             if hit.isEmpty, strict { throw LlamaError.adapterUnknownTarget(entry: regex, selects: nil) }
             return Set(hit)
-        }
-        guard let entries = value as? [Any] else {
-            throw LlamaError.notAnAdapter(path: path, reason: "\(key) is neither a list of module names nor a regex string")
-        }
-        var result = Set<LoRASite>()
-        for entry in entries {
-            guard let entry = entry as? String else {
-                throw LlamaError.notAnAdapter(path: path, reason: "\(key) holds \(entry), not a module name")
+        case let .names(entries):
+            var result = Set<LoRASite>()
+            for entry in entries {
+                func hits(_ name: String) -> Bool { name == entry || name.hasSuffix("." + entry) }
+                if strict, let other = others.first(where: hits) { throw LlamaError.adapterUnknownTarget(entry: entry, selects: other) }
+                let hit = sites.filter { hits(moduleName($0)) }
+                if hit.isEmpty, strict { throw LlamaError.adapterUnknownTarget(entry: entry, selects: nil) }
+                result.formUnion(hit)
             }
-            func hits(_ name: String) -> Bool { name == entry || name.hasSuffix("." + entry) }
-            if strict, let other = others.first(where: hits) { throw LlamaError.adapterUnknownTarget(entry: entry, selects: other) }
-            let hit = sites.filter { hits(moduleName($0)) }
-            if hit.isEmpty, strict { throw LlamaError.adapterUnknownTarget(entry: entry, selects: nil) }
-            result.formUnion(hit)
+            return result
         }
-        return result
     }
 
     private static func matches(_ regex: NSRegularExpression, _ name: String) -> Bool {
         regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
-    }
-
-    private static func positiveInt(_ n: NSNumber) -> Int? {
-        let d = n.doubleValue
-        guard d >= 1, d <= Double(Int32.max), d == d.rounded() else { return nil }
-        return Int(d)
-    }
-
-    private static func positiveOrZeroInt(_ n: NSNumber) -> Int? {
-        let d = n.doubleValue
-        guard d >= 0, d <= Double(Int32.max), d == d.rounded() else { return nil }
-        return Int(d)
     }
 }

@@ -19,23 +19,23 @@ extension LoRAAdapter {
     /// Reads a PEFT adapter directory, validating it against the base configuration.
     public convenience init(peftDirectory directory: String, name: String, base: LlamaConfig) throws {
         let configPath = (directory as NSString).appendingPathComponent(Self.peftConfigName)
-        let weightsPath = (directory as NSString).appendingPathComponent(Self.peftWeightsName)
-        guard let configData = FileManager.default.contents(atPath: configPath) else {
-            throw LlamaError.notAnAdapter(path: directory, reason: "\(Self.peftConfigName) is missing")
+        // The files are read and typed by ModelFiles; their errors are reported as this adapter's.
+        let files: PEFTAdapterDirectory
+        do { files = try PEFTAdapterDirectory(path: directory) } catch let error as ModelFilesError {
+            switch error {
+            case let .missingFile(path) where path.hasSuffix(Self.peftWeightsName):
+                throw LlamaError.notAnAdapter(path: directory, reason: "\(Self.peftWeightsName) is missing (pickled .bin adapters are not read)")
+            case .missingFile:
+                throw LlamaError.notAnAdapter(path: directory, reason: "\(Self.peftConfigName) is missing")
+            case let .missingField(_, field) where field != "peft_type":
+                throw LlamaError.adapterMissingMetadata(key: field)
+            default:
+                throw LlamaError.notAnAdapter(path: configPath, reason: error.description)
+            }
         }
-        guard FileManager.default.fileExists(atPath: weightsPath) else {
-            throw LlamaError.notAnAdapter(path: directory, reason: "\(Self.peftWeightsName) is missing (pickled .bin adapters are not read)")
-        }
-        guard let config = (try? JSONSerialization.jsonObject(with: configData)) as? [String: Any] else {
-            throw LlamaError.notAnAdapter(path: configPath, reason: "not a JSON object")
-        }
-        let peftType = config["peft_type"] as? String
-        guard peftType == "LORA" else {
-            throw LlamaError.notAnAdapter(path: configPath, reason: "peft_type is '\(peftType ?? "absent")', not 'LORA'")
-        }
-        let peft = try PEFTConfig(json: config, path: configPath, base: base)
+        let peft = try PEFTConfig(files.config, path: configPath, base: base)
 
-        let file = try SafetensorsFile(path: weightsPath)
+        let file = files.weights
         var halves: [LoRASite: (a: SafetensorsTensorInfo?, b: SafetensorsTensorInfo?)] = [:]
         for tensorName in file.tensorNames.sorted() {
             guard let (site, isA) = Self.site(ofPEFTKey: tensorName), site.layer < base.layerCount,
@@ -74,10 +74,10 @@ extension LoRAAdapter {
                       base: base, pairs: pairs)
     }
 
-    /// Writes this adapter as a PEFT directory (created if needed; each file atomically).
+    /// Writes this adapter as a PEFT directory (created if needed; each file atomically,
+    /// through ModelFiles' PEFTAdapterDirectory).
     public func writePEFT(to directory: String, baseModelName: String? = nil) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var writer = SafetensorsWriter(metadata: ["format": "pt"])
+        var writer = SafetensorsWriter()
         for (site, pair) in pairs {
             var b = pair.b
             if let heads = RoPEPermutation.heads(for: site.target, config: base) {
@@ -86,23 +86,10 @@ extension LoRAAdapter {
             try writer.add(name: site.peftPrefix + ".lora_A.weight", floats: pair.a, shape: [pair.rank, pair.inFeatures])
             try writer.add(name: site.peftPrefix + ".lora_B.weight", floats: b, shape: [pair.outFeatures, pair.rank])
         }
-        try writer.write(to: (directory as NSString).appendingPathComponent(Self.peftWeightsName))
-
-        let r = rank
-        var rankPattern: [String: Int] = [:]
-        for (site, pair) in pairs where pair.rank != r {
-            rankPattern["model.layers.\(site.layer).\(site.target.peftParent).\(site.target.peftModule)"] = pair.rank
-        }
-        let config: [String: Any] = [
-            "peft_type": "LORA", "task_type": "CAUSAL_LM", "inference_mode": true,
-            "base_model_name_or_path": baseModelName.map { $0 as Any } ?? NSNull(),
-            "r": r, "lora_alpha": alpha, "use_rslora": scaling == .rankStabilized,
-            "target_modules": targets.map(\.peftModule), "rank_pattern": rankPattern, "alpha_pattern": [String: Any](),
-            "bias": "none", "fan_in_fan_out": false, "lora_dropout": 0.0, "use_dora": false, "modules_to_save": NSNull(),
-        ]
-        let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-        try json.write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(Self.peftConfigName)),
-                       options: .atomic)
+        var config = PEFTAdapterConfig(r: rank, loraAlpha: Double(alpha), targetModules: targets.map(\.peftModule),
+                                       baseModelNameOrPath: baseModelName, useRslora: scaling == .rankStabilized)
+        for (site, pair) in pairs where pair.rank != rank { config.rankPattern[PEFTConfig.moduleName(site)] = pair.rank }
+        try PEFTAdapterDirectory.write(config: config, weights: writer, to: directory)
     }
 
     /// Parses `base_model.model.model.layers.{i}.{parent}.{module}.lora_{A|B}.weight`

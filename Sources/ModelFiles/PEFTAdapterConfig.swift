@@ -6,6 +6,14 @@
 // text) so a read-modify-write does not drop them.
 import Foundation
 
+/// A PEFT module selection (`target_modules`, `exclude_modules`): module names, each
+/// matching a module whose name equals it or ends in "." + it, or one regex that must
+/// match the whole module name.
+public enum PEFTModuleSelection: Sendable, Equatable {
+    case names([String])
+    case regex(String)
+}
+
 public struct PEFTAdapterConfig: Sendable, Equatable {
     /// "LORA" for the adapters HDRec reads and writes.
     public var peftType: String
@@ -57,6 +65,48 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
     /// alpha / r, or alpha / sqrt(r) with rsLoRA.
     public var scaling: Double {
         useRslora ? loraAlpha / Double(r).squareRoot() : loraAlpha / Double(r)
+    }
+
+    /// `target_modules`: the names, the regex, or nil when absent (PEFT then picks per architecture).
+    public var targetSelection: PEFTModuleSelection? {
+        if let regex = targetModulesRegex { return .regex(regex) }
+        return targetModules.isEmpty ? nil : .names(targetModules)
+    }
+
+    /// `exclude_modules` (kept verbatim in `otherFields`): names, a regex, or nil when absent or null.
+    public func excludeModules() throws -> PEFTModuleSelection? {
+        guard let v = try otherField("exclude_modules") else { return nil }
+        if let s = v.stringValue { return .regex(s) }
+        guard let list = v.arrayValue else { throw ModelFilesError.invalidField(file: Self.file, field: "exclude_modules", reason: "neither a list of names nor a regex string") }
+        return .names(try list.map {
+            guard let s = $0.stringValue else { throw ModelFilesError.invalidField(file: Self.file, field: "exclude_modules", reason: "list holds a non-string") }
+            return s
+        })
+    }
+
+    /// `layers_to_transform` (kept verbatim in `otherFields`): the layer indices, or nil when absent or null.
+    public func layersToTransform() throws -> [Int]? {
+        guard let v = try otherField("layers_to_transform") else { return nil }
+        let items = v.arrayValue ?? [v]
+        return try items.map {
+            guard let i = $0.intValue, i >= 0 else {
+                throw ModelFilesError.invalidField(file: Self.file, field: "layers_to_transform", reason: "not a layer index or a list of them")
+            }
+            return i
+        }
+    }
+
+    /// A boolean field kept verbatim in `otherFields` (e.g. `lora_bias`); false when absent or null.
+    public func otherFlag(_ key: String) throws -> Bool {
+        guard let v = try otherField(key) else { return false }
+        guard let b = v.boolValue else { throw ModelFilesError.invalidField(file: Self.file, field: key, reason: "not a boolean") }
+        return b
+    }
+
+    private func otherField(_ key: String) throws -> JSONValue? {
+        guard let text = otherFields[key] else { return nil }
+        let v = try StrictJSON.parse(text)
+        return v == .null ? nil : v
     }
 
     static let file = "adapter_config.json"

@@ -91,11 +91,8 @@ public enum QuantizedMatMul {
             return
         }
         // Very large m runs block by block so each block's packed activations stay in cache.
-        let blocks = RowBlocks(m: m, k: k)
-        for b in 0..<blocks.count {
-            let block = blocks.range(b), mb = block.count
-            let xb = x + block.lowerBound * k, yb = y + block.lowerBound * n
-            let packed = LinearKernel.pack(xb, ldx: k, m: mb, k: k, pool: pool)
+        LinearKernel.forEachRowBlock(x, m: m, k: k, pool: pool) { block, packed in
+            let mb = block.count, yb = y + block.lowerBound * n
             let plan = LinearPlan(m: mb, n: n, threads: threads)
             parallel(pool, plan.taskCount) { t in
                 let (rows, slivers) = plan.task(t, n: n, m: mb)

@@ -10,9 +10,9 @@ import Kernels
 struct RowBlockTests {
     @Test("blocks are whole slivers, cover m once, and small m stays one block")
     func blockLayout() {
-        #expect(RowBlocks(m: LinearKernel.rowBlockMinRows, k: 576).count == 1)
+        #expect(RowBlocks(m: LinearKernel.rowBlockMinRows).count == 1)
         for m in [1025, 1100, 2048, 3000] {
-            let b = RowBlocks(m: m, k: 576)
+            let b = RowBlocks(m: m)
             #expect(b.count > 1)
             #expect(b.rowsPerBlock % 16 == 0)
             #expect(b.range(0).lowerBound == 0 && b.range(b.count - 1).upperBound == m)
@@ -24,7 +24,7 @@ struct RowBlockTests {
           arguments: [GGMLType.q4_1, .f32])
     func largeM(type: GGMLType) throws {
         let m = 1100, n = 30, k = 64
-        let blocks = RowBlocks(m: m, k: k)
+        let blocks = RowBlocks(m: m)
         #expect(blocks.count == 3 && m % 16 != 0)
         let one = try checkQuantized(type, m: m, n: n, k: k, pool: nil)
         for threads in [2, 3] {

@@ -41,6 +41,14 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-chunk-tokens"), help: "Tokens per item text chunk.") var maxChunkTokens: Int?
     @Flag(name: .customLong("no-item-alignment"), help: "Leave out task 1 (item-text alignment samples in the text adapter's batches).") var noItemAlignment = false
     @Flag(name: .customLong("id-alignment"), help: "Add the public code's ID alignment task to the ID adapter's batches.") var idAlignment = false
+    @Option(help: "IPL form: mlp (the paper's) or factorized (over SASRec and item-text embeddings).") var ipl: String?
+    @Flag(name: .customLong("id-anchor"), help: "Anchor the ID pass at SASRec: z_id = s_u·E_sasᵀ + γ·IPL(h_id), γ from 0.") var idAnchor = false
+    @Option(name: .customLong("lora-layers"), help: "LoRA on the top N layers only; the text prompts' activations below are computed once.") var loraLayers: Int?
+    @Flag(name: .customLong("ridge-projector"), help: "Start the projector as a ridge map from SASRec rows to the items' mean token embeddings.") var ridgeProjector = false
+    @Option(name: .customLong("ipl-dropout")) var iplDropout: Double?
+    @Option(name: .customLong("kl-warmup"), help: "Fraction of the steps over which λ rises from 0.") var klWarmup: Double?
+    @Option(name: .customLong("head-lr-multiplier"), help: "Heads' learning rate as a multiple of the adapters'.") var headLRMultiplier: Double?
+    @Option(name: .customLong("final-eval"), help: "none, valid or test: the splits of the run's final evaluation (test touches test).") var finalEval: String = "test"
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Flag(help: "Continue the run in --out after checking data, base and configuration.") var resume = false
 
@@ -69,6 +77,26 @@ struct TrainCommand: AsyncParsableCommand {
                                          iplHidden: iplHidden ?? (paper ? 2048 : 512))
         network.trainNorms = trainNorms
         if let loraDropout { network.loraDropout = loraDropout }
+        if let ipl {
+            guard let kind = IPLKind(rawValue: ipl) else { throw ValidationError("--ipl must be mlp or factorized; found '\(ipl)'") }
+            network.iplKind = kind == .mlp ? nil : kind
+        }
+        if idAnchor { network.idAnchor = true }
+        if let loraLayers {
+            guard loraLayers >= 1, loraLayers <= network.layers else { throw ValidationError("--lora-layers must be in 1...\(network.layers); found \(loraLayers)") }
+            network.loraLayers = loraLayers == network.layers ? nil : loraLayers
+        }
+        if ridgeProjector { network.ridgeProjector = true }
+        if let iplDropout { network.iplDropout = iplDropout }
+        if let klWarmup { options.klWarmupFraction = klWarmup }
+        if let headLRMultiplier { options.headLearningRateMultiplier = headLRMultiplier }
+        let finalSplits: [Split]
+        switch finalEval {
+        case "none": finalSplits = []
+        case "valid": finalSplits = [.valid]
+        case "test": finalSplits = [.valid, .test]
+        default: throw ValidationError("--final-eval must be none, valid or test; found '\(finalEval)'")
+        }
         var prompt = PromptConfiguration()
         prompt.maxItems = maxItems ?? (paper ? 30 : 8)
         prompt.maxAttributeTokens = maxChunkTokens ?? (paper ? 32 : 24)
@@ -80,6 +108,6 @@ struct TrainCommand: AsyncParsableCommand {
             basePath: base, baseSHA256: try SHA256.hex(ofFile: base), sasrecPath: sasrecPath, network: network,
             options: options, prompt: prompt, maxUsers: maxUsers, evaluationUsers: evalUsers,
             command: (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
-        try TrainingRun.train(spec: spec, directory: out, resume: resume)
+        try TrainingRun.train(spec: spec, directory: out, resume: resume, finalSplits: finalSplits)
     }
 }

@@ -12,6 +12,9 @@ public enum SASRecExport {
         var writer = SafetensorsWriter(metadata: metadata.merging([
             "format": "hdrec-sasrec", "items": String(model.layout.numItems), "hidden": String(model.layout.config.hidden),
             "row_convention": "row 0 = padding, row i+1 = item i",
+            "blocks": String(model.layout.config.blocks), "heads": String(model.layout.config.heads),
+            "inner": String(model.layout.config.inner), "max_length": String(model.layout.config.maxLength),
+            "layer_norm_eps": String(model.layout.config.layerNormEps),
         ]) { a, _ in a })
         for t in model.layout.tensors {
             let n = t.shape.reduce(1, *)
@@ -28,6 +31,35 @@ public enum SASRecExport {
             throw RecSysError.shapeMismatch(name: "item_embedding", expected: [numItems + 1, -1], found: [values.count])
         }
         return (values, values.count / (numItems + 1))
+    }
+
+    /// Reloads a full model written by `write`, its architecture read from the file: items and
+    /// width from `item_embedding`, blocks/heads/inner/max_length/layer_norm_eps from the
+    /// metadata (files written before those keys existed get the defaults they were trained with).
+    public static func load(path: String) throws -> SASRecModel<Float> {
+        let file = try SafetensorsFile(path: path)
+        let table = try file.floats(named: "item_embedding")
+        guard let hidden = file.metadata["hidden"].flatMap(Int.init), hidden > 0, table.count % hidden == 0,
+              table.count / hidden >= 2 else {
+            throw RecSysError.badHeader(path: path, message: "metadata 'hidden' is missing or does not divide item_embedding's \(table.count) values")
+        }
+        let shape = [table.count / hidden, hidden]
+        var config = SASRecConfig()
+        config.hidden = hidden
+        let meta = file.metadata
+        func int(_ key: String, _ fallback: Int) throws -> Int {
+            guard let text = meta[key] else { return fallback }
+            guard let v = Int(text), v > 0 else {
+                throw RecSysError.badHeader(path: path, message: "metadata '\(key)' must be a positive integer, found '\(text)'")
+            }
+            return v
+        }
+        config.blocks = try int("blocks", config.blocks)
+        config.heads = try int("heads", config.heads)
+        config.inner = try int("inner", config.inner)
+        config.maxLength = try int("max_length", config.maxLength)
+        if let eps = meta["layer_norm_eps"].flatMap(Double.init) { config.layerNormEps = eps }
+        return try load(path: path, config: config, numItems: shape[0] - 1)
     }
 
     /// Reloads a full model written by `write` with the same configuration.

@@ -233,8 +233,9 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
         return itemLogits(hidden: last, rows: batch.count)
     }
 
-    /// Hidden states of every position without dropout: [P, d].
-    func hiddenStates(_ batch: SASRecBatch) -> [T] {
+    /// Hidden states of every position without dropout: [P, d]. Row p scores the item after
+    /// position p as hidden[p]·E[i + 1] (SASRec's user state there).
+    public func hiddenStates(_ batch: SASRecBatch) -> [T] {
         var none: SplitMix64? = nil
         return forward(batch, rng: &none).hidden
     }

@@ -35,6 +35,10 @@ public final class BranchForward {
     let seqRows: [Int32], alignRows: [Int32]
     /// ID branch: item slot rows, their SASRec inputs (J, 128) and projector pre-activations (J, Hp)
     let slotRows: [Int32], slotInputs: Tensor<Float>?, projectorSaved: Tensor<Float>?
+    /// Anchored ID pass: the IPL's residual logits before the gate (N, I).
+    var residual: Tensor<Float>? = nil
+    /// The lowest layer whose input gradient is needed (0, or the cut for a cut text branch).
+    var lowestLayer = 0
 
     init(branch: Branch, batch: SequenceBatch, training: Bool, seed: UInt64, logits: Tensor<Float>, targets: [Int32],
          rowsPerSequence: [Int], gatherRows: [Int], positions: [Int32], blockInputs: [LlamaBlockActivations<Float>],
@@ -59,6 +63,10 @@ public final class HDRecNetwork {
     public let sasrec: [Float]
     public let itemCount: Int
     public let seqToken: Int32, alignToken: Int32
+    /// The factorized IPL's frozen item table E (I, K) = [SASRec rows | item-text embeddings].
+    public var itemTable: Tensor<Float>?
+    /// Text prompts' inputs to the lowest LoRA layer (a cut network only).
+    public var activationCache: ActivationCache?
 
     public init(base: FrozenBase, config: HDRecNetworkConfig, sasrec: [Float], itemCount: Int,
                 seqToken: Int32, alignToken: Int32) throws {
@@ -88,6 +96,30 @@ public final class HDRecNetwork {
         return LlamaBlockAdapter(byTarget)
     }
 
+    private func factorizedWeights(_ p: HDRecParameters) throws -> FactorizedIPLWeights<Float> {
+        guard let table = itemTable else {
+            throw HDRecTrainingError.invalidConfiguration(field: "ipl", reason: "the factorized IPL needs its item table (HeadInitializer)")
+        }
+        return FactorizedIPLWeights(projection: UnsafePointer(try p.store.parameter("ipl.proj.w")),
+                                    projectionBias: UnsafePointer(try p.store.parameter("ipl.proj.b")),
+                                    itemBias: UnsafePointer(try p.store.parameter("ipl.bias")), items: table.const)
+    }
+
+    private var factorizedShapeWidth: Int { HDRecParameters.itemTableWidth(config, modelWidth: base.config.width) }
+
+    /// SASRec's scores s·E_sasᵀ for anchor states s (N, D): the ID pass at step 0. (N, I)
+    func anchorScores(_ anchors: [Float], rows n: Int) -> Tensor<Float> {
+        let d = config.sasrecWidth
+        let out = Tensor<Float>(count: n * itemCount)
+        anchors.withUnsafeBufferPointer { a in
+            sasrec.withUnsafeBufferPointer { e in
+                Linear.forward(out: out.pointer, input: a.baseAddress!, weight: e.baseAddress! + d, bias: nil,
+                               m: n, n: itemCount, k: d)
+            }
+        }
+        return out
+    }
+
     private func iplWeights(_ p: HDRecParameters) throws -> IPLWeights<Float> {
         IPLWeights(w1: UnsafePointer(try p.store.parameter("ipl.w1")), b1: UnsafePointer(try p.store.parameter("ipl.b1")),
                    w2: UnsafePointer(try p.store.parameter("ipl.w2")))
@@ -100,14 +132,15 @@ public final class HDRecNetwork {
 
     /// Runs one branch over `prompts`; with `training`, LoRA and IPL dropout are on (seeded by `seed`).
     /// `supervisedOnlyLast` keeps only each prompt's read position (inference and validation).
+    /// `anchors` (N, D): SASRec's state at each supervised row, required for an anchored ID pass.
     public func forward(_ prompts: [PromptSequence], branch: Branch, parameters p: HDRecParameters,
-                        training: Bool, seed: UInt64, supervisedOnlyLast: Bool = false) throws -> BranchForward {
+                        training: Bool, seed: UInt64, supervisedOnlyLast: Bool = false,
+                        anchors: [Float]? = nil) throws -> BranchForward {
         let c = base.config.width
         let lengths = prompts.map(\.count)
         let batch = try SequenceBatch.leftPadded(lengths: lengths)
         let t = batch.paddedLength, m = batch.tokenCount
         let positions = batch.positions()
-        let blockConfig = try config.blockConfig(base.config, training: training)
 
         // Token ids per row (-1: padding or an injected row), injections, supervision.
         var ids = [Int32](repeating: -1, count: m)
@@ -136,38 +169,56 @@ public final class HDRecNetwork {
             rowsPerSequence.append(supervised.count)
         }
 
+        // A cut text branch starts at the cut when every prompt's rows there are cached.
+        let cut = branch == .text && config.isCut ? config.firstLoRALayer : 0
+        let cache = cut > 0 ? activationCache : nil
+        let cached = cache.map { cache in prompts.allSatisfy { cache.contains($0.tokens) } } ?? false
         var x = Tensor<Float>(count: m * c)
-        try Embedding.forward(out: x.pointer, table: base.tokenEmbedding.const, ids: ids, m: m, c: c, vocabulary: base.config.vocabSize)
-        let seqParam = try p.store.parameter("tokens.seq"), alignParam = try p.store.parameter("tokens.align")
-        for r in seqRows { (x.pointer + Int(r) * c).update(from: seqParam, count: c) }
-        for r in alignRows { (x.pointer + Int(r) * c).update(from: alignParam, count: c) }
         var slotInputs: Tensor<Float>? = nil, projectorSaved: Tensor<Float>? = nil
-        if !slotRows.isEmpty {
-            let w = config.sasrecWidth, j = slotRows.count
-            let inputs = Tensor<Float>(count: j * w)
-            for (k, item) in slotItems.enumerated() {
-                guard item >= 0, item < itemCount else {
-                    throw HDRecTrainingError.invalidConfiguration(field: "item", reason: "index \(item) outside 0..<\(itemCount)")
-                }
-                for d in 0 ..< w { inputs.pointer[k * w + d] = sasrec[(item + 1) * w + d] }
+        if cached, let cache {
+            for (s, prompt) in prompts.enumerated() {
+                _ = cache.load(prompt.tokens, into: x.pointer + (s * t + batch.starts[s]) * c)
+                cache.count(hit: true)
             }
-            let saved = Tensor<Float>(count: j * config.projectorHidden)
-            let e = Tensor<Float>(count: j * c)
-            TrainableProjector.forward(out: e.pointer, saved: saved.pointer, input: inputs.const, weights: try projectorWeights(p),
-                                       shape: ProjectorShape(rows: j, input: w, hidden: config.projectorHidden, output: c))
-            try Embedding.inject(out: x.pointer, rows: e.const, positions: slotRows, j: j, c: c, m: m)
-            slotInputs = inputs; projectorSaved = saved
+        } else {
+            try Embedding.forward(out: x.pointer, table: base.tokenEmbedding.const, ids: ids, m: m, c: c, vocabulary: base.config.vocabSize)
+            let seqParam = try p.store.parameter("tokens.seq"), alignParam = try p.store.parameter("tokens.align")
+            for r in seqRows { (x.pointer + Int(r) * c).update(from: seqParam, count: c) }
+            for r in alignRows { (x.pointer + Int(r) * c).update(from: alignParam, count: c) }
+            if !slotRows.isEmpty {
+                let w = config.sasrecWidth, j = slotRows.count
+                let inputs = Tensor<Float>(count: j * w)
+                for (k, item) in slotItems.enumerated() {
+                    guard item >= 0, item < itemCount else {
+                        throw HDRecTrainingError.invalidConfiguration(field: "item", reason: "index \(item) outside 0..<\(itemCount)")
+                    }
+                    for d in 0 ..< w { inputs.pointer[k * w + d] = sasrec[(item + 1) * w + d] }
+                }
+                let saved = Tensor<Float>(count: j * config.projectorHidden)
+                let e = Tensor<Float>(count: j * c)
+                TrainableProjector.forward(out: e.pointer, saved: saved.pointer, input: inputs.const, weights: try projectorWeights(p),
+                                           shape: ProjectorShape(rows: j, input: w, hidden: config.projectorHidden, output: c))
+                try Embedding.inject(out: x.pointer, rows: e.const, positions: slotRows, j: j, c: c, m: m)
+                slotInputs = inputs; projectorSaved = saved
+            }
         }
 
         var acts: [LlamaBlockActivations<Float>] = []
-        for l in 0 ..< config.layers {
-            let saved = LlamaBlockActivations<Float>(config: blockConfig, rows: m)
+        for l in (cached ? cut : 0) ..< config.layers {
+            if l == cut, cut > 0, !cached, let cache {
+                for (s, prompt) in prompts.enumerated() {
+                    cache.store(prompt.tokens, from: x.const + (s * t + batch.starts[s]) * c)
+                    cache.count(hit: false)
+                }
+            }
+            let blockConfig = try config.blockConfig(base.config, training: training, layer: l)
+            let saved = LlamaBlockActivations<Float>(config: blockConfig, rows: m)  // also the forward's scratch
             let out = Tensor<Float>(unfilled: m * c) // LlamaBlock.forward writes every row
             let weights = try blockWeights(l, p), lora = try adapter(l, branch, p, blockConfig)
             LlamaBlock.forward(out: out.pointer, saved: saved, input: x.const, weights: weights,
                                adapter: lora, batch: batch, positions: positions,
                                config: blockConfig, seed: TrainingRNG.derive(seed, UInt64(l), 1))
-            acts.append(saved)
+            if l >= cut { acts.append(saved) }
             x = out
         }
         let normWeight = config.trainNorms ? UnsafePointer(try p.store.parameter("norms.output")) : base.outputNorm.const
@@ -177,31 +228,73 @@ public final class HDRecNetwork {
         let n = gatherRows.count
         let hidden = Tensor<Float>(count: n * c)
         for (k, r) in gatherRows.enumerated() { (hidden.pointer + k * c).update(from: normed.pointer + r * c, count: c) }
-        let logits = Tensor<Float>(count: n * itemCount), iplSaved = Tensor<Float>(count: n * config.iplHidden)
-        TrainableIPL.forward(logits: logits.pointer, saved: iplSaved.pointer, input: hidden.const, weights: try iplWeights(p),
-                             shape: IPLShape(rows: n, dim: c, hidden: config.iplHidden, items: itemCount,
-                                             dropout: training ? config.iplDropout : 0),
-                             seed: TrainingRNG.derive(seed, 1000, 2))
-        return BranchForward(branch: branch, batch: batch, training: training, seed: seed, logits: logits, targets: targets,
+        var logits = Tensor<Float>(count: n * itemCount)
+        let iplSaved: Tensor<Float>
+        if config.factorized {
+            iplSaved = Tensor<Float>(count: n * factorizedShapeWidth)
+            FactorizedIPL.forward(logits: logits.pointer, saved: iplSaved.pointer, input: hidden.const, weights: try factorizedWeights(p),
+                                  shape: FactorizedIPLShape(rows: n, dim: c, width: factorizedShapeWidth, items: itemCount))
+        } else {
+            iplSaved = Tensor<Float>(count: n * config.iplHidden)
+            TrainableIPL.forward(logits: logits.pointer, saved: iplSaved.pointer, input: hidden.const, weights: try iplWeights(p),
+                                 shape: IPLShape(rows: n, dim: c, hidden: config.iplHidden, items: itemCount,
+                                                 dropout: training ? config.iplDropout : 0),
+                                 seed: TrainingRNG.derive(seed, 1000, 2))
+        }
+        var residual: Tensor<Float>? = nil
+        if branch == .id && config.anchored {
+            guard let anchors, anchors.count == n * config.sasrecWidth else {
+                throw HDRecTrainingError.invalidConfiguration(field: "anchors",
+                    reason: "the anchored ID pass needs SASRec's state for each of its \(n) rows (\(n * config.sasrecWidth) floats), found \(anchors?.count ?? 0)")
+            }
+            let out = anchorScores(anchors, rows: n)
+            AnchoredResidual.forward(out: out.pointer, anchor: out.const, residual: logits.const,
+                                     gate: try p.store.parameter("id.gate")[0], count: n * itemCount)
+            residual = logits
+            logits = out
+        }
+        let result = BranchForward(branch: branch, batch: batch, training: training, seed: seed, logits: logits, targets: targets,
                              rowsPerSequence: rowsPerSequence, gatherRows: gatherRows, positions: positions, blockInputs: acts,
                              last: x, lastRstd: rstd, hidden: hidden, iplSaved: iplSaved, seqRows: seqRows,
                              alignRows: alignRows, slotRows: slotRows, slotInputs: slotInputs, projectorSaved: projectorSaved)
+        result.residual = residual
+        result.lowestLayer = branch == .text ? config.firstLoRALayer : 0
+        return result
     }
 
     /// Accumulates the gradients of Σ dLogits ⊙ logits into `p.store.gradients`.
     public func backward(_ f: BranchForward, dLogits: UnsafePointer<Float>, parameters p: HDRecParameters) throws {
         let c = base.config.width, m = f.batch.tokenCount, n = f.rowCount
-        let blockConfig = try config.blockConfig(base.config, training: f.training)
         let store = p.store
+        // Anchored ID pass: out = anchor + γ·z, so dz = γ·dOut and dγ = Σ dOut ⊙ z.
+        var dIPL = dLogits
+        var dResidual: Tensor<Float>? = nil
+        if let residual = f.residual {
+            let d = Tensor<Float>(count: n * itemCount)
+            AnchoredResidual.backward(dResidual: d.pointer, dGate: try store.gradient("id.gate"), dOut: dLogits,
+                                      residual: residual.const, gate: try store.parameter("id.gate")[0], count: n * itemCount)
+            dResidual = d
+            dIPL = d.const
+        }
         // IPL
         let dHidden = Tensor<Float>(count: n * c)
+        if config.factorized {
+            FactorizedIPL.backward(dInput: dHidden.pointer,
+                                   gradients: FactorizedIPLGradients(projection: try store.gradient("ipl.proj.w"),
+                                                                     projectionBias: try store.gradient("ipl.proj.b"),
+                                                                     itemBias: try store.gradient("ipl.bias")),
+                                   dLogits: dIPL, input: f.hidden.const, weights: try factorizedWeights(p),
+                                   shape: FactorizedIPLShape(rows: n, dim: c, width: factorizedShapeWidth, items: itemCount))
+        } else {
         TrainableIPL.backward(dInput: dHidden.pointer,
                               gradients: IPLGradients(w1: try store.gradient("ipl.w1"), b1: try store.gradient("ipl.b1"),
                                                       w2: try store.gradient("ipl.w2")),
-                              dLogits: dLogits, input: f.hidden.const, saved: f.iplSaved.const, weights: try iplWeights(p),
+                              dLogits: dIPL, input: f.hidden.const, saved: f.iplSaved.const, weights: try iplWeights(p),
                               shape: IPLShape(rows: n, dim: c, hidden: config.iplHidden, items: itemCount,
                                               dropout: f.training ? config.iplDropout : 0),
                               seed: TrainingRNG.derive(f.seed, 1000, 2))
+        }
+        withExtendedLifetime(dResidual) {}
         // Final norm
         let dNormed = Tensor<Float>(count: m * c)
         for (k, r) in f.gatherRows.enumerated() {
@@ -213,7 +306,8 @@ public final class HDRecNetwork {
         RMSNorm.backward(dInput: dx.pointer, dWeight: config.trainNorms ? try store.gradient("norms.output") : nil,
                          dOut: dNormed.const, input: f.last.const, weight: normWeight, rstd: f.lastRstd.const, m: m, c: c)
         // Blocks, last to first
-        for l in stride(from: config.layers - 1, through: 0, by: -1) {
+        for l in stride(from: config.layers - 1, through: f.lowestLayer, by: -1) {
+            let blockConfig = try config.blockConfig(base.config, training: f.training, layer: l)
             var grads: [LoRATargets: LoRAGradients<Float>] = [:]
             for (t, name) in targetOrder where blockConfig.targets.contains(t) {
                 grads[t] = LoRAGradients(a: try store.gradient(HDRecParameters.loraName(f.branch, l, name, "a")),
@@ -225,17 +319,20 @@ public final class HDRecNetwork {
             let dInput = Tensor<Float>(count: m * c)
             let weights = try blockWeights(l, p), lora = try adapter(l, f.branch, p, blockConfig)
             f.positions.withUnsafeBufferPointer { pos in
-                LlamaBlock.backward(dInput: dInput.pointer, gradients: g, dOut: dx.const, saved: f.blockInputs[l],
+                LlamaBlock.backward(dInput: dInput.pointer, gradients: g, dOut: dx.const, saved: f.blockInputs[l - f.lowestLayer],
                                     weights: weights, adapter: lora,
                                     batch: f.batch, positions: pos.baseAddress!, config: blockConfig,
                                     seed: TrainingRNG.derive(f.seed, UInt64(l), 1))
             }
             dx = dInput
         }
-        // Added-token rows and the projector
-        let dSeq = try store.gradient("tokens.seq"), dAlign = try store.gradient("tokens.align")
-        for r in f.seqRows { let src = dx.pointer + Int(r) * c; for j in 0 ..< c { dSeq[j] += src[j] } }
-        for r in f.alignRows { let src = dx.pointer + Int(r) * c; for j in 0 ..< c { dAlign[j] += src[j] } }
+        guard f.lowestLayer == 0 else { return }   // a cut text branch: nothing trainable below
+        // Added-token rows (frozen in a cut network: the cached activations below the cut hold them) and the projector
+        if !config.isCut {
+            let dSeq = try store.gradient("tokens.seq"), dAlign = try store.gradient("tokens.align")
+            for r in f.seqRows { let src = dx.pointer + Int(r) * c; for j in 0 ..< c { dSeq[j] += src[j] } }
+            for r in f.alignRows { let src = dx.pointer + Int(r) * c; for j in 0 ..< c { dAlign[j] += src[j] } }
+        }
         if let inputs = f.slotInputs, let saved = f.projectorSaved {
             let j = f.slotRows.count
             let dE = Tensor<Float>(count: j * c)

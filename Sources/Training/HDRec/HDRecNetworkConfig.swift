@@ -7,6 +7,14 @@ public enum Branch: String, Sendable, Codable, CaseIterable {
     case text, id
 }
 
+/// The item projection layer's form.
+public enum IPLKind: String, Sendable, Codable, CaseIterable {
+    /// The paper's Linear(C → H) → SiLU → Linear(H → I).
+    case mlp
+    /// z = (h·Wpᵀ + bp)·Eᵀ + b over a frozen item table E = [SASRec rows | item-text embeddings].
+    case factorized
+}
+
 public struct HDRecNetworkConfig: Sendable, Equatable, Codable {
     /// Decoder layers used (the first L; then the base's final norm).
     public var layers: Int
@@ -21,6 +29,25 @@ public struct HDRecNetworkConfig: Sendable, Equatable, Codable {
     public var iplDropout: Double = 0.5
     /// Train the RMSNorm gains too (the public code does; the paper freezes them).
     public var trainNorms: Bool = false
+    /// The IPL's form: the paper's MLP (nil or `.mlp`) or the factorized head over the item table.
+    public var iplKind: IPLKind? = nil
+    /// The ID pass anchored at SASRec: z_id = s_u·E_sasᵀ + γ·IPL(h_id), γ trained from 0.
+    public var idAnchor: Bool? = nil
+    /// LoRA on the top N of the `layers` only (nil: all). The layers below are frozen for the
+    /// text branch: its backward stops at the lowest adapted layer, and the `[SEQ]`/`[ALIGN]`
+    /// rows are frozen at their initial value, so the text prompts' activations below the cut
+    /// never change and can be computed once (`ActivationCache`).
+    public var loraLayers: Int? = nil
+    /// Start the projector as the ridge map from SASRec rows to the items' mean token
+    /// embeddings (lever (b)); nil/false: PyTorch's Linear defaults.
+    public var ridgeProjector: Bool? = nil
+
+    var factorized: Bool { iplKind == .factorized }
+    var anchored: Bool { idAnchor == true }
+    /// The lowest layer that carries LoRA.
+    public var firstLoRALayer: Int { layers - max(0, min(layers, loraLayers ?? layers)) }
+    /// Whether the layers below `firstLoRALayer` (and the added-token rows) are frozen.
+    public var isCut: Bool { firstLoRALayer > 0 }
 
     public init(layers: Int, projectorHidden: Int, iplHidden: Int) {
         self.layers = layers; self.projectorHidden = projectorHidden; self.iplHidden = iplHidden
@@ -44,11 +71,12 @@ public struct HDRecNetworkConfig: Sendable, Equatable, Codable {
         return set
     }
 
-    func blockConfig(_ base: LlamaConfig, training: Bool) throws -> LlamaBlockConfig {
-        LlamaBlockConfig(dim: base.width, ffnDim: base.ffnWidth, heads: base.headCount, kvHeads: base.kvHeadCount,
+    func blockConfig(_ base: LlamaConfig, training: Bool, layer: Int? = nil) throws -> LlamaBlockConfig {
+        let adapted = layer.map { $0 >= firstLoRALayer } ?? true
+        return LlamaBlockConfig(dim: base.width, ffnDim: base.ffnWidth, heads: base.headCount, kvHeads: base.kvHeadCount,
                          headDim: base.headDim, rmsEps: Double(base.rmsEpsilon), ropeBase: Double(base.ropeFreqBase),
                          loraRank: loraRank, loraAlpha: loraAlpha, loraDropout: training ? loraDropout : 0,
-                         targets: try targetSet())
+                         targets: adapted ? try targetSet() : [])
     }
 }
 

@@ -18,12 +18,17 @@ public final class HDRecParameters {
         "lora.\(branch.rawValue).\(layer).\(target).\(part)"
     }
 
-    public init(config: HDRecNetworkConfig, base: FrozenBase, itemCount: Int, seed: UInt64) throws {
+    /// The factorized IPL's item-table width K (SASRec width + the base's width for the text embeddings).
+    public static func itemTableWidth(_ config: HDRecNetworkConfig, modelWidth c: Int) -> Int { config.sasrecWidth + c }
+
+    /// - Parameter initialization: starting values the factorized head needs (ignored by the MLP IPL).
+    public init(config: HDRecNetworkConfig, base: FrozenBase, itemCount: Int, seed: UInt64,
+                initialization: HeadInitialization = HeadInitialization()) throws {
         let b = try config.blockConfig(base.config, training: true)
         let c = base.config.width, targets = try config.targetSet()
         var layout = ParameterLayout()
         for branch in Branch.allCases {
-            for l in 0 ..< config.layers {
+            for l in config.firstLoRALayer ..< config.layers {
                 for (t, name) in targetOrder where targets.contains(t) {
                     let (out, inp) = b.projection(t)
                     try layout.add(Self.loraName(branch, l, name, "a"), shape: [config.loraRank, inp], decay: true, group: "lora.\(branch.rawValue)")
@@ -35,9 +40,19 @@ public final class HDRecParameters {
         try layout.add("projector.b1", shape: [config.projectorHidden], decay: false, group: "projector")
         try layout.add("projector.w2", shape: [c, config.projectorHidden], decay: true, group: "projector")
         try layout.add("projector.b2", shape: [c], decay: false, group: "projector")
-        try layout.add("ipl.w1", shape: [config.iplHidden, c], decay: true, group: "shared")
-        try layout.add("ipl.b1", shape: [config.iplHidden], decay: false, group: "shared")
-        try layout.add("ipl.w2", shape: [itemCount, config.iplHidden], decay: true, group: "shared")
+        let k = Self.itemTableWidth(config, modelWidth: c)
+        if config.factorized {
+            try layout.add("ipl.proj.w", shape: [k, c], decay: true, group: "shared")
+            try layout.add("ipl.proj.b", shape: [k], decay: false, group: "shared")
+            try layout.add("ipl.bias", shape: [itemCount], decay: false, group: "shared")
+        } else {
+            try layout.add("ipl.w1", shape: [config.iplHidden, c], decay: true, group: "shared")
+            try layout.add("ipl.b1", shape: [config.iplHidden], decay: false, group: "shared")
+            try layout.add("ipl.w2", shape: [itemCount, config.iplHidden], decay: true, group: "shared")
+        }
+        if config.anchored {
+            try layout.add("id.gate", shape: [1], decay: false, group: "projector")
+        }
         try layout.add("tokens.seq", shape: [c], decay: false, group: "shared")
         try layout.add("tokens.align", shape: [c], decay: false, group: "shared")
         if config.trainNorms {
@@ -54,7 +69,7 @@ public final class HDRecParameters {
 
         var rng = TrainingRNG(seed: seed)
         for branch in Branch.allCases {
-            for l in 0 ..< config.layers {
+            for l in config.firstLoRALayer ..< config.layers {
                 for (t, name) in targetOrder where targets.contains(t) {
                     let (out, inp) = b.projection(t)
                     ParameterInit.lora(a: try store.parameter(Self.loraName(branch, l, name, "a")),
@@ -67,9 +82,16 @@ public final class HDRecParameters {
                              out: config.projectorHidden, in: config.sasrecWidth, rng: &rng)
         ParameterInit.linear(weight: try store.parameter("projector.w2"), bias: try store.parameter("projector.b2"),
                              out: c, in: config.projectorHidden, rng: &rng)
-        ParameterInit.linear(weight: try store.parameter("ipl.w1"), bias: try store.parameter("ipl.b1"),
-                             out: config.iplHidden, in: c, rng: &rng)
-        ParameterInit.linear(weight: try store.parameter("ipl.w2"), bias: nil, out: itemCount, in: config.iplHidden, rng: &rng)
+        if config.factorized {
+            try initialization.apply(to: store, width: k, modelWidth: c, sasrecWidth: config.sasrecWidth, itemCount: itemCount)
+        } else {
+            ParameterInit.linear(weight: try store.parameter("ipl.w1"), bias: try store.parameter("ipl.b1"),
+                                 out: config.iplHidden, in: c, rng: &rng)
+            ParameterInit.linear(weight: try store.parameter("ipl.w2"), bias: nil, out: itemCount, in: config.iplHidden, rng: &rng)
+        }
+        if let projector = initialization.projector {
+            try projector.apply(to: store, hidden: config.projectorHidden, input: config.sasrecWidth, output: c)
+        }
         let mean = base.meanTokenRow()
         try store.parameter("tokens.seq").update(from: mean, count: c)
         try store.parameter("tokens.align").update(from: mean, count: c)
@@ -118,7 +140,7 @@ public final class HDRecParameters {
     public func adapter(_ branch: Branch, base: LlamaConfig) throws -> LoRAAdapter {
         let b = try config.blockConfig(base, training: false)
         var pairs: [LoRASite: LoRAPair] = [:]
-        for l in 0 ..< config.layers {
+        for l in config.firstLoRALayer ..< config.layers {
             for (t, name) in targetOrder where b.targets.contains(t) {
                 let (out, inp) = b.projection(t)
                 pairs[LoRASite(layer: l, target: llamaTarget(t))] = try LoRAPair(

@@ -30,6 +30,8 @@ public struct StepLosses: Sendable, Codable {
 /// One optimisation step's samples: users (tasks 2 and 3) and items (task 1).
 public struct TrainingBatch: Sendable {
     public var users: [UserPrompts]
+    /// Each user's history (the items before the label), for SASRec's anchor states.
+    public var userHistories: [[Int]] = []
     /// Task 1 prompts for the text adapter.
     public var textAlignments: [PromptSequence]
     /// The public code's ID alignment prompts (empty unless `idAlignment`).
@@ -65,11 +67,15 @@ public final class DLATrainer {
     public let options: TrainingOptions
     public let optimizer: AdamW
     public var schedule: CosineSchedule
+    /// SASRec's user states for an anchored ID pass.
+    public var anchors: SASRecAnchors?
     public private(set) var step = 0
+    public let totalSteps: Int
 
     public init(network: HDRecNetwork, parameters: HDRecParameters, prompts: PromptBuilder, options: TrainingOptions,
                 totalSteps: Int) {
         self.network = network; self.parameters = parameters; self.prompts = prompts; self.options = options
+        self.totalSteps = max(1, totalSteps)
         optimizer = AdamW(weightDecay: options.weightDecay)
         schedule = CosineSchedule(baseLearningRate: options.learningRate,
                                   warmupSteps: max(1, Int(Double(totalSteps) * options.warmupFraction)),
@@ -90,8 +96,12 @@ public final class DLATrainer {
 
     /// The samples of one batch: user prompts, and the alignment prompts of its items.
     public func trainingBatch(_ samples: [TrainingSample], dataset: Dataset) throws -> TrainingBatch {
-        var batch = TrainingBatch(users: try trainingPrompts(users: samples.compactMap { if case .user(let u) = $0 { u } else { nil } },
-                                                             dataset: dataset))
+        let users = samples.compactMap { if case .user(let u) = $0 { u } else { nil } }
+        var batch = TrainingBatch(users: try trainingPrompts(users: users, dataset: dataset))
+        batch.userHistories = users.compactMap { u in
+            let train = Array(dataset.train(u))
+            return train.count >= 2 ? Array(train.dropLast()) : nil
+        }
         for case .item(let i) in samples {
             batch.textAlignments.append(try prompts.alignmentPrompt(item: i))
             if options.idAlignment { batch.idAlignments.append(try prompts.idAlignmentPrompt(item: i)) }
@@ -144,7 +154,8 @@ public final class DLATrainer {
                                              temperature: options.klTemperature)
             KLDivergence.backward(dStudent: dLogits.pointer, teacher: teacher.logits.const, student: f.logits.const,
                                   lseTeacher: lseT.const, lseStudent: lseS.const, weights: w.baseAddress!,
-                                  dLoss: Float(options.klWeight), n: m, v: v, temperature: options.klTemperature)
+                                  dLoss: Float(options.klWeight(step: step, totalSteps: totalSteps)), n: m, v: v,
+                                  temperature: options.klTemperature)
             return value
         }
         return (ce, kl)
@@ -158,12 +169,32 @@ public final class DLATrainer {
         let store = parameters.store
         let lr = schedule.learningRate(step: step)
         _ = GradientClipping.clipGlobalNorm(store, maxNorm: options.clipNorm, where: { selected.contains($0.group) })
-        optimizer.step(store, learningRate: lr, where: { selected.contains($0.group) })
+        let heads: Set<String> = ["shared", "projector"]
+        let multiplier = options.headLearningRateMultiplier ?? 1
+        optimizer.step(store, learningRate: lr, where: { selected.contains($0.group) && !heads.contains($0.group) })
+        optimizer.step(store, learningRate: lr * multiplier, where: { selected.contains($0.group) && heads.contains($0.group) })
         store.zeroGradients()
     }
 
     private func check(_ value: Double, _ phase: String) throws {
         guard value.isFinite else { throw HDRecTrainingError.nonFiniteLoss(step: step, phase: phase) }
+    }
+
+    /// The anchored ID pass's SASRec states for a batch's ID rows: each user's supervised
+    /// positions, then zeros for the ID-alignment rows (which have no history). nil when the
+    /// pass is not anchored.
+    func anchorStates(_ batch: TrainingBatch) throws -> [Float]? {
+        guard network.config.anchored, !batch.idPrompts.isEmpty else { return nil }
+        guard let anchors else {
+            throw HDRecTrainingError.invalidConfiguration(field: "anchors", reason: "the anchored ID pass needs the SASRec model (TrainingContext.anchors)")
+        }
+        guard batch.userHistories.count == batch.users.count else {
+            throw HDRecTrainingError.invalidBatch(reason: "\(batch.users.count) user prompts but \(batch.userHistories.count) histories")
+        }
+        var states = try anchors.states(histories: batch.userHistories, rows: batch.users.map { $0.id.supervision.count })
+        let alignmentRows = batch.idAlignments.reduce(0) { $0 + $1.supervision.count }
+        states.append(contentsOf: [Float](repeating: 0, count: alignmentRows * anchors.width))
+        return states
     }
 
     /// One optimisation step over a batch of users' prompts (no alignment samples).
@@ -178,17 +209,19 @@ public final class DLATrainer {
         var result = StepLosses(step: step, tokens: 0)
         parameters.store.zeroGradients()
         func prompts(_ branch: Branch) -> [PromptSequence] { branch == .text ? texts : ids }
+        let idAnchors = try anchorStates(batch)
+        func anchors(_ branch: Branch) -> [Float]? { branch == .id ? idAnchors : nil }
         func teacherForward(_ branch: Branch, phase: UInt64) throws -> Teacher? {
             guard !prompts(branch).isEmpty else { return nil }
             let f = try network.forward(prompts(branch), branch: branch, parameters: parameters, training: true,
-                                        seed: TrainingRNG.derive(seed, phase))
+                                        seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch))
             result.tokens += f.tokenCount
             return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)
         }
         func run(_ branch: Branch, teacher: Teacher?, phase: UInt64) throws -> (BranchForward, Double, Double?)? {
             guard !prompts(branch).isEmpty else { return nil }
             let f = try network.forward(prompts(branch), branch: branch, parameters: parameters,
-                                        training: true, seed: TrainingRNG.derive(seed, phase))
+                                        training: true, seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch))
             let d = Tensor<Float>(count: f.rowCount * network.itemCount)
             let (ce, kl) = try loss(f, teacher: teacher, dLogits: d)
             try check(ce + (kl ?? 0), branch.rawValue)
@@ -234,7 +267,9 @@ public final class DLATrainer {
     }
 
     /// The trained network in eval mode as a source of both passes (validation, final evaluation).
-    public var passScorer: TrainedPassScorer { TrainedPassScorer(network: network, parameters: parameters, prompts: prompts) }
+    public var passScorer: TrainedPassScorer {
+        TrainedPassScorer(network: network, parameters: parameters, prompts: prompts, anchors: anchors)
+    }
 
     /// Both passes' logits at the last [SEQ] for each user's history of `split`, in eval mode: [B][I] each.
     public func passScores(users: [Int], dataset: Dataset, split: Split) throws -> (text: [[Float]], id: [[Float]]) {

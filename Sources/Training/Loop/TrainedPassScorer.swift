@@ -12,9 +12,10 @@ public final class TrainedPassScorer: HDRecPassScoring {
     public let network: HDRecNetwork
     public let parameters: HDRecParameters
     public let prompts: PromptBuilder
+    public let anchors: SASRecAnchors?
 
-    public init(network: HDRecNetwork, parameters: HDRecParameters, prompts: PromptBuilder) {
-        self.network = network; self.parameters = parameters; self.prompts = prompts
+    public init(network: HDRecNetwork, parameters: HDRecParameters, prompts: PromptBuilder, anchors: SASRecAnchors? = nil) {
+        self.network = network; self.parameters = parameters; self.prompts = prompts; self.anchors = anchors
     }
 
     public var itemCount: Int { network.itemCount }
@@ -24,8 +25,12 @@ public final class TrainedPassScorer: HDRecPassScoring {
         guard !histories.isEmpty else { return HDRecModel.PassScores(text: [], id: [], usedHistory: []) }
         let built = try histories.map { try prompts.userPrompts(history: $0) }
         func run(_ branch: Branch) throws -> [[Float]] {
+            // The anchored ID pass reads SASRec's state after each whole history.
+            let states = branch == .id && network.config.anchored
+                ? try anchors.map { try $0.states(histories: histories, rows: histories.map { _ in 1 }) } : nil
             let f = try network.forward(built.map { branch == .text ? $0.text : $0.id }, branch: branch,
-                                        parameters: parameters, training: false, seed: 0, supervisedOnlyLast: true)
+                                        parameters: parameters, training: false, seed: 0, supervisedOnlyLast: true,
+                                        anchors: states)
             let v = network.itemCount
             return (0 ..< built.count).map { Array(UnsafeBufferPointer(start: f.logits.pointer + $0 * v, count: v)) }
         }

@@ -66,7 +66,7 @@ public final class TrainedRun {
 
     /// The trained network in eval mode (f32 dequantized base), as validation sees it.
     public func trainingScorer() -> TrainedPassScorer {
-        TrainedPassScorer(network: context.network, parameters: context.parameters, prompts: context.prompts)
+        TrainedPassScorer(network: context.network, parameters: context.parameters, prompts: context.prompts, anchors: context.anchors)
     }
 
     /// The model as a bundle exported from this run serves it: the base GGUF (its own

@@ -48,6 +48,18 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// adapter (reference-implementation.md §9, item 1). Off by default: the paper's ID
     /// adapter trains on task 3 alone.
     public var idAlignment: Bool = false
+    /// λ rises linearly from 0 over this fraction of the run's steps (nil/0: λ from step 0).
+    /// Two untrained passes have nothing to teach each other; the warm-up lets CE shape them first.
+    public var klWarmupFraction: Double? = nil
+    /// The heads' (IPL, projector, added rows, γ) learning rate as a multiple of the adapters' (nil: 1).
+    public var headLearningRateMultiplier: Double? = nil
+
+    /// λ at `step` of `totalSteps`.
+    public func klWeight(step: Int, totalSteps: Int) -> Double {
+        guard let w = klWarmupFraction, w > 0 else { return klWeight }
+        let ramp = max(1.0, w * Double(totalSteps))
+        return klWeight * min(1, Double(step + 1) / ramp)
+    }
 
     /// `--profile cpu`: one epoch of the bundled Scientific data practical on 2 cores.
     public static let cpu = TrainingOptions(profile: "cpu", epochs: 1, batchSize: 8, learningRate: 1e-3, weightDecay: 0.01,

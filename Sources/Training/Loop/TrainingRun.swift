@@ -94,8 +94,10 @@ public final class TrainingContext {
     public let network: HDRecNetwork
     public let parameters: HDRecParameters
     public let sasrec: [Float]
+    /// SASRec's user states for the anchored ID pass (nil unless `network.idAnchor`).
+    public let anchors: SASRecAnchors?
 
-    public init(spec: TrainingRunSpec) throws {
+    public init(spec: TrainingRunSpec, log: (String) -> Void = { _ in }) throws {
         self.spec = spec
         dataset = try DatasetStore.load(spec.datasetPath)
         catalog = try Catalog(dataset: dataset)
@@ -106,11 +108,29 @@ public final class TrainingContext {
         let base = try FrozenBase(gguf: gguf, layers: spec.network.layers)
         network = try HDRecNetwork(base: base, config: spec.network, sasrec: sasrec, itemCount: dataset.numItems,
                                    seqToken: prompts.seqToken, alignToken: prompts.alignToken)
-        parameters = try HDRecParameters(config: spec.network, base: base, itemCount: dataset.numItems, seed: spec.options.seed)
+        anchors = spec.network.anchored ? SASRecAnchors(model: try SASRecExport.load(path: spec.sasrecPath)) : nil
+        if let anchors, anchors.width != spec.network.sasrecWidth {
+            throw HDRecTrainingError.sasrecMismatch(file: spec.sasrecPath, expectedRows: spec.network.sasrecWidth, foundRows: anchors.width)
+        }
+        var initialization = HeadInitialization()
+        if spec.network.factorized || spec.network.ridgeProjector == true {
+            let start = try HeadInitializer.compute(network: network, prompts: prompts, dataset: dataset,
+                                                    users: Self.trainingUsers(dataset: dataset, spec: spec),
+                                                    ridgeProjector: spec.network.ridgeProjector == true, log: log)
+            if spec.network.factorized { network.itemTable = Tensor(start.itemTable) }
+            initialization = start.initialization
+        }
+        if spec.network.isCut {
+            network.activationCache = ActivationCache(layer: spec.network.firstLoRALayer, width: base.config.width)
+        }
+        parameters = try HDRecParameters(config: spec.network, base: base, itemCount: dataset.numItems, seed: spec.options.seed,
+                                         initialization: initialization)
     }
 
     /// The users a run trains on: all with at least two training items, or a seeded sample.
-    public func trainingUsers() -> [Int] {
+    public func trainingUsers() -> [Int] { Self.trainingUsers(dataset: dataset, spec: spec) }
+
+    static func trainingUsers(dataset: Dataset, spec: TrainingRunSpec) -> [Int] {
         var users = (0 ..< dataset.numUsers).filter { dataset.train($0).count >= 2 }
         if let n = spec.maxUsers, n < users.count {
             var rng = TrainingRNG(seed: spec.options.seed ^ 0x5EED)
@@ -148,12 +168,13 @@ public enum TrainingRun {
     public static let alphaGrid: [Double] = (0 ... 10).map { Double($0) / 10 }
 
     /// Trains (or resumes) the run in `directory` and writes its final metrics.
-    public static func train(spec: TrainingRunSpec, directory: String, resume: Bool,
+    /// `finalSplits`: the splits of the final evaluation ([] skips it; without .test, test is never touched).
+    public static func train(spec: TrainingRunSpec, directory: String, resume: Bool, finalSplits: [Split] = [.valid, .test],
                              log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
         let fm = FileManager.default
         let specPath = directory + "/run.json"
         var history = RunHistory()
-        let context = try TrainingContext(spec: spec)
+        let context = try TrainingContext(spec: spec, log: log)
         if resume {
             let stored = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: specPath)))
             try checkResume(stored, spec)
@@ -175,6 +196,7 @@ public enum TrainingRun {
         let batchesPerEpoch = (samples.count + spec.options.batchSize - 1) / spec.options.batchSize
         let trainer = DLATrainer(network: context.network, parameters: context.parameters, prompts: context.prompts,
                                  options: spec.options, totalSteps: batchesPerEpoch * spec.options.epochs)
+        trainer.anchors = context.anchors
         if resume, fm.fileExists(atPath: directory + "/checkpoint.safetensors") {
             let step = try Checkpoint.load(context.parameters.store, from: directory + "/checkpoint.safetensors")
             trainer.restore(step: step)
@@ -229,11 +251,15 @@ public enum TrainingRun {
         // Final metrics: best epoch, its α, text-dominant fusion (the paper's), or the
         // trained pass of a single-branch ablation.
         _ = try Checkpoint.load(context.parameters.store, from: directory + "/best.safetensors")
+        guard !finalSplits.isEmpty else {
+            log("final evaluation skipped (--final-eval none); best epoch \(history.bestEpoch ?? 0), α \(history.bestAlpha)")
+            return
+        }
         let report = try evaluate(trainer: trainer, context: context, method: spec.options.ablation.finalFusion,
                                   parameters: FusionParameters(alpha: Float(history.bestAlpha)),
-                                  users: context.evaluationUsers(spec.evaluationUsers, salt: 0x7E57), splits: [.valid, .test])
+                                  users: context.evaluationUsers(spec.evaluationUsers, salt: 0x7E57), splits: finalSplits)
         try report.write(to: directory)
-        log("test: " + report.table())
+        log((finalSplits.contains(.test) ? "test: " : "valid: ") + report.table())
     }
 
     static func checkResume(_ stored: TrainingRunSpec, _ spec: TrainingRunSpec) throws {

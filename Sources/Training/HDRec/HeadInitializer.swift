@@ -1,0 +1,154 @@
+// What the heads start from (issue 13, item 2), computed from the frozen base, the SASRec
+// table and the training data before the first step:
+//   - the factorized IPL's item table E = [E_sas | E_text]: SASRec's item rows, and each
+//     item's text through the frozen base (the first L layers and the output norm),
+//     mean-pooled over its tokens, centred over the catalog and scaled to unit rows;
+//   - κ, the text block's identity scale, so that the text pass's logits start with a
+//     standard deviation of about 1 across items for a training read position;
+//   - the log-popularity prior of the item bias;
+//   - the projector's ridge map from SASRec rows to the items' mean token embeddings.
+// All deterministic: a resumed run recomputes the same frozen values.
+import Foundation
+import Recommender
+import RecSys
+
+public struct HeadStart {
+    /// E (I, K), K = D + C.
+    public var itemTable: [Float]
+    public var initialization: HeadInitialization
+}
+
+public enum HeadInitializer {
+    /// Runs the frozen base (no LoRA) over `sequences` and returns, per sequence, the mean of
+    /// its rows after the output norm (`pool` nil) or the row at `pool[b]`: (B, C).
+    /// Ids < 0 take `seqRow` (the `[SEQ]`/`[ALIGN]` rows as initialised).
+    static func frozenStates(base: FrozenBase, sequences: [[Int32]], addedRow: [Float], addedFrom: Int32,
+                             pool: [Int]? = nil, batchSize: Int = 32) throws -> [Float] {
+        let c = base.config.width
+        var out = [Float](repeating: 0, count: sequences.count * c)
+        let blockConfig = LlamaBlockConfig(dim: c, ffnDim: base.config.ffnWidth, heads: base.config.headCount,
+                                           kvHeads: base.config.kvHeadCount, headDim: base.config.headDim,
+                                           rmsEps: Double(base.config.rmsEpsilon), ropeBase: Double(base.config.ropeFreqBase),
+                                           loraRank: 1, loraAlpha: 1, loraDropout: 0, targets: [])
+        for start in stride(from: 0, to: sequences.count, by: batchSize) {
+            let chunk = Array(sequences[start ..< min(sequences.count, start + batchSize)])
+            let batch = try SequenceBatch.leftPadded(lengths: chunk.map(\.count))
+            let t = batch.paddedLength, m = batch.tokenCount
+            var ids = [Int32](repeating: -1, count: m)
+            var added: [Int] = []
+            for (s, seq) in chunk.enumerated() {
+                for (j, token) in seq.enumerated() {
+                    let row = s * t + batch.starts[s] + j
+                    if token >= addedFrom { added.append(row) } else { ids[row] = token }
+                }
+            }
+            var x = Tensor<Float>(count: m * c)
+            try Embedding.forward(out: x.pointer, table: base.tokenEmbedding.const, ids: ids, m: m, c: c, vocabulary: base.config.vocabSize)
+            for r in added { (x.pointer + r * c).update(from: addedRow, count: c) }
+            let positions = batch.positions()
+            for l in 0 ..< base.layers.count {
+                let f = base.layers[l]
+                let saved = LlamaBlockActivations<Float>(config: blockConfig, rows: m)
+                let y = Tensor<Float>(unfilled: m * c)
+                LlamaBlock.forward(out: y.pointer, saved: saved, input: x.const,
+                                   weights: LlamaBlockWeights(attnNorm: f.attnNorm.const, wq: f.wq.const, wk: f.wk.const, wv: f.wv.const,
+                                                              wo: f.wo.const, ffnNorm: f.ffnNorm.const, wGate: f.wGate.const,
+                                                              wUp: f.wUp.const, wDown: f.wDown.const),
+                                   adapter: LlamaBlockAdapter(), batch: batch, positions: positions, config: blockConfig, seed: 0)
+                x = y
+            }
+            let rstd = Tensor<Float>(count: m), normed = Tensor<Float>(count: m * c)
+            RMSNorm.forward(out: normed.pointer, rstd: rstd.pointer, input: x.const, weight: base.outputNorm.const, m: m, c: c,
+                            eps: Double(base.config.rmsEpsilon))
+            for (s, seq) in chunk.enumerated() {
+                let first = s * t + batch.starts[s]
+                let dst = (start + s) * c
+                if let pool {
+                    for j in 0 ..< c { out[dst + j] = normed[(first + pool[start + s]) * c + j] }
+                } else {
+                    let scale = 1 / Float(max(1, seq.count))
+                    for r in 0 ..< seq.count { for j in 0 ..< c { out[dst + j] += normed[(first + r) * c + j] * scale } }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Rows centred over the catalog, then scaled to unit length. (I, C) in place.
+    static func centreAndNormalize(_ rows: inout [Float], count n: Int, width c: Int) {
+        var mean = [Double](repeating: 0, count: c)
+        for r in 0 ..< n { for j in 0 ..< c { mean[j] += Double(rows[r * c + j]) } }
+        for j in 0 ..< c { mean[j] /= Double(max(1, n)) }
+        for r in 0 ..< n {
+            var norm = 0.0
+            for j in 0 ..< c { let v = Double(rows[r * c + j]) - mean[j]; rows[r * c + j] = Float(v); norm += v * v }
+            let inv = Float(1 / max(norm.squareRoot(), 1e-12))
+            for j in 0 ..< c { rows[r * c + j] *= inv }
+        }
+    }
+
+    /// Centred log(1 + count of each item as a training target), (I).
+    public static func itemPrior(dataset: Dataset, users: [Int]) -> [Float] {
+        var counts = [Double](repeating: 0, count: dataset.numItems)
+        for u in users { for i in dataset.train(u).dropFirst() { counts[i] += 1 } }
+        let logs = counts.map { log(1 + $0) }
+        let mean = logs.reduce(0, +) / Double(max(1, logs.count))
+        return logs.map { Float($0 - mean) }
+    }
+
+    /// Everything the factorized head and the ridge projector start from.
+    public static func compute(network: HDRecNetwork, prompts: PromptBuilder, dataset: Dataset, users: [Int],
+                               ridgeProjector: Bool, log: (String) -> Void) throws -> HeadStart {
+        let base = network.base, c = base.config.width, d = network.config.sasrecWidth, n = network.itemCount
+        let started = Date()
+        let itemTokens = prompts.itemText.tokens
+        let seqRow = base.meanTokenRow()
+        var text = try frozenStates(base: base, sequences: itemTokens, addedRow: seqRow, addedFrom: prompts.seqToken)
+        centreAndNormalize(&text, count: n, width: c)
+        // E = [E_sas | E_text] (I, D + C)
+        let k = d + c
+        var table = [Float](repeating: 0, count: n * k)
+        for i in 0 ..< n {
+            for j in 0 ..< d { table[i * k + j] = network.sasrec[(i + 1) * d + j] }
+            for j in 0 ..< c { table[i * k + d + j] = text[i * c + j] }
+        }
+        // κ: read states of up to 64 training prompts against the text rows.
+        let sample = Array(users.prefix(64))
+        let built = try sample.compactMap { u -> PromptSequence? in
+            let train = Array(dataset.train(u))
+            guard train.count >= 2 else { return nil }
+            return try prompts.userPrompts(history: Array(train.dropLast())).text
+        }
+        let reads = try frozenStates(base: base, sequences: built.map(\.tokens), addedRow: seqRow, addedFrom: prompts.seqToken,
+                                     pool: built.map(\.readPosition))
+        var spread = 0.0
+        for b in 0 ..< built.count {
+            var sum = 0.0, sq = 0.0
+            for i in 0 ..< n {
+                var z = 0.0
+                for j in 0 ..< c { z += Double(reads[b * c + j]) * Double(text[i * c + j]) }
+                sum += z; sq += z * z
+            }
+            let mean = sum / Double(n)
+            spread += (max(sq / Double(n) - mean * mean, 0)).squareRoot()
+        }
+        spread /= Double(max(1, built.count))
+        let kappa = Float(1 / max(spread, 1e-6))
+        var initialization = HeadInitialization(itemPrior: itemPrior(dataset: dataset, users: users), textScale: kappa)
+        if ridgeProjector {
+            // Mean token embeddings of each item's text: the place ID rows should arrive at.
+            var meanTokens = [Float](repeating: 0, count: n * c)
+            for (i, tokens) in itemTokens.enumerated() {
+                let real = tokens.filter { $0 >= 0 && Int($0) < base.config.vocabSize }
+                let scale = 1 / Float(max(1, real.count))
+                for t in real { for j in 0 ..< c { meanTokens[i * c + j] += base.tokenEmbedding[Int(t) * c + j] * scale } }
+            }
+            let x = Array(network.sasrec[d...])
+            initialization.projector = try ProjectorRidgeMap.fit(x: x, y: meanTokens, rows: n, input: d, output: c)
+        }
+        log(String(format: "head start: item-text table (%d × %d) from %d frozen layers, κ = %.3f (text-pass logit spread %.4f before), %@ in %.1f s",
+                   n, k, base.layers.count, kappa, spread, ridgeProjector ? "ridge projector" : "default projector",
+                   Date().timeIntervalSince(started)))
+        return HeadStart(itemTable: table, initialization: initialization)
+    }
+}

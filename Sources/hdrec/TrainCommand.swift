@@ -1,5 +1,7 @@
 // `hdrec train`: HDRec's dual-LoRA alternating training (paper Algorithm 1) on a
-// prepared dataset, a GGUF base and a SASRec table. The work is in Training.TrainingRun.
+// prepared dataset, a GGUF base and a SASRec checkpoint. The settings come from a recipe
+// (an embedded one by --profile, or --config FILE), then single flags override it; the
+// work is in Training.TrainingRun.
 import ArgumentParser
 import Foundation
 import Recommender
@@ -12,17 +14,18 @@ struct TrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Train HDRec's text and ID adapters with DLA and KL alignment (paper Algorithm 1).",
         discussion: """
-        --profile cpu (default) makes an epoch of the bundled Scientific data practical on 2 cores: the first 4 decoder \
-        layers, the last 8 history items, item chunks cut to 24 tokens, IPL and projector hidden 512, batch 8. \
-        --profile paper holds Table 2's values (batch 10, lr 5e-5, 40 epochs, all layers, 30 items, 32-token chunks, hidden 2048).
+        Settings come from a recipe (Recipes/*.json, embedded in the binary): --profile default (the shipped \
+        recipe), cpu (the earlier 4-layer settings) or paper (Table 2 for Scientific; paper-games for Games), or \
+        --config FILE. Any flag below overrides the recipe's value. The resolved recipe is saved as RUN/recipe.json.
         """)
 
     @Option(help: "Prepared dataset directory (hdrec prepare).") var data: String
     @Option(help: "Base decoder GGUF (Llama architecture).") var base: String
     @Option(help: "Directory holding sasrec.safetensors (hdrec sasrec).") var sasrec: String
     @Option(help: "Run directory.") var out: String
-    @Option(help: "paper or cpu.") var profile: String = "cpu"
-    @Option(help: "Epochs (profile default if omitted).") var epochs: Int?
+    @Option(help: "An embedded recipe: default, cpu, paper or paper-games.") var profile: String?
+    @Option(help: "A recipe file (JSON, the keys of Recipes/default.json); instead of --profile.") var config: String?
+    @Option(help: "Epochs.") var epochs: Int?
     @Option(help: "Decoder layers used (the first L).") var layers: Int?
     @Option(name: .customLong("max-users"), help: "Train on a reproducible sample of N users.") var maxUsers: Int?
     @Option(name: .customLong("eval-users"), help: "Final evaluation on a reproducible sample of N users (0 = all).") var evalUsers: Int = 0
@@ -32,7 +35,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "none, no-dla, no-kl, text-only or id-only.") var ablation: String = "none"
     @Option(name: .customLong("kl-weight"), help: "λ of Eqs. 10 and 12.") var klWeight: Double?
     @Option(help: "T of Algorithm 1.") var alternations: Int?
-    @Option(name: .customLong("loss-average"), help: "users (paper) or positions (public code).") var lossAverage: String = "users"
+    @Option(name: .customLong("loss-average"), help: "users (paper) or positions (public code).") var lossAverage: String?
     @Flag(name: .customLong("train-norms"), help: "Also train the RMSNorm gains (the public code does).") var trainNorms = false
     @Option(name: .customLong("lora-dropout")) var loraDropout: Double?
     @Option(name: .customLong("ipl-hidden")) var iplHidden: Int?
@@ -42,54 +45,19 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-item-alignment"), help: "Leave out task 1 (item-text alignment samples in the text adapter's batches).") var noItemAlignment = false
     @Flag(name: .customLong("id-alignment"), help: "Add the public code's ID alignment task to the ID adapter's batches.") var idAlignment = false
     @Option(help: "IPL form: mlp (the paper's) or factorized (over SASRec and item-text embeddings).") var ipl: String?
-    @Flag(name: .customLong("id-anchor"), help: "Anchor the ID pass at SASRec: z_id = s_u·E_sasᵀ + γ·IPL(h_id), γ from 0.") var idAnchor = false
+    @Option(name: .customLong("id-anchor"), help: "true/false: anchor the ID pass at SASRec, z_id = s_u·E_sasᵀ + γ·IPL(h_id), γ from 0.") var idAnchor: Bool?
     @Option(name: .customLong("lora-layers"), help: "LoRA on the top N layers only; the text prompts' activations below are computed once.") var loraLayers: Int?
-    @Flag(name: .customLong("ridge-projector"), help: "Start the projector as a ridge map from SASRec rows to the items' mean token embeddings.") var ridgeProjector = false
+    @Option(name: .customLong("ridge-projector"), help: "true/false: start the projector as a ridge map from SASRec rows to the items' mean token embeddings.") var ridgeProjector: Bool?
     @Option(name: .customLong("ipl-dropout")) var iplDropout: Double?
     @Option(name: .customLong("kl-warmup"), help: "Fraction of the steps over which λ rises from 0.") var klWarmup: Double?
     @Option(name: .customLong("head-lr-multiplier"), help: "Heads' learning rate as a multiple of the adapters'.") var headLRMultiplier: Double?
-    @Option(name: .customLong("final-eval"), help: "none, valid or test: the splits of the run's final evaluation (test touches test).") var finalEval: String = "test"
-    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "Serve this α instead of validation's choice.") var alpha: Double?
+    @Option(name: .customLong("final-eval"), help: "none, valid or test: the splits of the run's final evaluation (only test touches test).") var finalEval: String = "test"
+    @Option(help: "Random seed.") var seed: UInt64?
     @Flag(help: "Continue the run in --out after checking data, base and configuration.") var resume = false
 
     func run() async throws {
         guard let ab = Ablation(rawValue: ablation) else { throw ValidationError("--ablation must be one of none, no-dla, no-kl, text-only, id-only; found '\(ablation)'") }
-        guard let avg = LossAverage(rawValue: lossAverage) else { throw ValidationError("--loss-average must be users or positions; found '\(lossAverage)'") }
-        let paper = profile == "paper"
-        guard paper || profile == "cpu" else { throw ValidationError("--profile must be paper or cpu; found '\(profile)'") }
-        var options = paper ? TrainingOptions.paper : TrainingOptions.cpu
-        options.ablation = ab
-        options.lossAverage = avg
-        options.seed = seed
-        if let epochs { options.epochs = epochs }
-        if let batchSize { options.batchSize = batchSize }
-        if let learningRate { options.learningRate = learningRate }
-        if let klWeight { options.klWeight = klWeight }
-        if ab == .noKL { options.klWeight = 0 }
-        if let alternations { options.alternations = alternations }
-        if let validationUsers { options.validationUsers = validationUsers }
-        options.itemAlignment = !noItemAlignment
-        options.idAlignment = idAlignment
-
-        let gguf = try ModelFilesBridge.blockCount(base)
-        var network = HDRecNetworkConfig(layers: layers ?? (paper ? gguf : min(4, gguf)),
-                                         projectorHidden: projectorHidden ?? (paper ? 2048 : 512),
-                                         iplHidden: iplHidden ?? (paper ? 2048 : 512))
-        network.trainNorms = trainNorms
-        if let loraDropout { network.loraDropout = loraDropout }
-        if let ipl {
-            guard let kind = IPLKind(rawValue: ipl) else { throw ValidationError("--ipl must be mlp or factorized; found '\(ipl)'") }
-            network.iplKind = kind == .mlp ? nil : kind
-        }
-        if idAnchor { network.idAnchor = true }
-        if let loraLayers {
-            guard loraLayers >= 1, loraLayers <= network.layers else { throw ValidationError("--lora-layers must be in 1...\(network.layers); found \(loraLayers)") }
-            network.loraLayers = loraLayers == network.layers ? nil : loraLayers
-        }
-        if ridgeProjector { network.ridgeProjector = true }
-        if let iplDropout { network.iplDropout = iplDropout }
-        if let klWarmup { options.klWarmupFraction = klWarmup }
-        if let headLRMultiplier { options.headLearningRateMultiplier = headLRMultiplier }
         let finalSplits: [Split]
         switch finalEval {
         case "none": finalSplits = []
@@ -97,17 +65,63 @@ struct TrainCommand: AsyncParsableCommand {
         case "test": finalSplits = [.valid, .test]
         default: throw ValidationError("--final-eval must be none, valid or test; found '\(finalEval)'")
         }
-        var prompt = PromptConfiguration()
-        prompt.maxItems = maxItems ?? (paper ? 30 : 8)
-        prompt.maxAttributeTokens = maxChunkTokens ?? (paper ? 32 : 24)
+        guard profile == nil || config == nil else { throw ValidationError("give --profile or --config, not both") }
+        var recipe: TrainingRecipe
+        if let config {
+            guard let bytes = FileManager.default.contents(atPath: config) else { throw ValidationError("--config \(config): cannot read the file") }
+            recipe = try TrainingRecipe.decode(bytes, source: config)
+        } else {
+            recipe = try TrainingRecipe.named(profile ?? "default")
+        }
+        try applyOverrides(&recipe)
+        try recipe.validate(source: "the recipe after command-line overrides")
 
+        let gguf = try ModelFilesBridge.blockCount(base)
+        let network = recipe.network(baseLayers: gguf)
+        _ = try network.targetSet()
+        let options = recipe.options(ablation: ab)
         let dataset = try DatasetStore.load(data)
         let sasrecPath = sasrec.hasSuffix(".safetensors") ? sasrec : sasrec + "/sasrec.safetensors"
-        let spec = TrainingRunSpec(
+        var spec = TrainingRunSpec(
             datasetPath: data, datasetName: dataset.name, datasetFingerprint: DatasetFingerprint.of(dataset),
             basePath: base, baseSHA256: try SHA256.hex(ofFile: base), sasrecPath: sasrecPath, network: network,
-            options: options, prompt: prompt, maxUsers: maxUsers, evaluationUsers: evalUsers,
+            options: options, prompt: recipe.prompt(), maxUsers: maxUsers, evaluationUsers: evalUsers,
             command: (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        spec.recipe = recipe
         try TrainingRun.train(spec: spec, directory: out, resume: resume, finalSplits: finalSplits)
+    }
+
+    private func applyOverrides(_ r: inout TrainingRecipe) throws {
+        if let epochs { r.epochs = epochs }
+        if let layers { r.layers = layers }
+        if let validationUsers { r.validationUsers = validationUsers }
+        if let batchSize { r.batchSize = batchSize }
+        if let learningRate { r.learningRate = learningRate }
+        if let klWeight { r.klWeight = klWeight }
+        if let alternations { r.alternations = alternations }
+        if let lossAverage {
+            guard let avg = LossAverage(rawValue: lossAverage) else { throw ValidationError("--loss-average must be users or positions; found '\(lossAverage)'") }
+            r.lossAverage = avg
+        }
+        if trainNorms { r.trainNorms = true }
+        if let loraDropout { r.loraDropout = loraDropout }
+        if let iplHidden { r.iplHidden = iplHidden }
+        if let projectorHidden { r.projectorHidden = projectorHidden }
+        if let maxItems { r.maxItems = maxItems }
+        if let maxChunkTokens { r.maxChunkTokens = maxChunkTokens }
+        if noItemAlignment { r.itemAlignment = false }
+        if idAlignment { r.idAlignment = true }
+        if let ipl {
+            guard let kind = IPLKind(rawValue: ipl) else { throw ValidationError("--ipl must be mlp or factorized; found '\(ipl)'") }
+            r.ipl = kind
+        }
+        if let idAnchor { r.idAnchor = idAnchor }
+        if let loraLayers { r.loraLayers = loraLayers }
+        if let ridgeProjector { r.ridgeProjector = ridgeProjector }
+        if let iplDropout { r.iplDropout = iplDropout }
+        if let klWarmup { r.klWarmupFraction = klWarmup }
+        if let headLRMultiplier { r.headLearningRateMultiplier = headLRMultiplier }
+        if let alpha { r.alpha = alpha }
+        if let seed { r.seed = seed }
     }
 }

@@ -10,6 +10,8 @@ public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
     case invalidBatch(reason: String)
     /// A file of a run directory (run.json, history.json, a checkpoint) or a path it names.
     case runFile(path: String, problem: String)
+    /// A training recipe (a file or an embedded one) with a bad or missing key.
+    case recipe(source: String, key: String, problem: String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
         case let .emptyTrainingSet(reason): return "nothing to train on: \(reason)"
         case let .invalidBatch(reason): return "invalid training batch: \(reason)"
         case let .runFile(path, problem): return "\(path): \(problem)"
+        case let .recipe(source, key, problem): return "\(source): key '\(key)': \(problem)"
         }
     }
 }

@@ -19,6 +19,8 @@ public struct HeadInitialization {
     public var textScale: Float = 0
     /// The projector's ridge initialisation; nil: PyTorch's Linear defaults.
     public var projector: ProjectorRidgeMap?
+    /// The SASRec block of Wp and bp: a ridge probe of SASRec's state from the read state; nil: zeros.
+    public var sasrecProbe: SASRecProbe?
 
     public init(itemPrior: [Float]? = nil, textScale: Float = 0, projector: ProjectorRidgeMap? = nil) {
         self.itemPrior = itemPrior; self.textScale = textScale; self.projector = projector
@@ -30,6 +32,14 @@ public struct HeadInitialization {
         b.update(repeating: 0, count: k)
         // Text block: rows d ..< d + c of Wp (K, C) are κ·I.
         for j in 0 ..< c { w[(d + j) * c + j] = textScale }
+        // SASRec block: rows 0 ..< d of Wp are the probe M (D, C), bp[0 ..< d] its intercept.
+        if let probe = sasrecProbe {
+            guard probe.map.count == d * c, probe.intercept.count == d else {
+                throw HDRecTrainingError.invalidConfiguration(field: "SASRec probe", reason: "expected (\(d), \(c)), found \(probe.map.count) values")
+            }
+            w.update(from: probe.map, count: d * c)
+            b.update(from: probe.intercept, count: d)
+        }
         if let prior = itemPrior {
             guard prior.count == itemCount else {
                 throw HDRecTrainingError.invalidConfiguration(field: "item prior", reason: "\(prior.count) values for \(itemCount) items")
@@ -39,6 +49,16 @@ public struct HeadInitialization {
             bias.update(repeating: 0, count: itemCount)
         }
     }
+}
+
+/// s ≈ M·h + c: SASRec's user state from the frozen decoder's read state.
+public struct SASRecProbe {
+    /// M (D, C)
+    public var map: [Float]
+    /// c (D)
+    public var intercept: [Float]
+    /// Positions it was fitted on.
+    public var rows: Int
 }
 
 /// A linear map x ↦ R·x + c from the SASRec space (D) to the decoder's input space (C).

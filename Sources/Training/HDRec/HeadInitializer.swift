@@ -20,12 +20,15 @@ public struct HeadStart {
 
 public enum HeadInitializer {
     /// Runs the frozen base (no LoRA) over `sequences` and returns, per sequence, the mean of
-    /// its rows after the output norm (`pool` nil) or the row at `pool[b]`: (B, C).
-    /// Ids < 0 take `seqRow` (the `[SEQ]`/`[ALIGN]` rows as initialised).
+    /// its rows after the output norm (`pool` nil: (B, C)) or its rows at `pool[b]`, sequence
+    /// after sequence ((Σ |pool[b]|, C)). Ids ≥ `addedFrom` take `addedRow` (the `[SEQ]`/`[ALIGN]`
+    /// rows as initialised).
     static func frozenStates(base: FrozenBase, sequences: [[Int32]], addedRow: [Float], addedFrom: Int32,
-                             pool: [Int]? = nil, batchSize: Int = 32) throws -> [Float] {
+                             pool: [[Int]]? = nil, batchSize: Int = 32) throws -> [Float] {
         let c = base.config.width
-        var out = [Float](repeating: 0, count: sequences.count * c)
+        var offsets = [0]
+        for b in 0 ..< sequences.count { offsets.append(offsets[b] + (pool?[b].count ?? 1)) }
+        var out = [Float](repeating: 0, count: offsets.last! * c)
         let blockConfig = LlamaBlockConfig(dim: c, ffnDim: base.config.ffnWidth, heads: base.config.headCount,
                                            kvHeads: base.config.kvHeadCount, headDim: base.config.headDim,
                                            rmsEps: Double(base.config.rmsEpsilon), ropeBase: Double(base.config.ropeFreqBase),
@@ -62,9 +65,11 @@ public enum HeadInitializer {
                             eps: Double(base.config.rmsEpsilon))
             for (s, seq) in chunk.enumerated() {
                 let first = s * t + batch.starts[s]
-                let dst = (start + s) * c
+                let dst = offsets[start + s] * c
                 if let pool {
-                    for j in 0 ..< c { out[dst + j] = normed[(first + pool[start + s]) * c + j] }
+                    for (k, r) in pool[start + s].enumerated() {
+                        for j in 0 ..< c { out[dst + k * c + j] = normed[(first + r) * c + j] }
+                    }
                 } else {
                     let scale = 1 / Float(max(1, seq.count))
                     for r in 0 ..< seq.count { for j in 0 ..< c { out[dst + j] += normed[(first + r) * c + j] * scale } }
@@ -72,6 +77,30 @@ public enum HeadInitializer {
             }
         }
         return out
+    }
+
+    /// The linear probe of SASRec's user state from the frozen read state: over the supervised
+    /// positions of `users`' training prompts, the ridge map M (D, C) and intercept with
+    /// s ≈ M·h + c, where h is the frozen base's state at the `[SEQ]` after item k and s SASRec's
+    /// state after the same item. Written into the SASRec block of Wp, it makes the text pass
+    /// start as SASRec read off the decoder's view of the item text (lever (a)).
+    static func sasrecProbe(base: FrozenBase, prompts: PromptBuilder, dataset: Dataset, users: [Int],
+                            anchors: SASRecAnchors, seqRow: [Float]) throws -> SASRecProbe {
+        var histories: [[Int]] = [], built: [PromptSequence] = []
+        for u in users {
+            let train = Array(dataset.train(u))
+            guard train.count >= 2 else { continue }
+            let history = Array(train.dropLast())
+            histories.append(history)
+            built.append(try prompts.userPrompts(history: history, label: train.last!).text)
+        }
+        let rows = built.map(\.supervision.count)
+        let h = try frozenStates(base: base, sequences: built.map(\.tokens), addedRow: seqRow, addedFrom: prompts.seqToken,
+                                 pool: built.map { $0.supervision.map(\.position) })
+        let s = try anchors.states(histories: histories, rows: rows)
+        let n = rows.reduce(0, +), c = base.config.width, d = anchors.width
+        let fit = try ProjectorRidgeMap.fit(x: h, y: s, rows: n, input: c, output: d, ridge: 0.01)
+        return SASRecProbe(map: fit.map, intercept: fit.intercept, rows: n)
     }
 
     /// Rows centred over the catalog, then scaled to unit length. (I, C) in place.
@@ -97,8 +126,10 @@ public enum HeadInitializer {
     }
 
     /// Everything the factorized head and the ridge projector start from.
+    /// - Parameter anchors: SASRec, for the ridge probe that starts the SASRec block of Wp (nil: zeros).
     public static func compute(network: HDRecNetwork, prompts: PromptBuilder, dataset: Dataset, users: [Int],
-                               ridgeProjector: Bool, log: (String) -> Void) throws -> HeadStart {
+                               ridgeProjector: Bool, anchors: SASRecAnchors?, probeUsers: Int = 600,
+                               log: (String) -> Void) throws -> HeadStart {
         let base = network.base, c = base.config.width, d = network.config.sasrecWidth, n = network.itemCount
         let started = Date()
         let itemTokens = prompts.itemText.tokens
@@ -120,7 +151,7 @@ public enum HeadInitializer {
             return try prompts.userPrompts(history: Array(train.dropLast())).text
         }
         let reads = try frozenStates(base: base, sequences: built.map(\.tokens), addedRow: seqRow, addedFrom: prompts.seqToken,
-                                     pool: built.map(\.readPosition))
+                                     pool: built.map { [$0.readPosition] })
         var spread = 0.0
         for b in 0 ..< built.count {
             var sum = 0.0, sq = 0.0
@@ -135,6 +166,10 @@ public enum HeadInitializer {
         spread /= Double(max(1, built.count))
         let kappa = Float(1 / max(spread, 1e-6))
         var initialization = HeadInitialization(itemPrior: itemPrior(dataset: dataset, users: users), textScale: kappa)
+        if let anchors {
+            initialization.sasrecProbe = try sasrecProbe(base: base, prompts: prompts, dataset: dataset,
+                                                         users: Array(users.prefix(probeUsers)), anchors: anchors, seqRow: seqRow)
+        }
         if ridgeProjector {
             // Mean token embeddings of each item's text: the place ID rows should arrive at.
             var meanTokens = [Float](repeating: 0, count: n * c)
@@ -146,8 +181,9 @@ public enum HeadInitializer {
             let x = Array(network.sasrec[d...])
             initialization.projector = try ProjectorRidgeMap.fit(x: x, y: meanTokens, rows: n, input: d, output: c)
         }
-        log(String(format: "head start: item-text table (%d × %d) from %d frozen layers, κ = %.3f (text-pass logit spread %.4f before), %@ in %.1f s",
+        log(String(format: "head start: item-text table (%d × %d) from %d frozen layers, κ = %.3f (text-pass logit spread %.4f before), %@, %@ in %.1f s",
                    n, k, base.layers.count, kappa, spread, ridgeProjector ? "ridge projector" : "default projector",
+                   initialization.sasrecProbe.map { "SASRec probe over \($0.rows) positions" } ?? "no SASRec probe",
                    Date().timeIntervalSince(started)))
         return HeadStart(itemTable: table, initialization: initialization)
     }

@@ -54,6 +54,9 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// The heads' (IPL, projector, added rows, γ) learning rate as a multiple of the adapters' (nil: 1).
     public var headLearningRateMultiplier: Double? = nil
 
+    /// The served α, fixed by the recipe (the paper profile's Table 2 value); nil: chosen on validation.
+    public var fixedAlpha: Double? = nil
+
     /// λ at `step` of `totalSteps`.
     public func klWeight(step: Int, totalSteps: Int) -> Double {
         guard let w = klWarmupFraction, w > 0 else { return klWeight }

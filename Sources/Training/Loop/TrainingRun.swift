@@ -31,6 +31,8 @@ public struct TrainingRunSpec: Sendable, Codable, Equatable {
     /// Users evaluated at the end (a reproducible sample when set; 0 = all).
     public var evaluationUsers: Int
     public var command: String
+    /// The resolved recipe the run was configured from (absent in runs made before recipes).
+    public var recipe: TrainingRecipe? = nil
 
     public init(datasetPath: String, datasetName: String, datasetFingerprint: String, basePath: String, baseSHA256: String,
                 sasrecPath: String, network: HDRecNetworkConfig, options: TrainingOptions, prompt: PromptConfiguration,
@@ -49,6 +51,10 @@ public struct EpochValidation: Sendable, Codable {
     public var textPassNDCG: Double
     public var idPassNDCG: Double
     public var bestAlpha: Double
+    /// SASRec alone on the same users (the anchored ID pass at γ = 0), when the run has it.
+    public var sasrecNDCG: Double? = nil
+    /// γ of the anchored ID pass at the end of the epoch.
+    public var idGate: Double? = nil
 
     /// The validation NDCG@10 that picks the best epoch: the fused score for the runs that
     /// train both branches, and the trained branch's own pass for the single-branch
@@ -108,15 +114,18 @@ public final class TrainingContext {
         let base = try FrozenBase(gguf: gguf, layers: spec.network.layers)
         network = try HDRecNetwork(base: base, config: spec.network, sasrec: sasrec, itemCount: dataset.numItems,
                                    seqToken: prompts.seqToken, alignToken: prompts.alignToken)
-        anchors = spec.network.anchored ? SASRecAnchors(model: try SASRecExport.load(path: spec.sasrecPath)) : nil
-        if let anchors, anchors.width != spec.network.sasrecWidth {
-            throw HDRecTrainingError.sasrecMismatch(file: spec.sasrecPath, expectedRows: spec.network.sasrecWidth, foundRows: anchors.width)
+        let sasrecModel = spec.network.anchored || spec.network.factorized
+            ? SASRecAnchors(model: try SASRecExport.load(path: spec.sasrecPath)) : nil
+        anchors = spec.network.anchored ? sasrecModel : nil
+        if let sasrecModel, sasrecModel.width != spec.network.sasrecWidth {
+            throw HDRecTrainingError.sasrecMismatch(file: spec.sasrecPath, expectedRows: spec.network.sasrecWidth, foundRows: sasrecModel.width)
         }
         var initialization = HeadInitialization()
         if spec.network.factorized || spec.network.ridgeProjector == true {
             let start = try HeadInitializer.compute(network: network, prompts: prompts, dataset: dataset,
                                                     users: Self.trainingUsers(dataset: dataset, spec: spec),
-                                                    ridgeProjector: spec.network.ridgeProjector == true, log: log)
+                                                    ridgeProjector: spec.network.ridgeProjector == true,
+                                                    anchors: spec.network.factorized ? sasrecModel : nil, log: log)
             if spec.network.factorized { network.itemTable = Tensor(start.itemTable) }
             initialization = start.initialization
         }
@@ -188,6 +197,7 @@ public enum TrainingRun {
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(try encoder.encode(spec), to: specPath)
+            if let recipe = spec.recipe { try AtomicFile.write(try recipe.json(), to: directory + "/recipe.json") }
         }
         let users = context.trainingUsers()
         guard !users.isEmpty else { throw HDRecTrainingError.emptyTrainingSet(reason: "no user has two training items") }
@@ -234,12 +244,25 @@ public enum TrainingRun {
             history.tokensPerSecond = Double(tokens) / max(1e-9, seconds)
             let validation = try validate(trainer: trainer, context: context, users: validUsers, epoch: epoch + 1)
             history.validations.append(validation)
-            let best = validation.selectionNDCG(for: spec.options.ablation)
+            var best = validation.selectionNDCG(for: spec.options.ablation)
+            // A recipe that fixes α (the paper profile) selects the epoch at that α and serves it;
+            // the α validation would have chosen stays in history.json and the log.
+            var servedAlpha = validation.bestAlpha
+            if let fixed = spec.options.fixedAlpha {
+                let index = alphaGrid.indices.min { abs(alphaGrid[$0] - fixed) < abs(alphaGrid[$1] - fixed) } ?? 0
+                servedAlpha = fixed
+                if spec.options.ablation.finalFusion == .textDominant { best = validation.alphaNDCG[index] }
+                log(String(format: "α fixed at %.2f by the recipe (valid NDCG@10 %.4f there); validation would choose %.1f", fixed,
+                           validation.alphaNDCG[index], validation.bestAlpha))
+            }
             log(String(format: "epoch %d: valid NDCG@10 text %.4f, id %.4f, fused %.4f at α = %.1f (%.0f s, %.0f tokens/s)",
                        epoch + 1, validation.textPassNDCG, validation.idPassNDCG, validation.alphaNDCG.max() ?? 0, validation.bestAlpha, seconds,
-                       history.tokensPerSecond))
+                       history.tokensPerSecond)
+                + (validation.sasrecNDCG.map { String(format: "; SASRec alone %.4f", $0) } ?? "")
+                + (validation.idGate.map { String(format: ", γ %.3f", $0) } ?? "")
+                + "; α sweep " + validation.alphaNDCG.map { String(format: "%.4f", $0) }.joined(separator: " "))
             if best > history.bestNDCG {
-                history.bestNDCG = best; history.bestEpoch = epoch + 1; history.bestAlpha = validation.bestAlpha
+                history.bestNDCG = best; history.bestEpoch = epoch + 1; history.bestAlpha = servedAlpha
                 try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/best.safetensors")
             }
             history.completedEpochs = epoch + 1
@@ -281,7 +304,7 @@ public enum TrainingRun {
 
     /// Validation NDCG@10 of both passes and of text-dominant fusion over the α grid.
     static func validate(trainer: DLATrainer, context: TrainingContext, users: [Int], epoch: Int) throws -> EpochValidation {
-        var textRanks: [Int] = [], idRanks: [Int] = []
+        var textRanks: [Int] = [], idRanks: [Int] = [], sasrecRanks: [Int] = []
         var fusedRanks = [[Int]](repeating: [], count: alphaGrid.count)
         let batch = 16
         let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: .textDominant,
@@ -289,8 +312,18 @@ public enum TrainingRun {
         for start in stride(from: 0, to: users.count, by: batch) {
             let chunk = Array(users[start ..< min(users.count, start + batch)])
             let rows = try scorer.passRows(users: chunk, split: .valid)
+            var sasrecRows: Tensor<Float>? = nil
+            if let anchors = context.anchors {
+                let histories = chunk.map { Array(context.dataset.history($0, for: .valid)) }
+                sasrecRows = context.network.anchorScores(try anchors.states(histories: histories, rows: histories.map { _ in 1 }),
+                                                          rows: chunk.count)
+            }
             for (k, u) in chunk.enumerated() {
                 let target = context.dataset.valid(u)
+                if let sasrecRows {
+                    let n = context.dataset.numItems
+                    sasrecRanks.append(rank(Array(UnsafeBufferPointer(start: sasrecRows.pointer + k * n, count: n)), target))
+                }
                 textRanks.append(rank(rows[k].text, target)); idRanks.append(rank(rows[k].id, target))
                 for (a, alpha) in alphaGrid.enumerated() {
                     let fused = try Fusion.fuse(text: rows[k].text, id: rows[k].id, method: .textDominant,
@@ -302,8 +335,11 @@ public enum TrainingRun {
         func ndcg(_ r: [Int]) -> Double { SplitResult(name: "valid", ranks: r).metric("NDCG@10") }
         let sweep = fusedRanks.map(ndcg)
         let bestIndex = sweep.indices.max { sweep[$0] < sweep[$1] } ?? 5
-        return EpochValidation(epoch: epoch, alphaNDCG: sweep, textPassNDCG: ndcg(textRanks), idPassNDCG: ndcg(idRanks),
-                               bestAlpha: alphaGrid[bestIndex])
+        var result = EpochValidation(epoch: epoch, alphaNDCG: sweep, textPassNDCG: ndcg(textRanks), idPassNDCG: ndcg(idRanks),
+                                     bestAlpha: alphaGrid[bestIndex])
+        if !sasrecRanks.isEmpty { result.sasrecNDCG = ndcg(sasrecRanks) }
+        if context.spec.network.anchored { result.idGate = Double(try context.parameters.store.parameter("id.gate")[0]) }
+        return result
     }
 
     /// Items scoring strictly higher than the target (ties count in the target's favour).

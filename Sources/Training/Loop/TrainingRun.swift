@@ -89,6 +89,8 @@ public struct RunHistory: Sendable, Codable {
     public var bestAlpha: Double = 0.5
     public var tokensPerSecond: Double = 0
     public var secondsPerEpoch: [Double] = []
+    /// Validation before the first step: what the heads' starting values give on their own.
+    public var startValidation: EpochValidation? = nil
 }
 
 /// What a run needs in memory: data, prompts, network, parameters.
@@ -214,6 +216,14 @@ public enum TrainingRun {
         log("training on \(users.count) users and \(items.count) item-alignment samples, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
             + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32")
         let validUsers = context.evaluationUsers(spec.options.validationUsers, salt: 0xA11D)
+        if trainer.step == 0, history.startValidation == nil {
+            let start = try validate(trainer: trainer, context: context, users: validUsers, epoch: 0)
+            history.startValidation = start
+            try writeHistory(history, directory)
+            log(String(format: "before training: valid NDCG@10 text %.4f, id %.4f, fused %.4f at α = %.1f", start.textPassNDCG,
+                       start.idPassNDCG, start.alphaNDCG.max() ?? 0, start.bestAlpha)
+                + (start.sasrecNDCG.map { String(format: "; SASRec alone %.4f", $0) } ?? ""))
+        }
 
         for epoch in history.completedEpochs ..< spec.options.epochs {
             var order = samples

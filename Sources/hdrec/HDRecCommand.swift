@@ -16,6 +16,7 @@ struct HDRecCommand: AsyncParsableCommand {
             PrepareCommand.self, SASRecCommand.self, PopularityCommand.self, CompareCommand.self,
             // HDRec
             TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, ExportCommand.self, TrainBenchCommand.self,
+            PassScoresCommand.self,
         ]
     )
 }

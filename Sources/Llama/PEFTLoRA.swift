@@ -89,6 +89,12 @@ extension LoRAAdapter {
         var config = PEFTAdapterConfig(r: rank, loraAlpha: Double(alpha), targetModules: targets.map(\.peftModule),
                                        baseModelNameOrPath: baseModelName, useRslora: scaling == .rankStabilized)
         for (site, pair) in pairs where pair.rank != rank { config.rankPattern[PEFTConfig.moduleName(site)] = pair.rank }
+        // An adapter on some layers only (HDRec's LoRA on the top layers): without
+        // `layers_to_transform`, PEFT would put fresh (B = 0) adapters on every other layer too.
+        let layers = Set(pairs.keys.map(\.layer)).sorted()
+        if layers.count < base.layerCount {
+            config.otherFields["layers_to_transform"] = "[" + layers.map(String.init).joined(separator: ", ") + "]"
+        }
         try PEFTAdapterDirectory.write(config: config, weights: writer, to: directory)
     }
 

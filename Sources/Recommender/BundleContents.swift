@@ -1,6 +1,7 @@
 // A bundle read from disk and checked, up to (not including) the decoder:
-// manifest, checksums, catalog, heads, SASRec table, and where the base and the
-// adapters are. Spec: docs/bundle.md. Errors name the file and the field.
+// manifest, checksums, catalog, heads, SASRec table, the SASRec checkpoint when
+// listed (format 2), and where the base and the adapters are. Spec: docs/bundle.md.
+// Errors name the file and the field.
 import Foundation
 import Support
 
@@ -12,6 +13,9 @@ public struct BundleContents: Sendable {
     public let heads: HDRecHeads
     /// [I + 1, D], row 0 = padding.
     public let sasrec: [Float]
+    /// The full SASRec model of sasrec_model.safetensors when the manifest lists it (the
+    /// anchored ID pass needs it; `hdrec evaluate --fusion sasrec` scores with it).
+    public let sasrecModel: SASRecAnchor?
     /// The base GGUF to run (inside the bundle, or the file the caller gave); nil when
     /// the caller runs an already loaded base (`runningBaseSHA256`).
     public let basePath: String?
@@ -64,7 +68,12 @@ public struct BundleContents: Sendable {
         }
         let catalog = try Catalog.load(path: dir + "/" + BundleLayout.catalog)
         let heads = try HDRecHeads.load(path: dir + "/" + BundleLayout.heads)
-        let dims = manifest.dimensions
+        let dims = manifest.dimensions.canonical
+        if manifest.formatVersion < 2, dims.needsFormatVersion2 || heads.dimensions.needsFormatVersion2
+            || manifest.files[BundleLayout.sasrecModel] != nil {
+            throw RecommenderError.malformedFile(path: manifestPath, field: "format_version",
+                                                 problem: "is \(manifest.formatVersion), which has no factorized IPL, anchored ID pass or \(BundleLayout.sasrecModel); this bundle needs version 2")
+        }
         guard heads.dimensions == dims else {
             throw RecommenderError.inconsistent(field: "\(dir)/\(BundleLayout.heads) vs manifest dimensions",
                                                 expected: "\(dims)", found: "\(heads.dimensions)")
@@ -74,6 +83,25 @@ public struct BundleContents: Sendable {
                                                 expected: "\(dims.itemCount)", found: "\(catalog.count)")
         }
         let sasrec = try SASRecTable.load(path: dir + "/" + BundleLayout.sasrec, itemCount: dims.itemCount, width: dims.sasrecWidth)
-        return BundleContents(directory: dir, manifest: manifest, catalog: catalog, heads: heads, sasrec: sasrec, basePath: base)
+        let model = try loadSASRecModel(dir: dir, manifest: manifest, manifestPath: manifestPath, heads: heads, table: sasrec)
+        return BundleContents(directory: dir, manifest: manifest, catalog: catalog, heads: heads, sasrec: sasrec,
+                              sasrecModel: model, basePath: base)
+    }
+
+    /// sasrec_model.safetensors: loaded when listed (only listed files are hash-checked), and
+    /// then required to hold the very table of sasrec.safetensors; heads with `id.gate` cannot
+    /// be served without it.
+    private static func loadSASRecModel(dir: String, manifest: BundleManifest, manifestPath: String, heads: HDRecHeads,
+                                        table: [Float]) throws -> SASRecAnchor? {
+        let path = dir + "/" + BundleLayout.sasrecModel
+        guard manifest.files[BundleLayout.sasrecModel] != nil else {
+            guard heads.idGate != nil else { return nil }
+            guard FileManager.default.fileExists(atPath: path) else { throw RecommenderError.missingFile(path: path) }
+            throw RecommenderError.malformedFile(path: manifestPath, field: "files",
+                                                 problem: "no sha256 for '\(BundleLayout.sasrecModel)', which the anchored ID pass (\(HeadsTensorName.idGate) in \(BundleLayout.heads)) needs")
+        }
+        let model = try SASRecAnchor.load(path: path, itemCount: heads.dimensions.itemCount, width: heads.dimensions.sasrecWidth)
+        try model.checkTable(table, file: dir + "/" + BundleLayout.sasrec)
+        return model
     }
 }

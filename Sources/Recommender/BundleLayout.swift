@@ -11,6 +11,8 @@ public enum BundleLayout {
     public static let base = "base.gguf"
     public static let heads = "heads.safetensors"
     public static let sasrec = "sasrec.safetensors"
+    /// The full SASRec checkpoint (format 2): optional, required by heads with `id.gate`.
+    public static let sasrecModel = "sasrec_model.safetensors"
     public static let catalog = "catalog.jsonl"
     public static let textAdapter = "adapters/text"
     public static let idAdapter = "adapters/id"

@@ -29,7 +29,11 @@ public struct BundleManifest: Sendable, Equatable, Codable {
     public var files: [String: String]
 
     public static let formatName = "hdrec-bundle"
-    public static let currentFormatVersion = 1
+    /// What this build writes. Version 2 added the factorized IPL, the SASRec-anchored ID
+    /// pass and sasrec_model.safetensors; a version-1 bundle has none of them and still loads.
+    public static let currentFormatVersion = 2
+    /// What this build reads.
+    public static let readableFormatVersions = 1 ... currentFormatVersion
     public static let fileName = "manifest.json"
 
     public struct DatasetInfo: Sendable, Equatable, Codable {
@@ -137,9 +141,9 @@ public struct BundleManifest: Sendable, Equatable, Codable {
         guard head.format == formatName else {
             throw RecommenderError.malformedFile(path: path, field: "format", problem: "expected \"\(formatName)\", found \(head.format.map { "\"\($0)\"" } ?? "none")")
         }
-        guard let version = head.formatVersion, version == currentFormatVersion else {
+        guard let version = head.formatVersion, readableFormatVersions.contains(version) else {
             throw RecommenderError.malformedFile(path: path, field: "format_version",
-                                                 problem: "this build reads version \(currentFormatVersion), found \(head.formatVersion.map(String.init) ?? "none")")
+                                                 problem: "this build reads versions \(readableFormatVersions.lowerBound) to \(readableFormatVersions.upperBound), found \(head.formatVersion.map(String.init) ?? "none")")
         }
         do {
             return try d.decode(BundleManifest.self, from: data)

@@ -3,6 +3,7 @@
 // manifest that lists files not yet written. Used by `hdrec export` and by tests.
 import Foundation
 import ModelFiles
+import RecSys
 import Support
 
 /// What goes into a bundle.
@@ -22,9 +23,13 @@ public struct BundleSources: Sendable {
     /// How float tensors are stored (heads, SASRec table, adapter weights): F32 by default;
     /// F16 halves the bundle (the committed default bundle), readers convert back to f32.
     public var tensorDType: SafetensorsDType
+    /// The full SASRec checkpoint (as `hdrec sasrec` writes it) whose item table is `sasrec`,
+    /// written as sasrec_model.safetensors, always F32: required when the heads carry `id.gate`.
+    public var sasrecModelPath: String?
 
     public init(heads: HDRecHeads, sasrec: [Float], catalog: Catalog, textAdapterDirectory: String, idAdapterDirectory: String,
-                basePath: String, copyBase: Bool, baseLayers: Int, tensorDType: SafetensorsDType = .f32) {
+                basePath: String, copyBase: Bool, baseLayers: Int, tensorDType: SafetensorsDType = .f32,
+                sasrecModelPath: String? = nil) {
         self.heads = heads
         self.sasrec = sasrec
         self.catalog = catalog
@@ -34,6 +39,7 @@ public struct BundleSources: Sendable {
         self.copyBase = copyBase
         self.baseLayers = baseLayers
         self.tensorDType = tensorDType
+        self.sasrecModelPath = sasrecModelPath
     }
 }
 
@@ -53,6 +59,16 @@ public enum BundleWriter {
             throw RecommenderError.inconsistent(field: "SASRec table size", expected: "[\(d.itemCount + 1), \(d.sasrecWidth)]",
                                                 found: "\(s.sasrec.count) values")
         }
+        // Checked before anything is written: the anchor's model must be the table's SASRec.
+        var sasrecModel: (anchor: SASRecAnchor, metadata: [String: String])? = nil
+        if let path = s.sasrecModelPath {
+            let anchor = try SASRecAnchor.load(path: path, itemCount: d.itemCount, width: d.sasrecWidth)
+            try anchor.checkTable(s.sasrec, file: "the bundle's SASRec table")
+            sasrecModel = (anchor, try openSafetensors(path).metadata)
+        } else if s.heads.idGate != nil {
+            throw RecommenderError.inconsistent(field: "anchored ID pass (\(HeadsTensorName.idGate) in the heads) vs SASRec model",
+                                                expected: "the SASRec checkpoint (\(BundleLayout.sasrecModel))", found: "none")
+        }
         try fusion.parameters.validate()
         try prompt.validate()
         guard [.f32, .f16, .bf16].contains(s.tensorDType) else {
@@ -63,6 +79,14 @@ public enum BundleWriter {
         try SASRecTable.write(s.sasrec, itemCount: d.itemCount, width: d.sasrecWidth, to: directory + "/" + BundleLayout.sasrec,
                               dtype: s.tensorDType)
         try s.catalog.write(to: directory + "/" + BundleLayout.catalog)
+        let modelPath = directory + "/" + BundleLayout.sasrecModel
+        if let sasrecModel {
+            // Rewritten rather than copied so that its metadata always names the whole
+            // architecture (files from before those keys existed get them added).
+            try SASRecExport.write(sasrecModel.anchor.model, to: modelPath, metadata: sasrecModel.metadata)
+        } else if fm.fileExists(atPath: modelPath) {
+            try fm.removeItem(atPath: modelPath)
+        }
         for (source, target) in [(s.textAdapterDirectory, BundleLayout.textAdapter), (s.idAdapterDirectory, BundleLayout.idAdapter)] {
             try fm.createDirectory(atPath: directory + "/" + target, withIntermediateDirectories: true)
             try copy(source + "/" + BundleLayout.adapterConfig, to: directory + "/" + target + "/" + BundleLayout.adapterConfig)
@@ -81,6 +105,7 @@ public enum BundleWriter {
         }
         var files: [String: String] = [:]
         var listed = [BundleLayout.heads, BundleLayout.sasrec, BundleLayout.catalog]
+        if sasrecModel != nil { listed.append(BundleLayout.sasrecModel) }
         for dir in [BundleLayout.textAdapter, BundleLayout.idAdapter] {
             listed += [dir + "/" + BundleLayout.adapterConfig, dir + "/" + BundleLayout.adapterWeights]
         }

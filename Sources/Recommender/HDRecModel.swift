@@ -3,6 +3,8 @@
 // prompts and the ID adapter over the ID prompts (each batched over requests),
 // read the hidden state at the last [SEQ], apply the shared IPL, fuse, and take
 // the top k. `hdrec recommend`, `hdrec evaluate` and the server all call this.
+// Heads with `id.gate` anchor the ID pass at SASRec: z_id = SASRec's score row for the
+// request's whole history + γ·IPL(h_id), exactly as the trainer's TrainedPassScorer.
 import Foundation
 
 /// An immutable, thread-safe HDRec model: one adapter pair and its heads over a
@@ -17,13 +19,18 @@ public final class HDRecModel: Sendable {
     public let versions: [AdapterRole: String]
     /// Proj(SASRec[i + 1]) for every item, computed once at load: [I, C].
     public let itemRows: [Float]
+    /// The SASRec model the anchored ID pass adds to (required when `heads.idGate` is set).
+    public let anchor: SASRecAnchor?
 
     public var itemCount: Int { heads.dimensions.itemCount }
     public var width: Int { heads.dimensions.modelWidth }
 
-    /// - Parameter sasrec: the SASRec table, [I + 1, D], row 0 = padding, row i + 1 = item i.
+    /// - Parameters:
+    ///   - sasrec: the SASRec table, [I + 1, D], row 0 = padding, row i + 1 = item i.
+    ///   - anchor: the full SASRec model, needed (and used) only when the heads carry `id.gate`.
     public init(decoder: any HDRecDecoder, prompts: PromptBuilder, heads: HDRecHeads, sasrec: [Float],
-                fusionDefaults: BundleManifest.FusionDefaults, versions: [AdapterRole: String] = [:]) throws {
+                fusionDefaults: BundleManifest.FusionDefaults, versions: [AdapterRole: String] = [:],
+                anchor: SASRecAnchor? = nil) throws {
         let d = heads.dimensions
         guard decoder.width == d.modelWidth else {
             throw RecommenderError.inconsistent(field: "decoder width vs heads model_width", expected: "\(d.modelWidth)", found: "\(decoder.width)")
@@ -36,7 +43,18 @@ public final class HDRecModel: Sendable {
                                                 expected: "[\(d.itemCount + 1), \(d.sasrecWidth)]",
                                                 found: "\(sasrec.count) values")
         }
+        if heads.idGate != nil {
+            guard let anchor else {
+                throw RecommenderError.inconsistent(field: "anchored ID pass (\(HeadsTensorName.idGate) in the heads) vs SASRec model",
+                                                    expected: "the SASRec checkpoint (\(BundleLayout.sasrecModel))", found: "none")
+            }
+            guard anchor.itemCount == d.itemCount, anchor.width == d.sasrecWidth else {
+                throw RecommenderError.inconsistent(field: "SASRec model vs heads (items, width)", expected: "\(d.itemCount), \(d.sasrecWidth)",
+                                                    found: "\(anchor.itemCount), \(anchor.width)")
+            }
+        }
         try fusionDefaults.parameters.validate()
+        self.anchor = anchor
         self.decoder = decoder
         self.prompts = prompts
         self.heads = heads
@@ -75,6 +93,12 @@ public final class HDRecModel: Sendable {
     public func passScores(histories: [[Int]]) throws -> PassScores {
         let built = try histories.map { try prompts.userPrompts(history: $0) }
         let n = itemCount
+        // The anchored ID pass: SASRec's rows for the whole histories (not the prompt's window).
+        func anchored(_ rows: [[Float]]) throws -> [[Float]] {
+            guard let gate = heads.idGate, let anchor else { return rows }
+            let base = try anchor.scores(histories: histories)
+            return zip(base, rows).map { SASRecAnchor.anchored($0, gate: gate, residual: $1) }
+        }
         func run(_ role: AdapterRole, _ sequences: [PromptSequence]) throws -> ([[Float]], Double) {
             let start = DispatchTime.now().uptimeNanoseconds
             let hidden: [Float]
@@ -87,7 +111,8 @@ public final class HDRecModel: Sendable {
                 throw RecommenderError.decoder(pass: role.rawValue, underlying: "returned \(hidden.count) values for \(sequences.count) rows of width \(width)")
             }
             let logits = heads.ipl(hidden, rows: sequences.count)
-            let rows = (0 ..< sequences.count).map { Array(logits[$0 * n ..< ($0 + 1) * n]) }
+            var rows = (0 ..< sequences.count).map { Array(logits[$0 * n ..< ($0 + 1) * n]) }
+            if role == .id { rows = try anchored(rows) }
             return (rows, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         guard !built.isEmpty else { return PassScores(text: [], id: [], usedHistory: [], textMilliseconds: 0, idMilliseconds: 0) }

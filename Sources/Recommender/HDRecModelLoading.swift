@@ -1,8 +1,8 @@
 // Building a runnable HDRecModel from a bundle: the base GGUF through the Llama
 // decoder, run as it was trained (its first `base.layers` blocks, then output_norm,
 // with the trained `norms.*` of heads.safetensors in place: docs/bundle.md), its
-// tokenizer with [SEQ]/[ALIGN] added, the two PEFT adapters, the heads and the
-// SASRec table, all checked against each other.
+// tokenizer with [SEQ]/[ALIGN] added, the two PEFT adapters, the heads, the
+// SASRec table and (anchored ID pass) the SASRec model, all checked against each other.
 import Foundation
 import Kernels
 import Llama
@@ -55,7 +55,7 @@ extension HDRecModel {
         let id = try LoRAAdapter.load(path: contents.idAdapterPath, name: "id", base: config)
         let decoder = LlamaHDRecDecoder(model: model, textAdapter: text, idAdapter: id, pool: pool)
         return try HDRecModel(decoder: decoder, prompts: prompts, heads: contents.heads, sasrec: contents.sasrec,
-                              fusionDefaults: m.fusion, versions: contents.versions)
+                              fusionDefaults: m.fusion, versions: contents.versions, anchor: contents.sasrecModel)
     }
 
     /// The decoder HDRec runs: `base` cut to its first `layers` blocks (sharing its

@@ -1,7 +1,8 @@
-// `hdrec evaluate --run RUN_DIR`: full-ranking evaluation of a trained run as it would
-// be served (the GGUF base cut to the run's layers, trained norms, both adapters,
-// the server's fusion), writing metrics.json and ranks.tsv in the harness's format.
-// The work is in Training.RunEvaluation.
+// `hdrec evaluate --run RUN_DIR` or `--bundle DIR --data DIR`: full-ranking evaluation of
+// a trained run as it would be served (the GGUF base cut to the run's layers, trained
+// norms, both adapters, the server's fusion), or of a bundle exactly as hdrec-server
+// serves it, writing metrics.json, ranks.tsv and evaluation.json in the harness's format.
+// The work is in Training's RunEvaluation, BundleEvaluation and ModelEvaluation.
 import ArgumentParser
 import Foundation
 import Recommender
@@ -11,46 +12,75 @@ import Training
 struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate a trained HDRec run (best checkpoint) with full ranking; write metrics.json and ranks.tsv.",
+        abstract: "Evaluate a trained HDRec run (best checkpoint) or a bundle with full ranking; write metrics.json and ranks.tsv.",
         discussion: """
         Scores through the served model (HDRecModel over the base GGUF, first L layers, trained norms) and the \
-        server's fusion code. --users N evaluates the reproducible sample of the run's own final evaluation \
-        (hdrec train --eval-users N), so its ranks.tsv pairs with the run's and, over those users, with a \
-        full-data ranks.tsv such as SASRec's in `hdrec compare`.
+        server's fusion code; a bundle is loaded with HDRecModel.load, as hdrec-server loads it. --users N evaluates \
+        a seeded sample (for a run: its own final evaluation's, hdrec train --eval-users N; for a bundle: --seed, by \
+        default the training seed in its manifest), so its ranks.tsv pairs with the run's and, over those users, with \
+        a full-data ranks.tsv such as SASRec's in `hdrec compare`. --fusion sasrec scores the run's or bundle's own \
+        SASRec checkpoint over the same users.
         """)
 
-    @Option(help: "A training run directory (hdrec train --out).") var run: String
+    @Option(help: "A training run directory (hdrec train --out).") var run: String?
+    @Option(help: "A bundle directory (hdrec export --out); needs --data and --out.") var bundle: String?
+    @Option(help: "With --bundle: the prepared dataset (hdrec prepare --out) whose items are the bundle's catalog.") var data: String?
+    @Option(help: "With --bundle: the base GGUF, for bundles that reference theirs by sha256.") var base: String?
+    @Option(help: "With --bundle: the seed of the --users sample (default: the manifest's training seed).") var seed: UInt64?
     @Option(help: "valid or test (default: both).") var split: String?
-    @Option(help: "α of Eq. 17 in [0, 1] (default: the run's, chosen on validation).") var alpha: Float?
-    @Option(help: "text-dominant, id-dominant, confidence, text-pass or id-pass; a comma-separated list evaluates each from one run of the decoder (then --out is their parent directory).")
-    var fusion: String = "text-dominant"
-    @Option(name: .customLong("fusion-temperature"), help: "τ dividing Eq. 14's argument (the paper: 1; the public code: 0.5).")
-    var fusionTemperature: Float = FusionParameters.paperTemperature
-    @Option(help: "Evaluate the run's reproducible sample of N users (0 = all users).") var users: Int = 0
-    @Option(help: "Output directory (default: RUN_DIR/eval/<fusion>-<alpha>; with several fusions, DIR/<fusion>-<alpha> each).") var out: String?
+    @Option(help: "α of Eq. 17 in [0, 1] (default: the run's, chosen on validation, or the bundle's).") var alpha: Float?
+    @Option(help: "text-dominant, id-dominant, confidence, text-pass, id-pass or sasrec; a comma-separated list evaluates each from one run of the decoder (then --out is their parent directory). Default: text-dominant for a run, the bundle's default for a bundle.")
+    var fusion: String?
+    @Option(name: .customLong("fusion-temperature"), help: "τ dividing Eq. 14's argument (the paper: 1; the public code: 0.5). Default: 1 for a run, the bundle's for a bundle.")
+    var fusionTemperature: Float?
+    @Option(help: "Evaluate a reproducible sample of N users (0 = all users).") var users: Int = 0
+    @Option(help: "Output directory (default for a run: RUN_DIR/eval/<fusion>-<alpha>; with several methods, DIR/<fusion>-<alpha> each).") var out: String?
     @Option(name: .customLong("batch-size"), help: "Histories per decoder batch.") var batchSize: Int = 16
+
+    func validate() throws {
+        guard (run == nil) != (bundle == nil) else { throw ValidationError("give exactly one of --run and --bundle") }
+        if bundle != nil {
+            guard data != nil else { throw ValidationError("--bundle needs --data (the dataset the bundle was trained on)") }
+            guard out != nil else { throw ValidationError("--bundle needs --out (a bundle directory is never written into)") }
+        } else if data != nil || base != nil || seed != nil {
+            throw ValidationError("--data, --base and --seed go with --bundle (a run records its own)")
+        }
+        guard users >= 0 else { throw ValidationError("--users must be 0 (all) or positive") }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
 
     func run() async throws {
         var options = RunEvaluationOptions()
-        let methods = try fusion.split(separator: ",").map { try FusionMethod.parse(String($0).trimmingCharacters(in: .whitespaces)) }
-        guard !methods.isEmpty, Set(methods).count == methods.count else { throw ValidationError("--fusion needs one or more distinct methods") }
         if let split {
             guard let s = Split(rawValue: split) else { throw ValidationError("--split must be valid or test; found '\(split)'") }
             options.splits = [s]
         }
         options.alpha = alpha
         options.temperature = fusionTemperature
-        guard users >= 0 else { throw ValidationError("--users must be 0 (all) or positive") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         options.users = users
         options.out = out
         options.batchSize = batchSize
-        let trained = try TrainedRun(directory: run)
-        for result in try RunEvaluation.evaluate(trained, options: options, fusions: methods) {
-            print("\n" + result.fusion.rawValue + ":")
+        // Named methods are checked before anything is loaded.
+        let named = try fusion.map { list in
+            try list.split(separator: ",").map { try EvaluationMethod.parse(String($0).trimmingCharacters(in: .whitespaces)) }
+        }
+        if let named { guard !named.isEmpty, Set(named).count == named.count else { throw ValidationError("--fusion needs one or more distinct methods") } }
+        let subject = if let bundle, let data {
+            try BundleEvaluation.subject(bundle: bundle, dataPath: data, basePath: base, seed: seed)
+        } else {
+            try RunEvaluation.subject(try TrainedRun(directory: run ?? ""))
+        }
+        let methods = named ?? [.fusion(subject.defaultFusion)]
+        for result in try ModelEvaluation.evaluate(subject, options: options, methods: methods) {
+            print("\n" + result.method.name + ":")
             print(result.report.table(), terminator: "")
+            guard result.method != .sasrec else {
+                print(String(format: "%d users per split: %.1f s, %.2f users/s", result.users, result.seconds, result.usersPerSecond))
+                print("wrote \(result.directory)/metrics.json, ranks.tsv, evaluation.json")
+                continue
+            }
             print(String(format: "%d users per split, α = %g, τ = %g: %.1f s, %.2f users/s (decoder: text pass %.1f s, ID pass %.1f s)",
-                         result.users, Double(result.alpha), Double(options.temperature), result.seconds, result.usersPerSecond,
+                         result.users, Double(result.alpha), Double(result.temperature), result.seconds, result.usersPerSecond,
                          result.textPassSeconds, result.idPassSeconds))
             let d = result.passDiagnostics
             print(String(format: "passes (%d rows): text~ID Spearman %.3f, top-10 overlap %.2f; Spearman with popularity: text %.3f, ID %.3f; "

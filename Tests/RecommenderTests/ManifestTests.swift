@@ -23,7 +23,7 @@ struct ManifestTests {
         let m = sampleManifest(files: ["catalog.jsonl": "ab"])
         let data = try m.encoded()
         let text = String(decoding: data, as: UTF8.self)
-        #expect(text.contains("\"format_version\" : 1"))
+        #expect(text.contains("\"format_version\" : 2"))
         #expect(text.contains("\"item_count\" : 3"))
         #expect(text.contains("\"user_instruction\""))
         #expect(text.contains("\"NDCG@10\""))
@@ -34,7 +34,7 @@ struct ManifestTests {
     @Test("format, version and fields are checked with the field named", arguments: [
         (#"[1]"#, "m.json: field '(file)': not a JSON object"),
         (#"{"format":"other","format_version":1}"#, "m.json: field 'format': expected \"hdrec-bundle\", found \"other\""),
-        (#"{"format":"hdrec-bundle","format_version":2}"#, "m.json: field 'format_version': this build reads version 1, found 2"),
+        (#"{"format":"hdrec-bundle","format_version":3}"#, "m.json: field 'format_version': this build reads versions 1 to 2, found 3"),
     ])
     func formatErrors(json: String, message: String) {
         do {

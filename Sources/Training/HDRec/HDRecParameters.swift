@@ -2,7 +2,9 @@
 // moments with named views), grouped so that a DLA phase steps only its own part:
 //   group "lora.text" / "lora.id"   A (R, in), B (out, R) per layer and target
 //   group "projector"               W1 (Hp, 128), b1, W2 (C, Hp), b2   (ID branch only)
-//   group "shared"                  IPL W1 (Hi, C), b1, W2 (I, Hi); [SEQ], [ALIGN] rows; norms if trained
+//   group "shared"                  IPL W1 (Hi, C), b1, W2 (I, Hi), or the factorized IPL's Wp (K, C),
+//                                   bp, item bias (I); [SEQ], [ALIGN] rows; norms if trained
+//   group "projector"               also γ ("id.gate") of the anchored ID pass
 // Initialisation: PEFT's (A Kaiming-uniform, B = 0), PyTorch Linear defaults for the
 // heads, and the added-token rows start at the mean token embedding.
 import Llama
@@ -110,21 +112,40 @@ public final class HDRecParameters {
     }
 
     /// The heads in the Recommender's inference form (heads.safetensors).
-    public func heads() throws -> HDRecHeads {
+    /// - Parameter itemTable: the factorized IPL's frozen item table E (I, K)
+    ///   (`HDRecNetwork.itemTable`): not a parameter, so the caller supplies it; unused by the MLP IPL.
+    public func heads(itemTable: Tensor<Float>? = nil) throws -> HDRecHeads {
         let c = width
-        let dims = HeadsDimensions(sasrecWidth: config.sasrecWidth, projectorHidden: config.projectorHidden,
-                                   modelWidth: c, iplHidden: config.iplHidden, itemCount: itemCount)
         var tensors: [NamedTensor] = [
             NamedTensor(name: HeadsTensorName.projectorIn, shape: [config.projectorHidden, config.sasrecWidth], values: try values("projector.w1")),
             NamedTensor(name: HeadsTensorName.projectorInBias, shape: [config.projectorHidden], values: try values("projector.b1")),
             NamedTensor(name: HeadsTensorName.projectorOut, shape: [c, config.projectorHidden], values: try values("projector.w2")),
             NamedTensor(name: HeadsTensorName.projectorOutBias, shape: [c], values: try values("projector.b2")),
-            NamedTensor(name: HeadsTensorName.iplIn, shape: [config.iplHidden, c], values: try values("ipl.w1")),
-            NamedTensor(name: HeadsTensorName.iplInBias, shape: [config.iplHidden], values: try values("ipl.b1")),
-            NamedTensor(name: HeadsTensorName.iplOut, shape: [itemCount, config.iplHidden], values: try values("ipl.w2")),
             NamedTensor(name: HeadsTensorName.seqToken, shape: [c], values: try values("tokens.seq")),
             NamedTensor(name: HeadsTensorName.alignToken, shape: [c], values: try values("tokens.align")),
         ]
+        if config.factorized {
+            let k = Self.itemTableWidth(config, modelWidth: c)
+            guard let itemTable, itemTable.count == itemCount * k else {
+                throw HDRecTrainingError.invalidConfiguration(field: "ipl",
+                    reason: "the factorized IPL's heads need its item table (\(itemCount) × \(k) values), found \(itemTable?.count ?? 0)")
+            }
+            tensors += [
+                NamedTensor(name: HeadsTensorName.iplProjection, shape: [k, c], values: try values("ipl.proj.w")),
+                NamedTensor(name: HeadsTensorName.iplProjectionBias, shape: [k], values: try values("ipl.proj.b")),
+                NamedTensor(name: HeadsTensorName.iplItems, shape: [itemCount, k], values: itemTable.array),
+                NamedTensor(name: HeadsTensorName.iplItemBias, shape: [itemCount], values: try values("ipl.bias")),
+            ]
+        } else {
+            tensors += [
+                NamedTensor(name: HeadsTensorName.iplIn, shape: [config.iplHidden, c], values: try values("ipl.w1")),
+                NamedTensor(name: HeadsTensorName.iplInBias, shape: [config.iplHidden], values: try values("ipl.b1")),
+                NamedTensor(name: HeadsTensorName.iplOut, shape: [itemCount, config.iplHidden], values: try values("ipl.w2")),
+            ]
+        }
+        if config.anchored {
+            tensors.append(NamedTensor(name: HeadsTensorName.idGate, shape: [1], values: try values("id.gate")))
+        }
         if config.trainNorms {
             for l in 0 ..< config.layers {
                 tensors.append(NamedTensor(name: HeadsTensorName.normPrefix + LlamaTensorName.attentionNorm(l), shape: [c], values: try values("norms.\(l).attn")))
@@ -132,7 +153,6 @@ public final class HDRecParameters {
             }
             tensors.append(NamedTensor(name: HeadsTensorName.normPrefix + LlamaTensorName.outputNorm, shape: [c], values: try values("norms.output")))
         }
-        _ = dims
         return try HDRecHeads(tensors: tensors, file: "trained parameters")
     }
 

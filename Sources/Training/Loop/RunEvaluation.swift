@@ -1,10 +1,9 @@
 // `hdrec evaluate --run RUN_DIR`: full-ranking, leave-one-out evaluation of a trained
 // run as it would be served (TrainedRun.servingModel: the GGUF base cut to the run's
-// L layers, trained norms, both adapters), through HDRecScorer, Fusion and RecSys's
-// Evaluator: the code paths of serving and of `hdrec sasrec`'s evaluation. Writes
-//   DIR/metrics.json, DIR/ranks.tsv   the harness's format (docs/recsys.md)
-//   DIR/evaluation.json               the settings, the users evaluated, timing
-// with DIR = RUN_DIR/eval/<fusion>-<alpha>/ unless given.
+// L layers, trained norms, both adapters, the anchored ID pass's SASRec), through
+// ModelEvaluation: HDRecScorer, Fusion and RecSys's Evaluator, the code paths of serving
+// and of `hdrec sasrec`'s evaluation. Files go to RUN_DIR/eval/<fusion>-<alpha>/ unless
+// given (ModelEvaluation lists them).
 //
 // Users: all (default), or with `users = N` the reproducible sample of the run's own
 // final evaluation (`hdrec train --eval-users N`, same seed and salt), so ranks.tsv
@@ -19,13 +18,13 @@ public struct RunEvaluationOptions: Sendable {
     public var splits: [Split] = [.valid, .test]
     /// The method of ``RunEvaluation/evaluate(_:options:)`` (the list form takes its own).
     public var fusion: FusionMethod = .textDominant
-    /// nil: the run's chosen α (history.json `bestAlpha`).
+    /// nil: the run's chosen α (history.json `bestAlpha`), or the bundle's.
     public var alpha: Float? = nil
-    /// τ of Eq. 14 (1 = the paper).
-    public var temperature: Float = FusionParameters.paperTemperature
-    /// 0: all users; N: the run's final-evaluation sample of N users.
+    /// τ of Eq. 14; nil: 1 (the paper) for a run, the manifest's for a bundle.
+    public var temperature: Float? = nil
+    /// 0: all users; N: a seeded sample of N users (a run's: its final-evaluation sample).
     public var users: Int = 0
-    /// nil: RUN_DIR/eval/<fusion>-<alpha>.
+    /// nil: RUN_DIR/eval/<fusion>-<alpha> (required for a bundle).
     public var out: String? = nil
     /// Histories per decoder batch (each pass runs once per batch).
     public var batchSize: Int = 16
@@ -36,8 +35,10 @@ public struct RunEvaluationOptions: Sendable {
 public struct RunEvaluationResult: Sendable {
     public var report: EvaluationReport
     public var directory: String
-    public var fusion: FusionMethod
+    public var method: EvaluationMethod
+    /// α and τ of the fusion (unused by `.sasrec`).
     public var alpha: Float
+    public var temperature: Float
     /// Users evaluated at each split.
     public var users: Int
     /// Wall time of scoring and ranking (model loading excluded).
@@ -50,13 +51,18 @@ public struct RunEvaluationResult: Sendable {
     public var passDiagnostics = PassDiagnostics()
     /// Users ranked per second, each split counted (2 decoder passes per user and split).
     public var usersPerSecond: Double { seconds > 0 ? Double(users * report.results.count) / seconds : 0 }
+    /// The fusion method, nil for SASRec.
+    public var fusion: FusionMethod? {
+        if case let .fusion(f) = method { return f }
+        return nil
+    }
 }
 
 public enum RunEvaluation {
     /// RUN_DIR/eval/<fusion>-<alpha>, α printed shortest (0.1, 0.35, 1); with `under`,
     /// `run` is the parent directory itself.
     public static func defaultDirectory(run: String, fusion: FusionMethod, alpha: Float, under: Bool = false) -> String {
-        (under ? run : run + "/eval") + "/" + fusion.rawValue + "-" + String(format: "%g", Double(alpha))
+        ModelEvaluation.directory(root: under ? run : run + "/eval", method: .fusion(fusion), alpha: alpha)
     }
 
     /// Evaluates `run` as served with `options.fusion` and writes the result files.
@@ -64,100 +70,31 @@ public enum RunEvaluation {
         try evaluate(run, options: o, fusions: [o.fusion])[0]
     }
 
-    /// Evaluates `run` with each fusion method in turn, running the decoder once: the pass
-    /// rows are kept (2 · I floats per user and split) and re-fused. With one method the
-    /// files go to `options.out` (or the default directory); with several, each method's go
-    /// to `<options.out>/<fusion>-<alpha>` (or its default directory). The first result's
-    /// time includes the decoder passes; the others only re-fuse and re-rank.
+    /// Evaluates `run` with each fusion method in turn, running the decoder once
+    /// (ModelEvaluation.evaluate).
     public static func evaluate(_ run: TrainedRun, options o: RunEvaluationOptions, fusions: [FusionMethod]) throws -> [RunEvaluationResult] {
-        guard o.batchSize > 0 else { throw HDRecTrainingError.invalidConfiguration(field: "batch size", reason: "must be positive, found \(o.batchSize)") }
-        guard o.users >= 0 else { throw HDRecTrainingError.invalidConfiguration(field: "users", reason: "must be 0 (all) or positive, found \(o.users)") }
-        guard !o.splits.isEmpty else { throw HDRecTrainingError.invalidConfiguration(field: "splits", reason: "none given") }
-        guard !fusions.isEmpty, Set(fusions).count == fusions.count else {
-            throw HDRecTrainingError.invalidConfiguration(field: "fusion methods", reason: "must be a non-empty list without repeats, found \(fusions.map(\.rawValue))")
-        }
-        let alpha = o.alpha ?? run.chosenAlpha
-        let parameters = FusionParameters(alpha: alpha, temperature: o.temperature)
-        try parameters.validate()
-        let model = TimedPasses(try run.servingModel(), popularity: PopularityScorer(dataset: run.context.dataset))
-        let users = run.evaluationUsers(o.users)
-        let scorer = try HDRecScorer(passes: model, dataset: run.context.dataset, fusion: fusions[0], parameters: parameters,
-                                     cachePasses: fusions.count > 1)
-        var results: [RunEvaluationResult] = []
-        for method in fusions {
-            scorer.fusion = method
-            let textBefore = model.textMilliseconds, idBefore = model.idMilliseconds
-            let start = Date()
-            let report = try Evaluator.evaluate(dataset: run.context.dataset, scorer: scorer,
-                                                options: EvaluationOptions(splits: o.splits, batchSize: o.batchSize, users: users,
-                                                                           showProgress: o.showProgress))
-            let seconds = Date().timeIntervalSince(start)
-            let directory: String
-            if fusions.count == 1, let out = o.out { directory = out }
-            else { directory = defaultDirectory(run: o.out ?? run.directory + "/eval", fusion: method, alpha: alpha, under: true) }
-            try report.write(to: directory)
-            let result = RunEvaluationResult(report: report, directory: directory, fusion: method, alpha: alpha, users: users.count, seconds: seconds,
-                                             textPassSeconds: (model.textMilliseconds - textBefore) / 1000,
-                                             idPassSeconds: (model.idMilliseconds - idBefore) / 1000,
-                                             passDiagnostics: model.diagnostics.result)
-            try writeSettings(result, run: run, options: o, fusion: method)
-            results.append(result)
-        }
-        return results
+        try evaluate(run, options: o, methods: fusions.map { .fusion($0) })
     }
 
-    /// evaluation.json: what was evaluated and how fast.
-    struct Settings: Codable {
-        var run: String
-        var checkpoint: String
-        var splits: [String]
-        var fusion: String
-        var alpha: Float
-        var fusionTemperature: Float
-        var users: Int
-        var userSample: String
-        var decoderLayers: Int
-        var trainedNorms: Bool
-        var base: String
-        var seconds: Double
-        var textPassSeconds: Double
-        var idPassSeconds: Double
-        var usersPerSecond: Double
-        var passDiagnostics: PassDiagnostics
+    /// The same with `.sasrec` allowed among the methods (the run's SASRec checkpoint).
+    public static func evaluate(_ run: TrainedRun, options o: RunEvaluationOptions, methods: [EvaluationMethod]) throws -> [RunEvaluationResult] {
+        try ModelEvaluation.evaluate(try subject(run), options: o, methods: methods)
     }
 
-    static func writeSettings(_ r: RunEvaluationResult, run: TrainedRun, options o: RunEvaluationOptions, fusion: FusionMethod) throws {
-        let settings = Settings(
-            run: run.directory, checkpoint: run.checkpointPath, splits: o.splits.map(\.rawValue), fusion: fusion.rawValue,
-            alpha: r.alpha, fusionTemperature: o.temperature, users: r.users,
-            userSample: o.users == 0 ? "all" : "the run's final-evaluation sample (seed \(run.spec.options.seed), salt 0x"
-                + String(TrainedRun.finalEvaluationSalt, radix: 16, uppercase: true) + ")",
-            decoderLayers: run.spec.network.layers, trainedNorms: run.spec.network.trainNorms, base: run.spec.basePath,
-            seconds: r.seconds, textPassSeconds: r.textPassSeconds, idPassSeconds: r.idPassSeconds, usersPerSecond: r.usersPerSecond,
-            passDiagnostics: r.passDiagnostics)
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(settings), to: r.directory + "/evaluation.json")
-    }
-}
-
-/// Passes through a model, adding up the time of each pass and the passes' agreement.
-final class TimedPasses: HDRecPassScoring {
-    let model: HDRecModel
-    private(set) var textMilliseconds: Double = 0
-    private(set) var idMilliseconds: Double = 0
-    private(set) var diagnostics: PassDiagnosticsAccumulator
-    init(_ model: HDRecModel, popularity: PopularityScorer) {
-        self.model = model
-        diagnostics = PassDiagnosticsAccumulator(popularity: popularity)
-    }
-    var itemCount: Int { model.itemCount }
-    func passScores(histories: [[Int]]) throws -> HDRecModel.PassScores {
-        let s = try model.passScores(histories: histories)
-        textMilliseconds += s.textMilliseconds
-        idMilliseconds += s.idMilliseconds
-        diagnostics.add(text: s.text, id: s.id)
-        return s
+    /// The run's served model with its defaults: the chosen α, τ = 1, its final-evaluation sample.
+    public static func subject(_ run: TrainedRun) throws -> EvaluationSubject {
+        let spec = run.spec
+        let salt = TrainedRun.finalEvaluationSalt
+        let sasrec = try run.context.anchors?.model
+            ?? (RunExporter.isFullSASRec(spec.sasrecPath) ? SASRecExport.load(path: spec.sasrecPath) : nil)
+        return EvaluationSubject(
+            model: try run.servingModel(), dataset: run.context.dataset, sasrec: sasrec,
+            defaultParameters: FusionParameters(alpha: run.chosenAlpha, temperature: FusionParameters.paperTemperature),
+            defaultFusion: .textDominant, defaultRoot: run.directory + "/eval", users: { run.evaluationUsers($0) },
+            source: EvaluationSource(run: run.directory, checkpoint: run.checkpointPath, bundle: nil, data: nil,
+                                     decoderLayers: spec.network.layers, trainedNorms: spec.network.trainNorms, base: spec.basePath,
+                                     userSample: "the run's final-evaluation sample (seed \(spec.options.seed), salt 0x"
+                                        + String(salt, radix: 16, uppercase: true) + ")",
+                                     userSampleSeed: spec.options.seed, userSampleSalt: salt))
     }
 }

@@ -1,6 +1,8 @@
 // `hdrec export --run RUN_DIR --out BUNDLE`: the trained run's best parameters as
 // the bundle the server loads (docs/bundle.md), written to a temporary directory
 // beside BUNDLE and renamed into place, so a failed export never leaves a partial one.
+// The run's SASRec checkpoint goes in as sasrec_model.safetensors (the anchored ID pass
+// needs it; `hdrec evaluate --bundle --fusion sasrec` compares against that same SASRec).
 import Foundation
 import ModelFiles
 import Recommender
@@ -39,10 +41,11 @@ public enum RunExporter {
                             description: keep.contains(.description) ? item.description : nil)
             })
         }
-        let sources = BundleSources(heads: try context.parameters.heads(), sasrec: context.sasrec, catalog: catalog,
+        let sources = BundleSources(heads: try run.heads(), sasrec: context.sasrec, catalog: catalog,
                                     textAdapterDirectory: adapters + "/text", idAdapterDirectory: adapters + "/id",
                                     basePath: spec.basePath, copyBase: copyBase, baseLayers: spec.network.layers,
-                                    tensorDType: tensorDType)
+                                    tensorDType: tensorDType,
+                                    sasrecModelPath: try Self.isFullSASRec(spec.sasrecPath) ? spec.sasrecPath : nil)
         var metrics: [String: [String: Double]] = [:]
         if let text = try? String(contentsOfFile: directory + "/metrics.json", encoding: .utf8),
            let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: Double]] {
@@ -62,6 +65,8 @@ public enum RunExporter {
             "lora_dropout": .number(spec.network.loraDropout), "lora_targets": .string(spec.network.loraTargets.joined(separator: ",")),
             "projector_hidden": .number(Double(spec.network.projectorHidden)), "ipl_hidden": .number(Double(spec.network.iplHidden)),
             "ipl_dropout": .number(spec.network.iplDropout), "train_norms": .bool(spec.network.trainNorms),
+            "ipl_kind": .string((spec.network.iplKind ?? .mlp).rawValue), "id_anchor": .bool(spec.network.idAnchor == true),
+            "lora_layers": .number(Double(spec.network.layers - spec.network.firstLoRALayer)),
             "train_users": .number(Double(spec.maxUsers ?? context.dataset.numUsers)),
             "best_epoch": .number(Double(history.bestEpoch ?? 0)),
             "training_command": .string(spec.command),
@@ -75,5 +80,13 @@ public enum RunExporter {
         try fm.removeItem(atPath: adapters)
         if fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
         try fm.moveItem(atPath: staging, toPath: out)
+    }
+
+    /// Whether the run's SASRec file is the whole checkpoint `hdrec sasrec` writes (it then
+    /// goes into the bundle as sasrec_model.safetensors) rather than a bare item table, which
+    /// is all an MLP run without the anchor needs.
+    static func isFullSASRec(_ path: String) throws -> Bool {
+        let file = try SafetensorsFile(path: path)
+        return file.tensorNames.contains { $0 != SASRecTable.tensorName }
     }
 }

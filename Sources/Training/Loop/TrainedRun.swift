@@ -69,18 +69,33 @@ public final class TrainedRun {
         TrainedPassScorer(network: context.network, parameters: context.parameters, prompts: context.prompts, anchors: context.anchors)
     }
 
+    /// The heads as a bundle exported from this run carries them (the factorized IPL with
+    /// the item table the network computed at load, γ of the anchored ID pass).
+    public func heads() throws -> HDRecHeads {
+        try context.parameters.heads(itemTable: context.network.itemTable)
+    }
+
+    /// The SASRec model the anchored ID pass adds to (nil for a run without the anchor).
+    public func anchor() throws -> SASRecAnchor? {
+        guard let model = context.anchors?.model else { return nil }
+        return try SASRecAnchor(model: model, itemCount: context.dataset.numItems, width: spec.network.sasrecWidth,
+                                file: spec.sasrecPath)
+    }
+
     /// The model as a bundle exported from this run serves it: the base GGUF (its own
     /// weight types) cut to the run's first L layers, trained norms in place, the two
-    /// adapters, heads and SASRec table, and the chosen α as the default.
+    /// adapters, heads, SASRec table and (anchored ID pass) SASRec model, and the chosen α
+    /// as the default.
     public func servingModel(pool: ThreadPool = .shared) throws -> HDRecModel {
         let layers = spec.network.layers
         let llama = try LlamaModel(path: spec.basePath, layers: layers)
-        let heads = try context.parameters.heads()
+        let heads = try heads()
         let model = try HDRecModel.decoderModel(base: llama, layers: layers, norms: heads.norms, headsPath: checkpointPath)
         let decoder = LlamaHDRecDecoder(model: model, textAdapter: try context.parameters.adapter(.text, base: model.config),
                                         idAdapter: try context.parameters.adapter(.id, base: model.config), pool: pool)
         return try HDRecModel(decoder: decoder, prompts: context.prompts, heads: heads, sasrec: context.sasrec,
-                              fusionDefaults: BundleManifest.FusionDefaults(method: .textDominant, alpha: chosenAlpha))
+                              fusionDefaults: BundleManifest.FusionDefaults(method: .textDominant, alpha: chosenAlpha),
+                              anchor: try anchor())
     }
 
     private static func decode<T: Decodable>(_ path: String) throws -> T {

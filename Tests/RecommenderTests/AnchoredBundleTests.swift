@@ -3,6 +3,7 @@
 // is that row plus γ·IPL(h_id); and every way a bundle can lack or mismatch its SASRec
 // checkpoint is refused with the specific error.
 import Foundation
+import ModelFiles
 import RecSys
 import Testing
 @testable import Recommender
@@ -63,6 +64,21 @@ struct AnchoredBundleTests {
             #expect(relativeError(residualHalf, residualOne) < 1e-4)
             #expect(relativeError(one.id[u], served.id[u]) > 1e-2)
         }
+    }
+
+    @Test("an F16 bundle keeps the SASRec checkpoint in F32 and its anchor exact; the F16 table still passes the table check")
+    func f16Bundle() throws {
+        let b = try AnchoredStoriesBundle(gate: 0.3)
+        defer { b.cleanup() }
+        let dir = b.root + "/f16"
+        _ = try b.write(to: dir, sasrecModelPath: b.sasrecPath, dtype: .f16)
+        let file = try SafetensorsFile(path: dir + "/" + BundleLayout.sasrecModel)
+        #expect(file.tensors.allSatisfy { $0.dtype == .f32 })
+        #expect(try SafetensorsFile(path: dir + "/" + BundleLayout.sasrec).tensors.allSatisfy { $0.dtype == .f16 })
+        let contents = try BundleContents.load(directory: dir, basePath: Stories.ggufPath)
+        #expect(contents.sasrecModel?.model.parameters == b.sasrecModel.parameters)
+        #expect(contents.sasrec != AnchoredStoriesBundle.table(b.sasrecModel), "the table itself was rounded")
+        #expect(file.metadata["max_length"] == "5" && file.metadata["blocks"] == "1")
     }
 
     @Test("a bundle whose heads carry id.gate but that lacks sasrec_model.safetensors is refused, naming the file")

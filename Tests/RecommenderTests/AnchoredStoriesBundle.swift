@@ -3,6 +3,7 @@
 // 5 items, is shorter than the test histories, so the anchor's truncation matters).
 import Foundation
 import Llama
+import ModelFiles
 import RecSys
 @testable import Recommender
 
@@ -68,12 +69,14 @@ struct AnchoredStoriesBundle {
     }
 
     /// Writes the bundle again (to `directory`) with another SASRec checkpoint, or none.
-    func write(to directory: String, sasrecModelPath: String?, table: [Float]? = nil) throws -> BundleManifest {
+    func write(to directory: String, sasrecModelPath: String?, table: [Float]? = nil,
+               dtype: SafetensorsDType = .f32) throws -> BundleManifest {
         try BundleWriter.write(
             to: directory,
             sources: BundleSources(heads: heads, sasrec: table ?? Self.table(sasrecModel), catalog: catalog,
                                    textAdapterDirectory: root + "/src/text", idAdapterDirectory: root + "/src/id",
-                                   basePath: Stories.ggufPath, copyBase: false, baseLayers: 5, sasrecModelPath: sasrecModelPath),
+                                   basePath: Stories.ggufPath, copyBase: false, baseLayers: 5, tensorDType: dtype,
+                                   sasrecModelPath: sasrecModelPath),
             dataset: .init(name: "stories-anchored", itemCount: Self.items), prompt: PromptConfiguration(),
             fusion: .init(alpha: 0.5), command: "AnchoredStoriesBundle")
     }

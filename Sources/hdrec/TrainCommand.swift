@@ -50,6 +50,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("ridge-projector"), help: "true/false: start the projector as a ridge map from SASRec rows to the items' mean token embeddings.") var ridgeProjector: Bool?
     @Option(name: .customLong("ipl-dropout")) var iplDropout: Double?
     @Option(name: .customLong("kl-warmup"), help: "Fraction of the steps over which λ rises from 0.") var klWarmup: Double?
+    @Option(name: .customLong("id-phase-kl"), help: "true/false: the ID phase also learns from the text pass (the paper's symmetric KL).") var idPhaseKL: Bool?
     @Option(name: .customLong("head-lr-multiplier"), help: "Heads' learning rate as a multiple of the adapters'.") var headLRMultiplier: Double?
     @Option(help: "Serve this α instead of validation's choice.") var alpha: Double?
     @Option(name: .customLong("final-eval"), help: "none, valid or test: the splits of the run's final evaluation (only test touches test).") var finalEval: String = "test"
@@ -121,6 +122,7 @@ struct TrainCommand: AsyncParsableCommand {
         if let iplDropout { r.iplDropout = iplDropout }
         if let klWarmup { r.klWarmupFraction = klWarmup }
         if let headLRMultiplier { r.headLearningRateMultiplier = headLRMultiplier }
+        if let idPhaseKL { r.idPhaseKL = idPhaseKL }
         if let alpha { r.alpha = alpha }
         if let seed { r.seed = seed }
     }

@@ -253,7 +253,8 @@ public final class DLATrainer {
                 let branch: Branch = t % 2 == 0 ? .id : .text
                 // A batch of items only, without ID alignment, has no ID phase, so the text phase
                 // that follows has no teacher from the other branch.
-                guard let (f, ce, kl) = try run(branch, teacher: useKL ? teacher : nil, phase: UInt64(t + 1)) else {
+                let learnsFromTeacher = useKL && (branch == .text || options.idPhaseKL != false)
+                guard let (f, ce, kl) = try run(branch, teacher: learnsFromTeacher ? teacher : nil, phase: UInt64(t + 1)) else {
                     teacher = nil
                     continue
                 }

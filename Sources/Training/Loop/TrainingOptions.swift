@@ -54,6 +54,11 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// The heads' (IPL, projector, added rows, γ) learning rate as a multiple of the adapters' (nil: 1).
     public var headLearningRateMultiplier: Double? = nil
 
+    /// Whether the ID phase also learns from the text pass (KL(z̃_text ‖ z_id), Eq. 10). nil/true:
+    /// the paper's symmetric alignment. false: the KL runs one way, ID → text, so an ID pass
+    /// anchored at SASRec is never pulled towards a weaker text pass while it distils into it.
+    public var idPhaseKL: Bool? = nil
+
     /// The served α, fixed by the recipe (the paper profile's Table 2 value); nil: chosen on validation.
     public var fixedAlpha: Double? = nil
 

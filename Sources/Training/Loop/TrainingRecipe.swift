@@ -40,6 +40,8 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var klWeight: Double
     public var klTemperature: Double
     public var klWarmupFraction: Double
+    /// false: the KL runs ID → text only (see TrainingOptions.idPhaseKL).
+    public var idPhaseKL: Bool
     public var alternations: Int
     public var lossAverage: LossAverage
     public var headLearningRateMultiplier: Double
@@ -74,6 +76,7 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
                                 alternations: alternations, ablation: ablation, lossAverage: lossAverage, seed: seed,
                                 validationUsers: validationUsers, itemAlignment: itemAlignment, idAlignment: idAlignment)
         if klWarmupFraction > 0 { o.klWarmupFraction = klWarmupFraction }
+        if !idPhaseKL { o.idPhaseKL = false }
         if headLearningRateMultiplier != 1 { o.headLearningRateMultiplier = headLearningRateMultiplier }
         if let alpha { o.fixedAlpha = alpha }
         return o

@@ -48,6 +48,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("id-anchor"), help: "true/false: anchor the ID pass at SASRec, z_id = s_u·E_sasᵀ + γ·IPL(h_id), γ from 0.") var idAnchor: Bool?
     @Option(name: .customLong("lora-layers"), help: "LoRA on the top N layers only; the text prompts' activations below are computed once.") var loraLayers: Int?
     @Option(name: .customLong("ridge-projector"), help: "true/false: start the projector as a ridge map from SASRec rows to the items' mean token embeddings.") var ridgeProjector: Bool?
+    @Option(name: .customLong("sasrec-probe"), help: "true/false: start the factorized head's SASRec block as a ridge probe of SASRec from the frozen read state.") var sasrecProbe: Bool?
     @Option(name: .customLong("ipl-dropout")) var iplDropout: Double?
     @Option(name: .customLong("kl-warmup"), help: "Fraction of the steps over which λ rises from 0.") var klWarmup: Double?
     @Option(name: .customLong("id-phase-kl"), help: "true/false: the ID phase also learns from the text pass (the paper's symmetric KL).") var idPhaseKL: Bool?
@@ -119,6 +120,7 @@ struct TrainCommand: AsyncParsableCommand {
         if let idAnchor { r.idAnchor = idAnchor }
         if let loraLayers { r.loraLayers = loraLayers }
         if let ridgeProjector { r.ridgeProjector = ridgeProjector }
+        if let sasrecProbe { r.sasrecProbe = sasrecProbe }
         if let iplDropout { r.iplDropout = iplDropout }
         if let klWarmup { r.klWarmupFraction = klWarmup }
         if let headLRMultiplier { r.headLearningRateMultiplier = headLRMultiplier }

@@ -41,6 +41,9 @@ public struct HDRecNetworkConfig: Sendable, Equatable, Codable {
     /// Start the projector as the ridge map from SASRec rows to the items' mean token
     /// embeddings (lever (b)); nil/false: PyTorch's Linear defaults.
     public var ridgeProjector: Bool? = nil
+    /// Start the factorized head's SASRec block as a ridge probe of SASRec's state from the
+    /// frozen read state (HeadInitializer.sasrecProbe); nil/false: zeros.
+    public var sasrecProbe: Bool? = nil
 
     var factorized: Bool { iplKind == .factorized }
     var anchored: Bool { idAnchor == true }

@@ -28,6 +28,8 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var iplDropout: Double
     public var idAnchor: Bool
     public var ridgeProjector: Bool
+    /// Start the factorized head's SASRec block as a ridge probe of SASRec (HDRecNetworkConfig.sasrecProbe).
+    public var sasrecProbe: Bool
     public var trainNorms: Bool
 
     // Optimisation
@@ -65,6 +67,7 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
         n.iplKind = ipl == .mlp ? nil : ipl
         n.idAnchor = idAnchor ? true : nil
         n.ridgeProjector = ridgeProjector ? true : nil
+        n.sasrecProbe = sasrecProbe ? true : nil
         if let loraLayers, loraLayers < n.layers { n.loraLayers = loraLayers }
         return n
     }

@@ -127,7 +127,7 @@ public final class TrainingContext {
             let start = try HeadInitializer.compute(network: network, prompts: prompts, dataset: dataset,
                                                     users: Self.trainingUsers(dataset: dataset, spec: spec),
                                                     ridgeProjector: spec.network.ridgeProjector == true,
-                                                    anchors: spec.network.factorized ? sasrecModel : nil, log: log)
+                                                    anchors: spec.network.sasrecProbe == true ? sasrecModel : nil, log: log)
             if spec.network.factorized { network.itemTable = Tensor(start.itemTable) }
             initialization = start.initialization
         }

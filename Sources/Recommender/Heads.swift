@@ -93,6 +93,12 @@ public struct ItemProjectionLayer: Sendable, Equatable {
         switch weights { case .mlp: return .mlp; case .factorized: return .factorized }
     }
 
+    /// The factorized form's frozen item table E [I, K]; nil for the MLP form.
+    public var itemTable: [Float]? {
+        if case let .factorized(_, _, items, _) = weights { return items }
+        return nil
+    }
+
     /// The MLP form. - Parameters: w0 [hidden, inputWidth], b0 [hidden], w2 [itemCount, hidden].
     public init(w0: [Float], b0: [Float], w2: [Float], inputWidth: Int, hidden: Int, itemCount: Int) throws {
         try checkCount(HeadsTensorName.iplIn, w0, hidden * inputWidth, [hidden, inputWidth])

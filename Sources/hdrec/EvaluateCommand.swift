@@ -29,7 +29,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "With --bundle: the seed of the --users sample (default: the manifest's training seed).") var seed: UInt64?
     @Option(help: "valid or test (default: both).") var split: String?
     @Option(help: "α of Eq. 17 in [0, 1] (default: the run's, chosen on validation, or the bundle's).") var alpha: Float?
-    @Option(help: "text-dominant, id-dominant, confidence, text-pass, id-pass or sasrec; a comma-separated list evaluates each from one run of the decoder (then --out is their parent directory). Default: text-dominant for a run, the bundle's default for a bundle.")
+    @Option(help: "text-dominant, id-dominant, confidence, text-pass, id-pass, sasrec (the checkpoint alone) or control (SASRec + w × item-text similarity, no decoder; w chosen on validation); a comma-separated list evaluates each from one run of the decoder (then --out is their parent directory). Default: text-dominant for a run, the bundle's default for a bundle.")
     var fusion: String?
     @Option(name: .customLong("fusion-temperature"), help: "τ dividing Eq. 14's argument (the paper: 1; the public code: 0.5). Default: 1 for a run, the bundle's for a bundle.")
     var fusionTemperature: Float?
@@ -74,8 +74,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         for result in try ModelEvaluation.evaluate(subject, options: options, methods: methods) {
             print("\n" + result.method.name + ":")
             print(result.report.table(), terminator: "")
-            guard result.method != .sasrec else {
-                print(String(format: "%d users per split: %.1f s, %.2f users/s", result.users, result.seconds, result.usersPerSecond))
+            guard case .fusion = result.method else {
+                print(String(format: "%d users per split: %.1f s, %.2f users/s", result.users, result.seconds, result.usersPerSecond)
+                      + (result.controlWeight.map { String(format: "; w = %g chosen on validation (%@)", Double($0), result.controlSweep ?? "") } ?? ""))
                 print("wrote \(result.directory)/metrics.json, ranks.tsv, evaluation.json")
                 continue
             }
@@ -88,7 +89,8 @@ struct EvaluateCommand: AsyncParsableCommand {
                          + "softmax entropy: text %.3f, ID %.3f of %.3f nats (uniform)",
                          d.rows, d.textIDSpearman, d.textIDTop10Overlap, d.textPopularitySpearman, d.idPopularitySpearman,
                          d.textPopularityTop10Overlap, d.idPopularityTop10Overlap, d.textUserToUserTop10Overlap, d.idUserToUserTop10Overlap,
-                         d.textEntropy, d.idEntropy, d.uniformEntropy))
+                         d.textEntropy, d.idEntropy, d.uniformEntropy)
+                  + (d.fusedUserToUserTop10Overlap.map { String(format: "; fused (%@) top-10 overlap between consecutive users %.2f", result.method.name, $0) } ?? ""))
             print("wrote \(result.directory)/metrics.json, ranks.tsv, evaluation.json")
         }
     }

@@ -45,7 +45,7 @@ struct EndToEndTests {
             let run = tmp + "/run\(seed)"
             try Child.run(hdrec, ["train", "--data", tmp + "/data", "--base", Self.base, "--sasrec", tmp + "/sasrec", "--out", run,
                                   "--layers", "5", "--epochs", "1", "--max-users", "16", "--validation-users", "8", "--eval-users", "8",
-                                  "--batch-size", "8", "--ipl-hidden", "32", "--projector-hidden", "32", "--max-items", "4",
+                                  "--batch-size", "8", "--ipl-hidden", "32", "--projector-hidden", "32", "--ridge-projector", "false", "--max-items", "4",
                                   "--max-chunk-tokens", "8", "--seed", seed],
                           log: run + ".log", timeout: 120, environment: env)
             try Child.run(hdrec, ["export", "--run", run, "--dtype", dtype, "--out", tmp + "/adapters/v\(seed)"],

@@ -16,18 +16,25 @@ public enum EvaluationMethod: Hashable, Sendable {
     case fusion(FusionMethod)
     /// The SASRec checkpoint of the run or bundle (`--fusion sasrec`), through SASRecScorer.
     case sasrec
+    /// The no-LLM control (`--fusion control`): SASRec plus w × item-text similarity, w chosen
+    /// on validation (TextControlScorer).
+    case control
 
     public static let sasrecName = "sasrec"
+    public static let controlName = "control"
 
-    /// A fusion name, or `sasrec`.
+    /// A fusion name, `sasrec` or `control`.
     public static func parse(_ name: String) throws -> EvaluationMethod {
-        name == sasrecName ? .sasrec : .fusion(try FusionMethod.parse(name))
+        if name == sasrecName { return .sasrec }
+        if name == controlName { return .control }
+        return .fusion(try FusionMethod.parse(name))
     }
 
     public var name: String {
         switch self {
         case let .fusion(f): return f.rawValue
         case .sasrec: return Self.sasrecName
+        case .control: return Self.controlName
         }
     }
 }
@@ -71,6 +78,7 @@ public enum ModelEvaluation {
         switch method {
         case let .fusion(f): return root + "/" + f.rawValue + "-" + String(format: "%g", Double(alpha))
         case .sasrec: return root + "/" + EvaluationMethod.sasrecName
+        case .control: return root + "/" + EvaluationMethod.controlName
         }
     }
 
@@ -90,6 +98,10 @@ public enum ModelEvaluation {
             throw HDRecTrainingError.invalidConfiguration(field: "fusion methods",
                 reason: "'sasrec' needs the full SASRec checkpoint, which this one lacks (a bundle carries it as \(BundleLayout.sasrecModel) from format 2; a run reads the file hdrec sasrec wrote)")
         }
+        if methods.contains(.control), subject.sasrec == nil || subject.model.heads.ipl.itemTable == nil {
+            throw HDRecTrainingError.invalidConfiguration(field: "fusion methods",
+                reason: "'control' needs the full SASRec checkpoint and a factorized IPL's item-text table")
+        }
         if o.out == nil, subject.defaultRoot == nil {
             throw HDRecTrainingError.invalidConfiguration(field: "out", reason: "an output directory is needed (a bundle is never written into)")
         }
@@ -100,11 +112,13 @@ public enum ModelEvaluation {
         let dataset = subject.dataset
         let users = subject.users(o.users)
         let hdrecMethods = methods.compactMap { if case let .fusion(f) = $0 { return f } else { return nil } }
-        let model = TimedPasses(subject.model, popularity: PopularityScorer(dataset: dataset))
+        let model = TimedPasses(subject.model, popularity: PopularityScorer(dataset: dataset),
+                                fusion: (hdrecMethods.first ?? subject.defaultFusion, parameters))
         let scorer = try HDRecScorer(passes: model, dataset: dataset, fusion: hdrecMethods.first ?? .textDominant,
                                      parameters: parameters, cachePasses: hdrecMethods.count > 1)
         let evaluation = EvaluationOptions(splits: o.splits, batchSize: o.batchSize, users: users, showProgress: o.showProgress)
         var results: [RunEvaluationResult] = []
+        var controlWeight: Float? = nil, controlSweep: String? = nil
         for method in methods {
             let textBefore = model.textMilliseconds, idBefore = model.idMilliseconds
             let start = Date()
@@ -116,6 +130,25 @@ public enum ModelEvaluation {
             case .sasrec:
                 report = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: subject.sasrec!, dataset: dataset),
                                                 options: evaluation)
+            case .control:
+                var control = try TextControlScorer(sasrec: subject.sasrec!, dataset: dataset, itemTable: subject.model.heads.ipl.itemTable!,
+                                                    sasrecWidth: subject.model.heads.dimensions.sasrecWidth)
+                // w on validation, over the same users, then the requested splits once.
+                var best = (weight: Float(0), ndcg: -1.0)
+                var sweep: [String] = []
+                for w in TextControlScorer.weights {
+                    control.weight = w
+                    let valid = try Evaluator.evaluate(dataset: dataset, scorer: control,
+                                                       options: EvaluationOptions(splits: [.valid], batchSize: o.batchSize, users: users,
+                                                                                  showProgress: false))
+                    let ndcg = valid.results[0].metric("NDCG@10")
+                    sweep.append(String(format: "%g:%.4f", Double(w), ndcg))
+                    if ndcg > best.ndcg { best = (w, ndcg) }
+                }
+                control.weight = best.weight
+                controlWeight = best.weight
+                controlSweep = sweep.joined(separator: " ")
+                report = try Evaluator.evaluate(dataset: dataset, scorer: control, options: evaluation)
             }
             let seconds = Date().timeIntervalSince(start)
             let directory: String
@@ -124,7 +157,8 @@ public enum ModelEvaluation {
             try report.write(to: directory)
             var result = RunEvaluationResult(report: report, directory: directory, method: method, alpha: parameters.alpha,
                                              temperature: parameters.temperature, users: users.count, seconds: seconds)
-            if method != .sasrec {
+            if method == .control { result.controlWeight = controlWeight; result.controlSweep = controlSweep }
+            if case .fusion = method {
                 result.textPassSeconds = (model.textMilliseconds - textBefore) / 1000
                 result.idPassSeconds = (model.idMilliseconds - idBefore) / 1000
                 result.passDiagnostics = model.diagnostics.result
@@ -148,9 +182,12 @@ public enum ModelEvaluation {
         var idPassSeconds: Double
         var usersPerSecond: Double
         var passDiagnostics: PassDiagnostics?
+        var controlWeight: Float?
+        var controlValidSweep: String?
 
         enum Keys: String, CodingKey {
             case splits, fusion, alpha, fusionTemperature, users, seconds, textPassSeconds, idPassSeconds, usersPerSecond, passDiagnostics
+            case controlWeight, controlValidSweep
         }
 
         func encode(to encoder: Encoder) throws {
@@ -166,18 +203,22 @@ public enum ModelEvaluation {
             try c.encode(idPassSeconds, forKey: .idPassSeconds)
             try c.encode(usersPerSecond, forKey: .usersPerSecond)
             try c.encodeIfPresent(passDiagnostics, forKey: .passDiagnostics)
+            try c.encodeIfPresent(controlWeight, forKey: .controlWeight)
+            try c.encodeIfPresent(controlValidSweep, forKey: .controlValidSweep)
         }
     }
 
     static func writeSettings(_ r: RunEvaluationResult, source: EvaluationSource, sampled: Bool, splits: [Split]) throws {
         var source = source
         if !sampled { source.userSample = "all" }
-        let isSASRec = r.method == .sasrec
+        let isSASRec: Bool
+        if case .fusion = r.method { isSASRec = false } else { isSASRec = true }   // SASRec or the control: no decoder
         let settings = Settings(source: source, splits: splits.map(\.rawValue), fusion: r.method.name,
                                 alpha: isSASRec ? nil : r.alpha, fusionTemperature: isSASRec ? nil : r.temperature,
                                 users: r.users, seconds: r.seconds, textPassSeconds: r.textPassSeconds,
                                 idPassSeconds: r.idPassSeconds, usersPerSecond: r.usersPerSecond,
-                                passDiagnostics: isSASRec ? nil : r.passDiagnostics)
+                                passDiagnostics: isSASRec ? nil : r.passDiagnostics,
+                                controlWeight: r.controlWeight, controlValidSweep: r.controlSweep)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -191,9 +232,9 @@ final class TimedPasses: HDRecPassScoring {
     private(set) var textMilliseconds: Double = 0
     private(set) var idMilliseconds: Double = 0
     private(set) var diagnostics: PassDiagnosticsAccumulator
-    init(_ model: HDRecModel, popularity: PopularityScorer) {
+    init(_ model: HDRecModel, popularity: PopularityScorer, fusion: (method: FusionMethod, parameters: FusionParameters)? = nil) {
         self.model = model
-        diagnostics = PassDiagnosticsAccumulator(popularity: popularity)
+        diagnostics = PassDiagnosticsAccumulator(popularity: popularity, fusion: fusion)
     }
     var itemCount: Int { model.itemCount }
     func passScores(histories: [[Int]]) throws -> HDRecModel.PassScores {

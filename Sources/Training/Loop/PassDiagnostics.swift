@@ -12,6 +12,7 @@
 // Averages over rows. Spearman over ranks with ties broken by index, which is exact for
 // continuous scores.
 import Foundation
+import Recommender
 import RecSys
 
 /// Running means of agreement statistics between the text pass, the ID pass and popularity.
@@ -33,6 +34,8 @@ public struct PassDiagnostics: Sendable, Codable, Equatable {
     public var textUserToUserTop10Overlap = 0.0
     public var idUserToUserTop10Overlap = 0.0
 
+    /// The same for the fused ranking the evaluation serves (nil when no fusion was given).
+    public var fusedUserToUserTop10Overlap: Double? = nil
     public init() {}
 }
 
@@ -43,13 +46,18 @@ public struct PassDiagnosticsAccumulator: Sendable {
     private let popularTop10: Set<Int>
     private var sums = PassDiagnostics()
     private var previousTop10: (text: Set<Int>, id: Set<Int>)?
+    /// The served fusion, for the fused ranking's personalisation; nil: not measured.
+    private let fusion: (method: FusionMethod, parameters: FusionParameters)?
+    private var previousFusedTop10: Set<Int>?
+    private var fusedSum = 0.0
 
-    public init(popularity: PopularityScorer) {
-        self.init(popularityScores: popularity.itemScores)
+    public init(popularity: PopularityScorer, fusion: (method: FusionMethod, parameters: FusionParameters)? = nil) {
+        self.init(popularityScores: popularity.itemScores, fusion: fusion)
     }
 
     /// `popularityScores[i]`: higher = more popular. [I]
-    public init(popularityScores: [Float]) {
+    public init(popularityScores: [Float], fusion: (method: FusionMethod, parameters: FusionParameters)? = nil) {
+        self.fusion = fusion
         let n = popularityScores.count
         let ranks = Self.descendingRanks(popularityScores)
         popularityRank = ranks
@@ -76,6 +84,11 @@ public struct PassDiagnosticsAccumulator: Sendable {
                 sums.idUserToUserTop10Overlap += Double(dTop.intersection(previous.id).count) / 10
             }
             previousTop10 = (tTop, dTop)
+            if let fusion, let fused = try? Fusion.fuse(text: t, id: d, method: fusion.method, parameters: fusion.parameters) {
+                let fTop = Self.top10(Self.descendingRanks(fused.final))
+                if let previous = previousFusedTop10 { fusedSum += Double(fTop.intersection(previous).count) / 10 }
+                previousFusedTop10 = fTop
+            }
         }
     }
 
@@ -90,6 +103,7 @@ public struct PassDiagnosticsAccumulator: Sendable {
         r.textEntropy /= n; r.idEntropy /= n
         if r.rows > 1 {
             r.textUserToUserTop10Overlap /= n - 1; r.idUserToUserTop10Overlap /= n - 1
+            if fusion != nil { r.fusedUserToUserTop10Overlap = fusedSum / (n - 1) }
         }
         return r
     }

@@ -49,6 +49,9 @@ public struct RunEvaluationResult: Sendable {
     /// How the two passes agree with each other and with popularity, over every user row
     /// the decoder scored (the same for each fusion of one evaluation).
     public var passDiagnostics = PassDiagnostics()
+    /// The control's w, chosen on validation, and its validation sweep (`--fusion control`).
+    public var controlWeight: Float? = nil
+    public var controlSweep: String? = nil
     /// Users ranked per second, each split counted (2 decoder passes per user and split).
     public var usersPerSecond: Double { seconds > 0 ? Double(users * report.results.count) / seconds : 0 }
     /// The fusion method, nil for SASRec.

@@ -55,7 +55,7 @@ public enum RunExporter {
             metrics = ["valid": ["NDCG@10": history.bestNDCG]]
         }
         let o = spec.options
-        let hyper: [String: ManifestValue] = [
+        var hyper: [String: ManifestValue] = [
             "profile": .string(o.profile), "epochs": .number(Double(o.epochs)), "batch_size": .number(Double(o.batchSize)),
             "learning_rate": .number(o.learningRate), "weight_decay": .number(o.weightDecay),
             "kl_weight": .number(o.klWeight), "kl_temperature": .number(o.klTemperature),
@@ -70,7 +70,17 @@ public enum RunExporter {
             "train_users": .number(Double(spec.maxUsers ?? context.dataset.numUsers)),
             "best_epoch": .number(Double(history.bestEpoch ?? 0)),
             "training_command": .string(spec.command),
+            "kl_warmup_fraction": .number(o.klWarmupFraction ?? 0), "id_phase_kl": .bool(o.idPhaseKL != false),
+            "head_lr_multiplier": .number(o.headLearningRateMultiplier ?? 1),
+            "ridge_projector": .bool(spec.network.ridgeProjector == true), "sasrec_probe": .bool(spec.network.sasrecProbe == true),
+            "max_items": .number(Double(spec.prompt.maxItems)), "max_chunk_tokens": .number(Double(spec.prompt.maxAttributeTokens)),
+            "validation_users": .number(Double(o.validationUsers)), "warmup_fraction": .number(o.warmupFraction),
+            "clip_norm": .number(o.clipNorm), "item_alignment": .bool(o.itemAlignment), "id_alignment": .bool(o.idAlignment),
         ]
+        // The resolved recipe, whole (every option the run was configured with).
+        if let recipe = spec.recipe {
+            hyper["recipe"] = try JSONDecoder().decode(ManifestValue.self, from: try recipe.json())
+        }
         _ = try BundleWriter.write(
             to: staging, sources: sources,
             dataset: BundleManifest.DatasetInfo(name: spec.datasetName, itemCount: context.dataset.numItems,

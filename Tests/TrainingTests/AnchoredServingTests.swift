@@ -186,6 +186,41 @@ struct AnchoredServingTests {
         #expect(throws: HDRecTrainingError.self) { try ModelEvaluation.evaluate(subject, options: options, methods: [.fusion(.textPass)]) }
     }
 
+    @Test("the no-LLM control: w = 0 ranks as SASRec, w is chosen on validation and recorded, and it needs the item-text table")
+    func control() throws {
+        let run = try AnchoredRun()
+        let bundle = run.root + "/bundle"
+        try RunExporter.export(run: run.runDir, to: bundle, copyBase: false, command: "test")
+        let subject = try BundleEvaluation.subject(bundle: bundle, dataPath: run.root + "/data", basePath: run.basePath)
+        let dataset = subject.dataset
+        let table = try #require(subject.model.heads.ipl.itemTable)
+        let users = Array(0 ..< dataset.numUsers)
+        // w = 0: exactly z(SASRec), so the same ranks as SASRec.
+        var scorer = try TextControlScorer(sasrec: run.sasrec, dataset: dataset, itemTable: table,
+                                           sasrecWidth: subject.model.heads.dimensions.sasrecWidth, weight: 0)
+        let zero = try Evaluator.evaluate(dataset: dataset, scorer: scorer, options: EvaluationOptions(users: users, showProgress: false))
+        let sasrec = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: run.sasrec, dataset: dataset),
+                                            options: EvaluationOptions(users: users, showProgress: false))
+        try zero.write(to: run.root + "/c0"); try sasrec.write(to: run.root + "/s0")
+        #expect(try EvaluationReport.loadRanks(path: run.root + "/c0/ranks.tsv") == EvaluationReport.loadRanks(path: run.root + "/s0/ranks.tsv"))
+        // A large w ranks by text similarity with the last item: that item is its own nearest neighbour.
+        scorer.weight = 1000
+        let n = dataset.numItems
+        var row = [Float](repeating: 0, count: n)
+        try row.withUnsafeMutableBufferPointer { try scorer.scores(users: [0], split: .test, into: $0) }
+        let last = try #require(dataset.history(0, for: .test).last)
+        #expect(row.indices.max { row[$0] < row[$1] } == last)
+        // Through hdrec evaluate: w chosen on validation, recorded with its sweep.
+        var options = RunEvaluationOptions()
+        options.showProgress = false
+        options.splits = [.test]
+        options.out = run.root + "/eval-control"
+        let result = try ModelEvaluation.evaluate(subject, options: options, methods: [.control])[0]
+        #expect(result.controlWeight.map { TextControlScorer.weights.contains($0) } == true)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: result.directory + "/evaluation.json"))) as! [String: Any]
+        #expect(json["fusion"] as? String == "control" && json["control_weight"] != nil && json["control_valid_sweep"] != nil)
+    }
+
     private func loaded(_ bundle: String, _ run: AnchoredRun) throws -> LoadedHDRec {
         try HDRecModel.load(bundle: bundle, basePath: run.basePath)
     }

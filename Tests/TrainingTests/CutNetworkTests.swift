@@ -17,14 +17,7 @@ private struct Fixture {
 }
 
 private func fixture(loraLayers: Int? = 1) throws -> Fixture {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/stories260K/stories260K.gguf").path
-    let gguf = try GGUFFile(path: path)
-    let titles = ["red ball", "big dog", "little cat", "blue car", "happy bird", "tall tree"]
-    let catalog = try Catalog(items: titles.enumerated().map { CatalogItem(id: "i\($0.offset)", title: $0.element, brand: "toy") })
-    var promptConfig = PromptConfiguration()
-    promptConfig.maxAttributeTokens = 8
-    let prompts = try PromptBuilder(tokenizer: try Tokenizer(gguf: gguf).withHDRecTokens(), catalog: catalog, configuration: promptConfig)
+    let (gguf, prompts) = try StoriesPromptFixture.load()
     let base = try FrozenBase(gguf: gguf, layers: 3)
     var config = HDRecNetworkConfig(layers: 3, projectorHidden: 16, iplHidden: 16)
     config.sasrecWidth = 8
@@ -79,7 +72,8 @@ struct CutNetworkTests {
                 worst = max(worst, abs(cold.logits[startCold * v + i] - warm.logits[startWarm * v + i]))
             }
         }
-        #expect(worst < 2e-2, "cached and uncached logits differ by \(worst)")
+        // Measured 2.0e-3 (f16 rounding of the cut rows); halving the cached rows gives 1.6.
+        #expect(worst < 5e-3, "cached and uncached logits differ by \(worst)")
         // A network with no cut never caches.
         let full = try fixture(loraLayers: nil)
         #expect(full.network.activationCache == nil && !full.network.config.isCut)
@@ -131,8 +125,6 @@ struct CutNetworkTests {
             if oneWay { options.idPhaseKL = false }
             let t = DLATrainer(network: f.network, parameters: try parameters(f), prompts: f.prompts, options: options, totalSteps: 10)
             t.anchors = f.anchors
-            let users = histories.map { TrainingSample.user($0.count) }
-            _ = users
             var batch = TrainingBatch(users: try histories.map { try f.prompts.userPrompts(history: Array($0.dropLast()), label: $0.last!) })
             batch.userHistories = histories.map { Array($0.dropLast()) }
             let losses = try t.trainStep(batch)

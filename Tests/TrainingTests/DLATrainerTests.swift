@@ -8,14 +8,7 @@ import Tokenizer
 @testable import Training
 
 private func fixture() throws -> (HDRecNetwork, PromptBuilder, FrozenBase) {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/stories260K/stories260K.gguf").path
-    let gguf = try GGUFFile(path: path)
-    let titles = ["red ball", "big dog", "little cat", "blue car", "happy bird", "tall tree"]
-    let catalog = try Catalog(items: titles.enumerated().map { CatalogItem(id: "i\($0.offset)", title: $0.element, brand: "toy") })
-    var promptConfig = PromptConfiguration()
-    promptConfig.maxAttributeTokens = 8
-    let prompts = try PromptBuilder(tokenizer: try Tokenizer(gguf: gguf).withHDRecTokens(), catalog: catalog, configuration: promptConfig)
+    let (gguf, prompts) = try StoriesPromptFixture.load()
     let base = try FrozenBase(gguf: gguf, layers: 2)
     var config = HDRecNetworkConfig(layers: 2, projectorHidden: 16, iplHidden: 16)
     config.sasrecWidth = 8

@@ -69,14 +69,10 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         return klWeight * min(1, Double(step + 1) / ramp)
     }
 
-    /// `--profile cpu`: one epoch of the bundled Scientific data practical on 2 cores.
+    /// The options of `Recipes/cpu.json` (RecipeTests checks they agree): one epoch of the bundled
+    /// Scientific data practical on 2 cores. Tests start from it; runs start from a recipe.
     public static let cpu = TrainingOptions(profile: "cpu", epochs: 1, batchSize: 8, learningRate: 1e-3, weightDecay: 0.01,
                                             warmupFraction: 0.05, clipNorm: 1.0, klWeight: 1.0, klTemperature: 1.0,
                                             alternations: 2, ablation: .none, lossAverage: .users, seed: 42,
                                             validationUsers: 500, itemAlignment: true, idAlignment: false)
-    /// `--profile paper`: Table 2's values (batch 10, lr 5e-5 with 2000 warm-up steps, 40 epochs).
-    public static let paper = TrainingOptions(profile: "paper", epochs: 40, batchSize: 10, learningRate: 5e-5, weightDecay: 0,
-                                              warmupFraction: 0.06, clipNorm: 1.0, klWeight: 1.0, klTemperature: 1.0,
-                                              alternations: 2, ablation: .none, lossAverage: .users, seed: 42,
-                                              validationUsers: 0, itemAlignment: true, idAlignment: false)
 }

@@ -49,7 +49,8 @@ let package = Package(
 
         // MARK: - Serving
         .target(name: "HTTP"),
-        .target(name: "HTTPServer", dependencies: ["HTTP", "COpenSSL", "CZlib"]),
+        .target(name: "CEventPoll"),
+        .target(name: "HTTPServer", dependencies: ["HTTP", "COpenSSL", "CZlib", "CEventPoll"]),
         .target(name: "Service", dependencies: [
             "HTTP", "HTTPServer", "Kernels", "Recommender", "Support",
             .product(name: "Logging", package: "swift-log"),

@@ -174,7 +174,13 @@ public struct HTTPParser: Sendable {
     }
 
     private mutating func finish() -> HTTPRequest? {
-        guard let h = head else { return nil }
+        guard var h = head else { return nil }
+        // Absolute form (RFC 9112 §3.2.2): route on the origin form, and the target's
+        // authority replaces any Host field.
+        if let (authority, origin) = HTTPParser.splitAbsoluteForm(h.target) {
+            h.target = origin
+            h.headers.set("Host", authority)
+        }
         let request = HTTPRequest(method: h.method, target: h.target, version: h.version,
                                   headers: h.headers, body: body, trailers: trailers)
         state = .requestLine
@@ -243,11 +249,25 @@ public struct HTTPParser: Sendable {
         guard !m.isEmpty, m.allSatisfy(isTokenChar) else { throw HTTPError.invalidMethod(String(decoding: m, as: UTF8.self)) }
         let target = String(decoding: t, as: UTF8.self)
         guard !t.isEmpty, t.allSatisfy({ $0 > 0x20 && $0 < 0x7F }),
-              t.first == UInt8(ascii: "/") || target == "*" || target.hasPrefix("http://") || target.hasPrefix("https://")
+              t.first == UInt8(ascii: "/") || target == "*" || HTTPParser.splitAbsoluteForm(target) != nil
         else { throw HTTPError.invalidRequestTarget(target) }
         let version = try parseVersion(v)
         return HTTPRequestHead(method: HTTPMethod(String(decoding: m, as: UTF8.self)), target: target,
                                version: version, headers: HTTPHeaders())
+    }
+
+    /// "http://host:8080/a?b" -> ("host:8080", "/a?b"); "https://host" -> ("host", "/").
+    /// nil unless the target is absolute-form with an http(s) scheme and a non-empty authority.
+    static func splitAbsoluteForm(_ target: String) -> (authority: String, origin: String)? {
+        let lower = target.prefix(8).lowercased()
+        let schemeLength = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
+        guard schemeLength > 0 else { return nil }
+        let rest = target.dropFirst(schemeLength)
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = String(rest[..<end])
+        guard !authority.isEmpty, !authority.contains("@") else { return nil }
+        let path = rest[end...]
+        return (authority, path.isEmpty ? "/" : path.first == "?" ? "/" + path : String(path))
     }
 
     private func parseVersion(_ v: ArraySlice<UInt8>) throws -> HTTPVersion {

@@ -24,17 +24,29 @@ public struct RequestContext: Sendable {
 }
 
 /// Anything that turns a request into a response. Handlers run as Swift tasks; a client
-/// disconnect cancels the task, so long waits should be cancellation-aware.
+/// that resets its connection cancels the task, so long waits should be cancellation-aware.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse
+    /// The response, when it can be made at once without waiting on anything (probes,
+    /// 404s): the server then answers on its I/O thread instead of starting a task.
+    /// nil means "run `respond`".
+    func respondInline(to request: HTTPRequest, context: RequestContext) -> HTTPResponse?
+}
+
+extension HTTPResponder {
+    public func respondInline(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? { nil }
 }
 
 public typealias HTTPHandler = @Sendable (HTTPRequest, RequestContext) async -> HTTPResponse
+/// A handler that never waits (no locks held long, no I/O): safe on the server's I/O thread.
+public typealias InlineHTTPHandler = @Sendable (HTTPRequest, RequestContext) -> HTTPResponse
 
 public struct Route: Sendable {
     public let method: HTTPMethod
     public let pattern: String
     public let handler: HTTPHandler
+    /// Set for routes registered with `onInline`.
+    public let inlineHandler: InlineHTTPHandler?
     let segments: [Substring]
 }
 
@@ -45,7 +57,13 @@ public struct Router: HTTPResponder {
 
     /// Registers `handler` for `method` on `pattern` (e.g. "/adapters/:name").
     public mutating func on(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
-        routes.append(Route(method: method, pattern: pattern, handler: handler, segments: Router.split(pattern)))
+        routes.append(Route(method: method, pattern: pattern, handler: handler, inlineHandler: nil, segments: Router.split(pattern)))
+    }
+
+    /// Registers a handler that answers at once (see `InlineHTTPHandler`).
+    public mutating func onInline(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping InlineHTTPHandler) {
+        routes.append(Route(method: method, pattern: pattern, handler: { handler($0, $1) }, inlineHandler: handler,
+                            segments: Router.split(pattern)))
     }
 
     /// The (method, pattern) pairs, sorted: the route table that openapi.yaml must match.
@@ -87,12 +105,35 @@ public struct Router: HTTPResponder {
             context.route = route.pattern
             return await route.handler(request, context)
         case let .methodNotAllowed(pattern, allow):
-            let list = allow.map(\.rawValue).joined(separator: ", ")
-            return Problem(status: .methodNotAllowed, detail: "\(request.method) is not allowed on \(pattern); allowed: \(list)",
-                           headers: HTTPHeaders([("Allow", list)])).response
+            return Router.methodNotAllowed(request, pattern: pattern, allow: allow)
         case .notFound:
-            return Problem(status: .notFound, detail: "no route for \(request.path)").response
+            return Router.notFound(request)
         }
+    }
+
+    public func respondInline(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
+        var context = context
+        switch match(method: request.method, path: request.path) {
+        case let .found(route, parameters):
+            guard let inline = route.inlineHandler else { return nil }
+            context.parameters = parameters
+            context.route = route.pattern
+            return inline(request, context)
+        case let .methodNotAllowed(pattern, allow):
+            return Router.methodNotAllowed(request, pattern: pattern, allow: allow)
+        case .notFound:
+            return Router.notFound(request)
+        }
+    }
+
+    static func methodNotAllowed(_ request: HTTPRequest, pattern: String, allow: [HTTPMethod]) -> HTTPResponse {
+        let list = allow.map(\.rawValue).joined(separator: ", ")
+        return Problem(status: .methodNotAllowed, detail: "\(request.method) is not allowed on \(pattern); allowed: \(list)",
+                       headers: HTTPHeaders([("Allow", list)])).response
+    }
+
+    static func notFound(_ request: HTTPRequest) -> HTTPResponse {
+        Problem(status: .notFound, detail: "no route for \(request.path)").response
     }
 
     /// The route label for metrics: the matched pattern, or "unmatched".

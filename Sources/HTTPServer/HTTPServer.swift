@@ -1,8 +1,13 @@
-// The HTTP/1.1 server: a listener thread that accepts, enforces the connection cap
-// (immediate 503 + Retry-After beyond it), and hands each connection to its own thread
-// (Connection.swift). Graceful shutdown stops accepting, lets in-flight requests finish
-// within a deadline, then forces the rest closed. Design: POSIX sockets + Foundation
-// threads + Dispatch signal sources, no event-loop framework (issue 6, design card).
+// The HTTP/1.1 server: event loops (EventLoop.swift, epoll) that share one listening
+// socket, connections as non-blocking state machines (HTTPConnection.swift), handlers on
+// a Dispatch-backed executor. No thread per connection: 10,000 idle keep-alive sockets
+// cost memory, not threads. Design: POSIX sockets, epoll through a small C shim,
+// Foundation threads and Dispatch; no event-loop framework (design card).
+//
+// Shutdown has three steps, so that load balancers see the drain: `beginDrain()` (the
+// service's /readyz turns 503, responses carry `Connection: close`, new connections are
+// still accepted), `shutdown(gracePeriod:)` (stop accepting, close idle connections,
+// let in-flight requests finish), and at the end of the grace period the rest are closed.
 import Foundation
 import HTTP
 import Synchronization
@@ -10,20 +15,18 @@ import Synchronization
 public final class HTTPServer: Sendable {
     public let config: ServerConfig
     let responder: any HTTPResponder
-    private let tls: TLSContext?
+    let tls: TLSContext?
     let handlerExecutor = HandlerExecutor()
+    let admission: ConnectionAdmission
     private let state = Mutex(State())
+    private let draining = Atomic<Bool>(false)
+    private let closingIdle = Atomic<Bool>(false)
 
     private struct State {
         var listenFD: Int32 = -1
         var port = 0
-        var started = false
-        var draining = false
-        var listenerDone = true
-        var nextID = 0
-        /// Open connections by id -> socket fd (for forced close at the shutdown deadline).
-        var connections: [Int: Int32] = [:]
-        var rejectedConnections = 0
+        var loops: [EventLoop] = []
+        var fileLimit = 0
     }
 
     /// Creates a server; nothing listens until `start()`. Throws if the TLS files are unusable.
@@ -31,111 +34,98 @@ public final class HTTPServer: Sendable {
         self.config = config
         self.responder = responder
         self.tls = try config.tls.map { try TLSContext(files: $0) }
+        admission = ConnectionAdmission(maxConnections: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress)
         // A peer that closes mid-write must give EPIPE, not kill the process.
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Binds and starts accepting on a background thread.
+    /// Binds, raises the open-file limit to fit `maxConnections`, and starts the loops.
     public func start() throws {
+        let fileLimit = Socket.raiseOpenFileLimit()
         let (fd, port) = try Socket.listen(host: config.host, port: config.port)
+        var loops: [EventLoop] = []
+        do {
+            for i in 0 ..< max(1, config.eventLoops) { loops.append(try EventLoop(index: i, server: self)) }
+        } catch {
+            close(fd)
+            throw error
+        }
         state.withLock {
             $0.listenFD = fd
             $0.port = port
-            $0.started = true
-            $0.listenerDone = false
+            $0.loops = loops
+            $0.fileLimit = fileLimit
         }
-        let thread = Thread { [self] in acceptLoop(fd) }
-        thread.name = "http-accept"
-        thread.start()
+        for loop in loops { loop.start(listening: fd) }
     }
 
     /// The bound port (useful with port 0).
     public var port: Int { state.withLock { $0.port } }
+    /// The process's open-file limit after `start()` raised it (RLIMIT_NOFILE, soft).
+    public var openFileLimit: Int { state.withLock { $0.fileLimit } }
     /// Currently open connections (the `hdrec_open_connections` gauge).
-    public var openConnections: Int { state.withLock { $0.connections.count } }
-    /// Connections turned away by the connection cap since start.
-    public var rejectedConnections: Int { state.withLock { $0.rejectedConnections } }
-    /// True once shutdown has begun.
-    public var isDraining: Bool { state.withLock { $0.draining } }
+    public var openConnections: Int { admission.open }
+    /// Connections turned away (connection cap or per-address cap) since start.
+    public var rejectedConnections: Int { admission.rejected }
+    /// Idle keep-alive connections closed to make room for new clients since start.
+    public var evictedConnections: Int { admission.evicted }
+    /// True once draining has begun (`beginDrain` or `shutdown`).
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+    var isClosingIdle: Bool { closingIdle.load(ordering: .relaxed) }
 
-    // MARK: - Accepting
+    // MARK: - Refusing
 
-    private func acceptLoop(_ listenFD: Int32) {
-        while !isDraining {
-            // Wake every 100 ms to notice shutdown without closing the fd under accept().
-            guard Socket.poll(listenFD, events: Int16(POLLIN), timeoutMs: 100) & Int16(POLLIN) != 0 else { continue }
-            guard let (fd, peer) = Socket.accept(listenFD) else { continue }
-            let id: Int? = state.withLock { s in
-                guard !s.draining, s.connections.count < config.maxConnections else {
-                    s.rejectedConnections += 1
-                    return nil
-                }
-                s.nextID += 1
-                s.connections[s.nextID] = fd
-                return s.nextID
-            }
-            guard let id else {
-                rejectOverCapacity(fd)
-                continue
-            }
-            let thread = Thread { [self] in
-                serve(fd: fd, peer: peer)
-                state.withLock { _ = $0.connections.removeValue(forKey: id) }
-            }
-            thread.name = "http-conn-\(id)"
-            thread.stackSize = 512 * 1024
-            thread.start()
-        }
-        close(listenFD)
-        state.withLock { $0.listenerDone = true }
-    }
-
-    /// Over the connection cap: a canned 503 sent without reading the request, then close.
-    /// This costs the listener one non-blocking send, so overload is answered fast.
-    private func rejectOverCapacity(_ fd: Int32) {
+    /// A canned 503 (or 429 for the per-address cap) sent without reading the request,
+    /// then close: overload is answered at accept, cheaply.
+    func reject(fd: Int32, verdict: ConnectionAdmission.Verdict) {
+        admission.noteRejection()
         if tls == nil {
-            let problem = Problem(status: .serviceUnavailable, detail: "connection limit of \(config.maxConnections) reached",
-                                  headers: HTTPHeaders([("Retry-After", "\(config.retryAfterSeconds)")]))
+            let problem = verdict == .overAddressLimit
+                ? Problem(status: .tooManyRequests, detail: "connection limit of \(config.maxConnectionsPerAddress ?? 0) per client address reached",
+                          headers: HTTPHeaders([("Retry-After", "\(config.retryAfterSeconds)")]))
+                : Problem(status: .serviceUnavailable, detail: "connection limit of \(config.maxConnections) reached",
+                          headers: HTTPHeaders([("Retry-After", "\(config.retryAfterSeconds)")]))
             let bytes = HTTPSerializer.serialize(problem.response, keepAlive: false)
             _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         }
-        // Half-close then close, so the 503 is delivered before the FIN rather than an RST.
+        // Half-close then close, so the answer is delivered before the FIN rather than an RST.
         Glibc.shutdown(fd, Int32(SHUT_WR))
         close(fd)
     }
 
-    private func serve(fd: Int32, peer: String) {
-        Socket.setTimeouts(fd, read: config.readTimeout, write: config.writeTimeout)
-        let stream: ByteStream
-        if let tls {
-            guard let s = tls.accept(fd: fd) else { close(fd); return }
-            stream = s
-        } else {
-            stream = PlainStream(fd: fd)
-        }
-        let connection = Connection(stream: stream, peer: peer, server: self)
-        connection.run()
-        stream.close()
-    }
-
     // MARK: - Shutdown
 
-    /// Graceful shutdown: stop accepting, let in-flight requests finish and idle
-    /// connections close, and after `gracePeriod` seconds force whatever is left closed.
-    /// Blocks until done; returns true if everything drained before the deadline.
+    /// Starts draining without refusing anyone: responses carry `Connection: close`, so
+    /// clients move to other replicas while the balancer notices /readyz.
+    public func beginDrain() {
+        draining.store(true, ordering: .relaxed)
+    }
+
+    /// Stops accepting (the port refuses from now on), closes idle connections, lets
+    /// in-flight requests finish, and after `gracePeriod` seconds closes whatever is left
+    /// (cancelling its handlers). Blocks until done; true if everything drained in time.
     @discardableResult
     public func shutdown(gracePeriod: Double) -> Bool {
-        state.withLock { $0.draining = true }
-        let deadline = monotonicSeconds() + gracePeriod
-        while monotonicSeconds() < deadline {
-            let done = state.withLock { $0.connections.isEmpty && $0.listenerDone }
-            if done { return true }
-            usleep(10_000)
+        beginDrain()
+        let (loops, listenFD) = state.withLock { s -> ([EventLoop], Int32) in
+            defer { s.listenFD = -1; s.loops = [] }
+            return (s.loops, s.listenFD)
         }
-        // Past the deadline: wake every blocked connection thread; each closes its own fd.
-        state.withLock { s in for fd in s.connections.values { Glibc.shutdown(fd, Int32(SHUT_RDWR)) } }
-        let hardDeadline = monotonicSeconds() + 2
-        while monotonicSeconds() < hardDeadline, !state.withLock({ $0.connections.isEmpty }) { usleep(10_000) }
-        return false
+        guard !loops.isEmpty else { return true }
+        let released = DispatchSemaphore(value: 0)
+        for loop in loops { loop.releaseListener(released) }
+        for _ in loops { released.wait() }
+        close(listenFD)
+
+        closingIdle.store(true, ordering: .relaxed)
+        for loop in loops { loop.closeIdleConnections() }
+        let deadline = monotonicSeconds() + gracePeriod
+        var drained = admission.open == 0
+        while !drained, monotonicSeconds() < deadline {
+            usleep(10_000)
+            drained = admission.open == 0
+        }
+        for loop in loops { loop.stop() }
+        return drained
     }
 }

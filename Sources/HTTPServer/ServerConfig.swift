@@ -1,5 +1,6 @@
 // Server configuration: where to listen, how many connections, timeouts, parser limits,
 // TLS and compression. Defaults suit a JSON API on a small machine.
+import Foundation
 import HTTP
 
 public struct ServerConfig: Sendable {
@@ -7,14 +8,22 @@ public struct ServerConfig: Sendable {
     public var host: String = "127.0.0.1"
     /// Listen port; 0 picks a free one (see `HTTPServer.port`).
     public var port: Int = 8080
-    /// Open connections beyond this get an immediate 503 with `Retry-After` and are closed.
-    public var maxConnections: Int = 256
+    /// Open connections at most. At the cap the longest-idle keep-alive connection is
+    /// closed for a new client; when none is idle, the new one gets an immediate 503 with
+    /// `Retry-After`. Idle connections cost no thread, so the default is high; the
+    /// open-file limit is raised to fit at start.
+    public var maxConnections: Int = 10_000
+    /// Open connections per client address at most (beyond: 429); nil for no limit.
+    public var maxConnectionsPerAddress: Int?
+    /// Event-loop threads that share the listening socket.
+    public var eventLoops: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Seconds allowed to receive one whole request once its first byte arrived
-    /// (bounds slow clients, "slowloris"); exceeded -> 408 and close.
+    /// (bounds slow clients, "slowloris"); exceeded -> 408 and close. Also bounds the
+    /// TLS handshake.
     public var readTimeout: Double = 30
     /// Seconds a keep-alive connection may sit idle between requests before it is closed.
     public var idleTimeout: Double = 60
-    /// Seconds a blocked response write may take before the connection is dropped.
+    /// Seconds a response write may make no progress before the connection is dropped.
     public var writeTimeout: Double = 30
     /// `Retry-After` seconds sent with 503s.
     public var retryAfterSeconds: Int = 1

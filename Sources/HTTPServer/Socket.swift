@@ -1,11 +1,10 @@
-// Thin POSIX socket helpers (Glibc): listen, accept, timeouts, peer names, poll.
-// Blocking sockets with poll-based waits: one thread per connection, so a blocked
-// read or write can only ever stall its own connection.
+// Thin POSIX socket helpers (Glibc): listen, non-blocking accept, the open-file limit,
+// peer names; and blocking helpers (timeouts, poll, sendAll) for clients and tests.
 import Foundation
 
 enum Socket {
     /// Creates a listening TCP socket bound to host:port; returns (fd, bound port).
-    static func listen(host: String, port: Int, backlog: Int32 = 512) throws -> (Int32, Int) {
+    static func listen(host: String, port: Int, backlog: Int32 = 4096) throws -> (Int32, Int) {
         var v4 = sockaddr_in()
         var v6 = sockaddr_in6()
         let isV6: Bool
@@ -32,6 +31,8 @@ enum Socket {
             close(fd)
             throw HTTPServerError.socketFailed(call: "bind \(host):\(port)", errno: e)
         }
+        // Non-blocking: the event loops accept until EAGAIN, and two loops may race for one.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         guard Glibc.listen(fd, backlog) == 0 else {
             let e = errno
             close(fd)
@@ -69,18 +70,42 @@ enum Socket {
         return "\(cString(buf)):\(peerPort(s))"
     }
 
-    /// Accepts one connection; nil on a transient failure (EAGAIN, ECONNABORTED, EINTR...).
-    static func accept(_ listenFD: Int32) -> (Int32, String)? {
+    enum Accepted {
+        /// Nothing (more) to accept now, or a transient failure (ECONNABORTED, EINTR, ...).
+        case none
+        /// EMFILE/ENFILE: the process or system is out of file descriptors.
+        case outOfDescriptors
+        /// A non-blocking, close-on-exec socket with TCP_NODELAY; `peer` is "address:port".
+        case accepted(fd: Int32, peer: String, address: String)
+    }
+
+    static func acceptNonBlocking(_ listenFD: Int32) -> Accepted {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listenFD, $0, &len) }
         }
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return errno == EMFILE || errno == ENFILE ? .outOfDescriptors : .none }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        return (fd, describe(storage))
+        let peer = describe(storage)
+        let address = peer.hasPrefix("[") ? String(peer.prefix { $0 != "]" }.dropFirst()) : String(peer.prefix { $0 != ":" })
+        return .accepted(fd: fd, peer: peer, address: address)
+    }
+
+    /// Raises the soft RLIMIT_NOFILE to the hard limit (each connection holds one
+    /// descriptor); returns the soft limit now in force.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= UInt(Int.max) ? Int.max : Int(limit.rlim_cur)
     }
 
     static func setTimeouts(_ fd: Int32, read: Double, write: Double) {

@@ -1,6 +1,7 @@
-// TLS through OpenSSL (libssl): one server context from PEM files, and a ByteStream per
-// accepted connection. TLS 1.2 is the floor. The handshake runs on the connection's
-// own thread, under the socket's read timeout, so a stalled handshake only costs its thread.
+// TLS through OpenSSL (libssl): one server context from PEM files, and a non-blocking
+// transport per accepted connection. TLS 1.2 is the floor. The handshake is driven by the
+// event loop like any other I/O, under the read timeout, so a stalled handshake costs
+// only its socket.
 import COpenSSL
 import Foundation
 
@@ -13,8 +14,12 @@ final class TLSContext: @unchecked Sendable {
         OPENSSL_init_ssl(0, nil)
         guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw HTTPServerError.tlsSetupFailed(TLSContext.lastError()) }
         self.ctx = ctx
-        // SSL_CTX_set_min_proto_version is a macro over SSL_CTX_ctrl (123 = SSL_CTRL_SET_MIN_PROTO_VERSION).
+        // SSL_CTX_set_min_proto_version and SSL_CTX_set_mode are macros over SSL_CTX_ctrl
+        // (123 = SSL_CTRL_SET_MIN_PROTO_VERSION, 33 = SSL_CTRL_MODE).
         _ = SSL_CTX_ctrl(ctx, 123, Int(TLS1_2_VERSION), nil)
+        // Partial writes, and a retried write may come from a different address: the
+        // connection's output buffer is a Swift array that can move between attempts.
+        _ = SSL_CTX_ctrl(ctx, 33, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER), nil)
         guard SSL_CTX_use_certificate_chain_file(ctx, files.certificateChain) == 1 else {
             throw HTTPServerError.tlsSetupFailed("certificate \(files.certificateChain): \(TLSContext.lastError())")
         }
@@ -36,50 +41,72 @@ final class TLSContext: @unchecked Sendable {
         return cString(buf)
     }
 
-    /// Wraps an accepted socket and runs the server handshake; nil if it fails.
-    func accept(fd: Int32) -> TLSStream? {
+    /// A transport over an accepted non-blocking socket; its handshake has not run yet.
+    func transport(fd: Int32) -> TLSTransport? {
         guard let ssl = SSL_new(ctx) else { return nil }
         SSL_set_fd(ssl, fd)
-        guard SSL_accept(ssl) == 1 else {
-            SSL_free(ssl)
-            return nil
-        }
-        return TLSStream(fd: fd, ssl: ssl)
+        SSL_set_accept_state(ssl)
+        return TLSTransport(fd: fd, ssl: ssl)
     }
 }
 
-final class TLSStream: ByteStream {
+final class TLSTransport: Transport {
     let fd: Int32
     private let ssl: OpaquePointer
+    private var handshakeDone = false
 
     init(fd: Int32, ssl: OpaquePointer) {
         self.fd = fd
         self.ssl = ssl
     }
 
-    func read(max: Int) -> [UInt8]? {
-        var buf = [UInt8](repeating: 0, count: max)
-        let n = SSL_read(ssl, &buf, Int32(max))
-        if n > 0 { return Array(buf[0 ..< Int(n)]) }
-        let err = SSL_get_error(ssl, n)
-        if err == SSL_ERROR_ZERO_RETURN { return [] }
-        return nil
+    func handshake() -> HandshakeStep {
+        if handshakeDone { return .done }
+        let rc = SSL_do_handshake(ssl)
+        if rc == 1 {
+            handshakeDone = true
+            return .done
+        }
+        switch SSL_get_error(ssl, rc) {
+        case SSL_ERROR_WANT_READ: return .wouldBlock(wantsWrite: false)
+        case SSL_ERROR_WANT_WRITE: return .wouldBlock(wantsWrite: true)
+        default:
+            ERR_clear_error()
+            return .failed
+        }
     }
 
-    func write(_ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress! + offset, Int32(bytes.count - offset)) }
-            if n <= 0 { return false }
-            offset += Int(n)
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> TransportIO {
+        errno = 0  // so that SSL_ERROR_SYSCALL with errno 0 reliably means a bare FIN
+        let n = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
+        if n > 0 { return .moved(Int(n)) }
+        return outcome(of: n)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) -> TransportIO {
+        let n = SSL_write(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))
+        if n > 0 { return .moved(Int(n)) }
+        return outcome(of: n)
+    }
+
+    private func outcome(of rc: Int32) -> TransportIO {
+        switch SSL_get_error(ssl, rc) {
+        case SSL_ERROR_WANT_READ: return .wouldBlock(wantsWrite: false)
+        case SSL_ERROR_WANT_WRITE: return .wouldBlock(wantsWrite: true)
+        case SSL_ERROR_ZERO_RETURN: return .endOfStream
+        case SSL_ERROR_SYSCALL where ERR_peek_error() == 0 && errno == 0:
+            // The peer closed the TCP stream without close_notify: a FIN, not a failure.
+            return .endOfStream
+        default:
+            ERR_clear_error()
+            return .failed
         }
-        return true
     }
 
     var hasBufferedBytes: Bool { SSL_pending(ssl) > 0 }
 
     func close() {
-        SSL_shutdown(ssl)
+        if handshakeDone { SSL_shutdown(ssl) }
         SSL_free(ssl)
         Glibc.close(fd)
     }

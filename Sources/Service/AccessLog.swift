@@ -12,11 +12,18 @@ public struct JSONLineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     private let label: String
     private let sink: @Sendable (String) -> Void
+    private let bufferedSink: @Sendable (String) -> Void
 
     /// Writes to stdout by default; `sink` receives each line (without newline) otherwise.
     public init(label: String, sink: (@Sendable (String) -> Void)? = nil) {
         self.label = label
-        self.sink = sink ?? { line in StdoutLines.shared.write(line) }
+        if let sink {
+            self.sink = sink
+            self.bufferedSink = sink
+        } else {
+            self.sink = { line in StdoutLines.shared.write(line) }
+            self.bufferedSink = { line in StdoutLines.shared.write(line, buffered: true) }
+        }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -33,7 +40,8 @@ public struct JSONLineLogHandler: LogHandler {
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for key in merged.keys.sorted() { members.append((key, Self.json(merged[key]!))) }
-        sink(JSONValue.object(members).serialized())
+        let line = JSONValue.object(members).serialized()
+        if event.level == .info, event.message.description == "request" { bufferedSink(line) } else { sink(line) }
     }
 
     static func json(_ v: Logger.MetadataValue) -> JSONValue {
@@ -49,14 +57,50 @@ public struct JSONLineLogHandler: LogHandler {
     }
 }
 
-/// Serializes whole lines to stdout so concurrent requests never interleave a line.
+/// Writes whole lines to stdout, never interleaving two. Access-log lines ("request",
+/// info) are buffered and written in blocks of up to 64 KiB, at least every 200 ms, and
+/// at exit: one write(2) per request would cap a probe-heavy server's throughput.
+/// Everything else (startup, swaps, warnings, errors) is written at once.
 final class StdoutLines: Sendable {
     static let shared = StdoutLines()
-    private let lock = Mutex(())
-    func write(_ line: String) {
-        lock.withLock { _ in
-            let bytes = Array((line + "\n").utf8)
-            bytes.withUnsafeBytes { _ = Foundation.write(1, $0.baseAddress, $0.count) }
+    private static let blockBytes = 64 * 1024
+    private let buffer = Mutex<[UInt8]>([])
+
+    private init() {
+        let flusher = Thread {
+            while true {
+                usleep(200_000)
+                StdoutLines.shared.flush()
+            }
         }
+        flusher.name = "stdout-flush"
+        flusher.start()
+        atexit { StdoutLines.shared.flush() }
+    }
+
+    func write(_ line: String, buffered: Bool = false) {
+        buffer.withLock { pending in
+            pending.append(contentsOf: line.utf8)
+            pending.append(10)
+            if !buffered || pending.count >= StdoutLines.blockBytes { StdoutLines.writeAll(&pending) }
+        }
+    }
+
+    /// Writes whatever is buffered.
+    func flush() {
+        buffer.withLock { StdoutLines.writeAll(&$0) }
+    }
+
+    private static func writeAll(_ pending: inout [UInt8]) {
+        guard !pending.isEmpty else { return }
+        pending.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(1, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue } else { break } }
+                offset += n
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 }

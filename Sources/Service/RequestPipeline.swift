@@ -15,11 +15,33 @@ struct RequestPipeline: HTTPResponder {
 
     func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         let start = monotonicSeconds()
-        let requestID = RequestPipeline.validID(request.headers["X-Request-Id"]) ?? RequestPipeline.newID()
+        let context = begin(request, context)
+        let response = await router.respond(to: request, context: context)
+        return finish(request, context, response, start: start)
+    }
+
+    /// Probes and routing errors are answered on the server's I/O thread, with the same
+    /// request id, metrics and access log as every other request.
+    func respondInline(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
+        let start = monotonicSeconds()
+        let context = begin(request, context)
+        guard let response = router.respondInline(to: request, context: context) else {
+            metrics.inflight.add(-1)
+            return nil
+        }
+        return finish(request, context, response, start: start)
+    }
+
+    private func begin(_ request: HTTPRequest, _ context: RequestContext) -> RequestContext {
         var context = context
-        context.requestID = requestID
+        context.requestID = RequestPipeline.validID(request.headers["X-Request-Id"]) ?? RequestPipeline.newID()
         metrics.inflight.add(1)
-        var response = await router.respond(to: request, context: context)
+        return context
+    }
+
+    private func finish(_ request: HTTPRequest, _ context: RequestContext, _ response: HTTPResponse, start: Double) -> HTTPResponse {
+        var response = response
+        let requestID = context.requestID
         metrics.inflight.add(-1)
         response.headers.set("X-Request-Id", requestID)
 

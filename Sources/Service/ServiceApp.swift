@@ -1,8 +1,9 @@
 // The whole service process: transport + routes + engine registry + batching queue +
 // watcher + signals. Startup binds first (so /healthz answers and /readyz says
 // "loading" while the bundle loads), then loads and warms the bundle; a failed initial
-// load stops the server and throws. SIGTERM/SIGINT drain gracefully; SIGHUP re-reads
-// the directory last applied (or --artifacts).
+// load stops the server and throws. SIGTERM/SIGINT drain gracefully (readyz 503 and
+// still accepting for `drainDelay`, then the listener closes and in-flight requests get
+// `shutdownGrace`); SIGHUP re-reads the directory last applied (or --artifacts).
 import Foundation
 import HTTP
 import HTTPServer
@@ -28,7 +29,13 @@ public final class ServiceApp: Sendable {
         let config = service.config
         try server.start()
         service.logger.info("listening", metadata: ["host": "\(config.server.host)", "port": "\(server.port)",
-                                                    "tls": "\(config.server.tls != nil)"])
+                                                    "tls": "\(config.server.tls != nil)",
+                                                    "max_connections": "\(config.server.maxConnections)",
+                                                    "open_file_limit": "\(server.openFileLimit)"])
+        if server.openFileLimit < config.server.maxConnections + 64 {
+            service.logger.warning("open-file limit below the connection cap: connections beyond it wait in the backlog",
+                                   metadata: ["open_file_limit": "\(server.openFileLimit)", "max_connections": "\(config.server.maxConnections)"])
+        }
         do {
             try service.registry.loadInitial(directory: config.artifacts)
         } catch {
@@ -60,15 +67,23 @@ public final class ServiceApp: Sendable {
         }
     }
 
-    /// Graceful shutdown: /readyz flips to 503, the listener closes, in-flight requests get
-    /// `shutdownGrace` seconds, then the queue stops. Returns true if everything drained.
+    /// Graceful shutdown: /readyz flips to 503 and responses close their connections while
+    /// the listener keeps accepting for `drainDelay` seconds; then the listener closes, idle
+    /// connections close, in-flight requests get `shutdownGrace` seconds, and the queue
+    /// stops. Returns true if everything drained.
     @discardableResult
     public func shutdown() -> Bool {
         service.beginDrain()
+        server.beginDrain()
         watcher.withLock { $0?.stop() }
+        if service.config.drainDelay > 0 {
+            service.logger.info("draining: readyz answers 503, still accepting", metadata: ["drain_delay_s": "\(service.config.drainDelay)"])
+            Thread.sleep(forTimeInterval: service.config.drainDelay)
+        }
         let drained = server.shutdown(gracePeriod: service.config.shutdownGrace)
         service.queue.stop()
         service.logger.info("stopped", metadata: ["drained": "\(drained)"])
+        StdoutLines.shared.flush()
         return drained
     }
 

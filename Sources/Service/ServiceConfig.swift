@@ -23,7 +23,10 @@ public struct ServiceConfig: Sendable {
     public var maxBatch = 8
     /// How long the first query of a batch waits for company, in seconds (`--batch-window-ms`).
     public var batchWindow = 0.002
-    /// Seconds in-flight requests get to finish on SIGTERM/SIGINT (`--shutdown-grace-s`).
+    /// Seconds between SIGTERM and closing the listener (`--drain-delay-s`): /readyz answers
+    /// 503 and new connections are still served, so balancers notice before the port goes away.
+    public var drainDelay = 0.0
+    /// Seconds in-flight requests get to finish once the listener is closed (`--shutdown-grace-s`).
     public var shutdownGrace = 30.0
 
     public init(artifacts: String, adapterRoot: String? = nil) {

@@ -26,18 +26,22 @@ struct HDRecServer: ParsableCommand {
     @Option(help: "Seconds between --watch polls.") var watchIntervalS = 2.0
     @Option(help: "PEM certificate chain for HTTPS.") var tlsCert: String?
     @Option(help: "PEM private key for HTTPS.") var tlsKey: String?
-    @Option(help: "Open connections beyond this get 503 + Retry-After.") var maxConnections = 256
+    @Option(help: "Open connections at most; at the cap the longest-idle one is closed for a new client, else 503 + Retry-After.") var maxConnections = 10_000
+    @Option(help: "Open connections per client address at most (429 beyond); default: no limit.") var maxConnectionsPerAddress: Int?
     @Option(help: "Queries waiting for inference beyond this get 503 + Retry-After.") var maxQueue = 64
     @Option(help: "Most queries per batched forward.") var maxBatch = 8
     @Option(help: "Milliseconds a batch waits for more queries.") var batchWindowMs = 2.0
     @Option(help: "Seconds to receive a whole request once it started (408 after).") var readTimeoutS = 30.0
     @Option(help: "Seconds an idle keep-alive connection is kept.") var idleTimeoutS = 60.0
     @Option(help: "Largest request body in bytes (413 beyond).") var maxBodyBytes = 1 << 20
-    @Option(help: "Seconds in-flight requests get to finish on SIGTERM/SIGINT.") var shutdownGraceS = 30.0
+    @Option(help: "Seconds after SIGTERM/SIGINT during which /readyz answers 503 and new connections are still served.") var drainDelayS = 0.0
+    @Option(help: "Seconds in-flight requests get to finish once the listener has closed; then the rest are closed.") var shutdownGraceS = 30.0
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if port < 0 || port > 65535 { throw ValidationError("--port must be in 0...65535") }
+        if let perAddress = maxConnectionsPerAddress, perAddress < 1 { throw ValidationError("--max-connections-per-address must be >= 1") }
+        if drainDelayS < 0 || shutdownGraceS < 0 { throw ValidationError("--drain-delay-s and --shutdown-grace-s must be >= 0") }
         if maxConnections < 1 || maxQueue < 1 || maxBatch < 1 { throw ValidationError("--max-connections, --max-queue and --max-batch must be >= 1") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
     }
@@ -53,6 +57,7 @@ struct HDRecServer: ParsableCommand {
         config.server.host = host
         config.server.port = port
         config.server.maxConnections = maxConnections
+        config.server.maxConnectionsPerAddress = maxConnectionsPerAddress
         config.server.readTimeout = readTimeoutS
         config.server.idleTimeout = idleTimeoutS
         config.server.limits.maxBodyBytes = maxBodyBytes
@@ -62,6 +67,7 @@ struct HDRecServer: ParsableCommand {
         config.maxQueue = maxQueue
         config.maxBatch = maxBatch
         config.batchWindow = batchWindowMs / 1000
+        config.drainDelay = drainDelayS
         config.shutdownGrace = shutdownGraceS
         do {
             config.adminTokens = try adminTokenFile.map { try KeySet.load(path: $0) }

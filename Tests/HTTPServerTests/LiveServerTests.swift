@@ -1,6 +1,8 @@
 // Live loopback tests of the transport: keep-alive, pipelining, Connection: close,
 // parser errors on the wire, limits, read and idle timeouts, the connection cap's 503,
-// cancellation on client disconnect, graceful shutdown, gzip, TLS and signals.
+// eviction of idle connections at the cap, the per-address cap, cancellation on a reset,
+// half-close, absolute-form targets, idle connections without threads, graceful
+// shutdown, gzip, TLS and signals.
 import Foundation
 import HTTP
 import Synchronization
@@ -119,13 +121,28 @@ struct LiveServerTests {
         #expect(await idle.closedByPeer(within: 2))
     }
 
-    @Test("turns away connections over the cap with a fast 503 and Retry-After")
-    func connectionCap() async throws {
-        let server = try makeServer { $0.maxConnections = 1; $0.retryAfterSeconds = 2 }
+    @Test("at the cap, closes the longest-idle keep-alive connection for a new client")
+    func connectionCapEvictsIdle() async throws {
+        let server = try makeServer { $0.maxConnections = 1 }
         defer { server.shutdown(gracePeriod: 1) }
         let first = try RawClient(port: server.port)
         first.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(await first.readResponse()?.status == 200)
+        let second = try RawClient(port: server.port)
+        second.send("GET /hello?second HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await second.readResponse()?.text == "hello second")
+        #expect(await first.closedByPeer())
+        #expect(server.evictedConnections == 1)
+        #expect(server.rejectedConnections == 0)
+    }
+
+    @Test("at the cap with no idle connection, turns a new client away with a fast 503 and Retry-After")
+    func connectionCapRefusesWhenBusy() async throws {
+        let server = try makeServer { $0.maxConnections = 1; $0.retryAfterSeconds = 2 }
+        defer { server.shutdown(gracePeriod: 1) }
+        let busy = try RawClient(port: server.port)
+        busy.send("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(nanoseconds: 100_000_000)
         let start = Date()
         let second = try RawClient(port: server.port)
         let r = try #require(await second.readResponse())
@@ -133,10 +150,23 @@ struct LiveServerTests {
         #expect(r.header("Retry-After") == "2")
         #expect(Date().timeIntervalSince(start) < 2)  // answered at accept, long before any read timeout
         #expect(server.rejectedConnections == 1)
+        #expect(server.evictedConnections == 0)
     }
 
-    @Test("cancels the handler when the client disconnects")
-    func disconnectCancels() async throws {
+    @Test("limits connections per client address with 429 when asked to")
+    func perAddressLimit() async throws {
+        let server = try makeServer { $0.maxConnectionsPerAddress = 1 }
+        defer { server.shutdown(gracePeriod: 1) }
+        let first = try RawClient(port: server.port)
+        first.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await first.readResponse()?.status == 200)
+        let second = try RawClient(port: server.port)
+        #expect(await second.readResponse()?.status == 429)
+        #expect(server.rejectedConnections == 1)
+    }
+
+    @Test("cancels the handler when the client resets the connection")
+    func resetCancels() async throws {
         let cancelled = Flag()
         let server = try makeServer(cancelled: cancelled)
         defer { server.shutdown(gracePeriod: 1) }
@@ -144,10 +174,64 @@ struct LiveServerTests {
             let c = try RawClient(port: server.port)
             c.send("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")
             try await Task.sleep(nanoseconds: 100_000_000)
-        }  // client closes here
+            c.resetOnClose()
+        }  // client closes here, with a reset
         let deadline = Date().addingTimeInterval(2)
         while !cancelled.isSet && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
         #expect(cancelled.isSet)
+    }
+
+    @Test("a FIN is not a hang-up: every request received before it is answered, in order, then the connection closes")
+    func halfCloseAnswersEverything() async throws {
+        let cancelled = Flag()
+        let server = try makeServer(cancelled: cancelled)
+        defer { server.shutdown(gracePeriod: 1) }
+        let c = try RawClient(port: server.port)
+        c.send((0 ..< 5).map { "GET /slow?\($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined())
+        c.halfClose()
+        for _ in 0 ..< 5 { #expect(await c.readResponse()?.text == "slow done") }
+        #expect(await c.closedByPeer())
+        #expect(!cancelled.isSet)
+    }
+
+    @Test("accepts the absolute-form request target (RFC 9112 §3.2.2)")
+    func absoluteForm() async throws {
+        let server = try makeServer()
+        defer { server.shutdown(gracePeriod: 1) }
+        let c = try RawClient(port: server.port)
+        c.send("GET http://example.test:8080/hello?abs HTTP/1.1\r\nHost: other\r\n\r\n")
+        #expect(await c.readResponse()?.text == "hello abs")
+    }
+
+    @Test("idle connections hold no thread: 1,000 of them leave the thread count flat and a new client answered")
+    func idleConnectionsAreCheap() async throws {
+        let server = try makeServer()
+        defer { server.shutdown(gracePeriod: 1) }
+        let before = processThreadCount()
+        var idle: [RawClient] = []
+        for _ in 0 ..< 1000 { idle.append(try RawClient(port: server.port)) }
+        try await waitFor(seconds: 5) { server.openConnections == 1000 }
+        #expect(server.openConnections == 1000)
+        #expect(processThreadCount() - before < 10)
+        let c = try RawClient(port: server.port)
+        c.send("GET /hello?fresh HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await c.readResponse()?.text == "hello fresh")
+        idle.removeAll()
+        try await waitFor(seconds: 5) { server.openConnections == 1 }
+        #expect(server.openConnections == 1)
+    }
+
+    @Test("a client stuck mid-request is closed when the grace period ends")
+    func stuckClientClosedAtGraceEnd() async throws {
+        let server = try makeServer()
+        let c = try RawClient(port: server.port)
+        c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        try await Task.sleep(nanoseconds: 50_000_000)
+        let start = Date()
+        let drained = await offPool { server.shutdown(gracePeriod: 0.3) }
+        #expect(!drained)
+        #expect(Date().timeIntervalSince(start) < 2)
+        #expect(await c.closedByPeer())
     }
 
     @Test("graceful shutdown finishes in-flight requests, refuses new ones and returns true")
@@ -211,6 +295,18 @@ struct LiveServerTests {
         #expect(out.stdout == "hello tlshello again")
         #expect(throws: HTTPServerError.self) { try HTTPServer(config: { var c = ServerConfig(); c.tls = TLSFiles(certificateChain: "/nonexistent", privateKey: "/nonexistent"); return c }(), responder: Router()) }
     }
+}
+
+/// Threads in this process (/proc/self/status).
+func processThreadCount() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("Threads:") } ?? ""
+    return Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+}
+
+func waitFor(seconds: Double, _ condition: () -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
 }
 
 func run(_ path: String, _ args: [String]) throws -> (status: Int32, stdout: String) {

@@ -29,6 +29,15 @@ final class RawClient {
     deinit { close(fd) }
 
     func send(_ text: String) { send(Array(text.utf8)) }
+
+    /// Ends the sending side (a FIN); the client can still read.
+    func halfClose() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Makes the eventual close a reset (RST) instead of a FIN: the connection is really gone.
+    func resetOnClose() {
+        var l = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+    }
     func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Socket.sendAll(fd, $0) } }
 
     /// Reads more bytes; false on EOF or timeout.

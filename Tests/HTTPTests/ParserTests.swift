@@ -211,7 +211,21 @@ struct ParserTests {
         #expect(preface?.status == .versionNotSupported)
     }
 
-    @Test("refuses invalid request targets", arguments: ["foo", "/a\u{7F}b", "/é"])
+    @Test("reads the absolute form as its origin form, the authority replacing Host (RFC 9112 §3.2.2)", arguments: [
+        ("http://example.test:8080/hello?x=1", "/hello?x=1", "example.test:8080"),
+        ("HTTPS://Example.test", "/", "Example.test"),
+        ("http://h?q", "/?q", "h"),
+    ])
+    func absoluteForm(target: String, origin: String, host: String) throws {
+        guard case let .requests(requests, false) = parseEverySplit("GET \(target) HTTP/1.1\r\nHost: stale\r\n\r\n") else {
+            Issue.record("expected one complete request"); return
+        }
+        let request = try #require(requests.first)
+        #expect(request.target == origin)
+        #expect(request.headers.values("Host") == [host])
+    }
+
+    @Test("refuses invalid request targets", arguments: ["foo", "/a\u{7F}b", "/é", "http://", "http://user@host/", "ftp://h/"])
     func refusesBadTargets(target: String) {
         guard case .invalidRequestTarget = parseError("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n") else {
             Issue.record("expected invalidRequestTarget"); return

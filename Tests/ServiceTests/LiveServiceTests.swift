@@ -161,6 +161,30 @@ struct LiveServiceTests {
         #expect(await busy.value?.out.contains(#""items""#) == true)
     }
 
+    @Test("SIGTERM with a drain delay: /readyz answers 503 to new connections during the delay, then the port closes")
+    func drainDelayIsVisibleToProbes() async throws {
+        let app = try startApp { $0.drainDelay = 1.5 }
+        let port = app.server.port
+        let exit = Shared<Int32?>(nil)
+        let runner = Thread { exit.withLock { $0 = app.runUntilTerminated() } }
+        runner.start()
+        try await Task.sleep(nanoseconds: 50_000_000)  // the signal watcher is installed
+        #expect(try await rawExchange(port: port, "GET /readyz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        let signalled = Date()
+        kill(getpid(), SIGTERM)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        // A fresh connection, as a kubelet probe makes: accepted, told "not ready", closed.
+        let probe = try await rawExchange(port: port, "GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(probe.hasPrefix("HTTP/1.1 503"))
+        #expect(probe.contains("Connection: close"))
+        #expect(try await rawExchange(port: port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+        let deadline = Date().addingTimeInterval(6)
+        while exit.withLock({ $0 }) == nil && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
+        #expect(exit.withLock { $0 } == 0)
+        #expect(Date().timeIntervalSince(signalled) >= 1.5)
+        await #expect(throws: (any Error).self) { try await rawExchange(port: port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }
+    }
+
     @Test("SIGTERM drains: the in-flight request completes, readyz flips, the listener closes, exit status 0")
     func sigtermGracefulShutdown() async throws {
         let app = try startApp(TestSpec(delayMs: 300))

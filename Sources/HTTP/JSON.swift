@@ -52,6 +52,7 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     /// (not representable in JSON) print as null.
     public func serialized() -> String {
         var out = ""
+        out.reserveCapacity(256)
         write(into: &out)
         return out
     }
@@ -81,14 +82,23 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func format(_ d: Double) -> String {
+    public static func format(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return "\(d)"
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    public static func writeString(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings (log fields, ids, titles) need no escaping: append them whole.
+        let needsEscape = s.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+        } ?? true
+        guard needsEscape else {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

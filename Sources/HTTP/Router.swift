@@ -81,18 +81,20 @@ public struct Router: HTTPResponder {
     /// Finds the route for a method and path. HEAD matches a GET route.
     public func match(method: HTTPMethod, path: String) -> Match {
         let parts = Router.split(path)
-        var best: (route: Route, params: [String: String], literals: Int)?
+        var best: (index: Int, params: [String: String], literals: Int)?
+        for (i, route) in routes.enumerated() where route.method == method || (method == .head && route.method == .get) {
+            guard let (params, literals) = Router.bind(route.segments, parts) else { continue }
+            if best == nil || literals > best!.literals { best = (i, params, literals) }
+        }
+        if let best { return .found(routes[best.index], parameters: best.params) }
+        // No route for this method: is the path known under others (405) or not at all (404)?
         var allowed: Set<HTTPMethod> = []
         var allowedPattern = ""
-        for route in routes {
-            guard let (params, literals) = Router.bind(route.segments, parts) else { continue }
+        for route in routes where Router.bind(route.segments, parts) != nil {
             allowed.insert(route.method)
             if route.method == .get { allowed.insert(.head) }
             allowedPattern = route.pattern
-            guard route.method == method || (method == .head && route.method == .get) else { continue }
-            if best == nil || literals > best!.literals { best = (route, params, literals) }
         }
-        if let best { return .found(best.route, parameters: best.params) }
         if !allowed.isEmpty { return .methodNotAllowed(pattern: allowedPattern, allow: allowed.sorted()) }
         return .notFound
     }

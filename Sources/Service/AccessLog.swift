@@ -32,16 +32,38 @@ public struct JSONLineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var members: [(String, JSONValue)] = [
-            ("ts", .number((Date().timeIntervalSince1970 * 1000).rounded() / 1000)),
-            ("level", .string(event.level.rawValue)),
-            ("logger", .string(label)),
-            ("msg", .string(event.message.description)),
-        ]
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        for key in merged.keys.sorted() { members.append((key, Self.json(merged[key]!))) }
-        let line = JSONValue.object(members).serialized()
-        if event.level == .info, event.message.description == "request" { bufferedSink(line) } else { sink(line) }
+        let merged = metadata.isEmpty ? (event.metadata ?? [:]) : metadata.merging(event.metadata ?? [:]) { $1 }
+        // Written straight into one string rather than through a JSONValue tree: this runs
+        // once per request, and on /healthz it was a quarter of the server's time.
+        var line = "{\"ts\":"
+        line.reserveCapacity(384)
+        line += JSONValue.format((Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+        line += ",\"level\":"
+        JSONValue.writeString(event.level.rawValue, into: &line)
+        line += ",\"logger\":"
+        JSONValue.writeString(label, into: &line)
+        line += ",\"msg\":"
+        let message = event.message.description
+        JSONValue.writeString(message, into: &line)
+        for key in merged.keys.sorted() {
+            line += ","
+            JSONValue.writeString(key, into: &line)
+            line += ":"
+            Self.write(merged[key]!, into: &line)
+        }
+        line += "}"
+        if event.level == .info, message == "request" { bufferedSink(line) } else { sink(line) }
+    }
+
+    private static func write(_ value: Logger.MetadataValue, into line: inout String) {
+        switch value {
+        case .string(let s): JSONValue.writeString(s, into: &line)
+        case .stringConvertible(let c):
+            if let d = c as? Double { line += JSONValue.format(d) }
+            else if let i = c as? Int { line += String(i) }
+            else { JSONValue.writeString(c.description, into: &line) }
+        case .array, .dictionary: line += json(value).serialized()
+        }
     }
 
     static func json(_ v: Logger.MetadataValue) -> JSONValue {

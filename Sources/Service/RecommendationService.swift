@@ -45,7 +45,8 @@ public final class RecommendationService: Sendable {
     private func makeRouter() -> Router {
         var r = Router()
         r.on(.post, "/recommend") { [self] req, _ in await recommend(req) }
-        r.onInline(.get, "/healthz") { _, _ in .json(.object([("status", .string("ok"))])) }
+        let healthy = HTTPResponse.json(.object([("status", .string("ok"))]))
+        r.onInline(.get, "/healthz") { _, _ in healthy }
         r.onInline(.get, "/readyz") { [self] _, _ in readyz() }
         r.on(.get, "/metrics") { [self] _, _ in
             .text(metrics.registry.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")

@@ -49,9 +49,10 @@ let package = Package(
 
         // MARK: - Serving
         .target(name: "HTTP"),
-        .target(name: "CEventPoll"),
-        .target(name: "HTTPServer", dependencies: ["HTTP", "COpenSSL", "CZlib", "CEventPoll"]),
+        .target(name: "CLinux"),
+        .target(name: "HTTPServer", dependencies: ["HTTP", "COpenSSL", "CZlib", "CLinux"]),
         .target(name: "Service", dependencies: [
+            "CLinux",
             "HTTP", "HTTPServer", "Kernels", "Recommender", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -29,8 +29,9 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v curl >/dev/null || missing+=(curl)
 ((${#missing[@]})) && scripts/install-system-deps.sh "${missing[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-if [ -z "$BASE" ] && grep -q '"base_sha256"' "$ARTIFACTS/manifest.json" 2>/dev/null; then
-  BASE=$(ls models/*.gguf 2>/dev/null | head -1 || true)
+if [ -z "$BASE" ]; then  # a bundle that references its base by file name: look in models/
+  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"].get("file_name", ""))' "$ARTIFACTS/manifest.json")
+  [ -n "$name" ] && [ ! -f "$ARTIFACTS/$name" ] && [ -f "models/$name" ] && BASE="models/$name"
 fi
 if [ -n "${SERVER:-}" ]; then server=$SERVER; else
   swift build -c release --scratch-path "$SCRATCH" --product hdrec-server

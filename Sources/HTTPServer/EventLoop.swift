@@ -4,7 +4,7 @@
 // executor) unless a route answers inline; their responses come back through `post`,
 // which wakes the loop with an eventfd. A sweep every quarter second enforces the read,
 // idle and write timeouts. Everything in here except `post` runs on the loop's thread.
-import CEventPoll
+import CLinux
 import Foundation
 import HTTP
 import Synchronization

@@ -11,7 +11,7 @@
 // While a request is in flight the socket is not read (its interest set is empty):
 // pipelined bytes wait in the kernel, so a client cannot make the server buffer without
 // bound, and EPOLLERR/EPOLLHUP still report a reset.
-import CEventPoll
+import CLinux
 import Foundation
 import HTTP
 

@@ -89,6 +89,7 @@ public final class EngineRegistry: Sendable {
             }
         } catch {
             metrics?.adapterSwaps.increment(["failed"])
+            ProcessMemory.trimSoon()
             throw error
         }
         let previous = old?.versions
@@ -99,6 +100,7 @@ public final class EngineRegistry: Sendable {
             install(loaded, directory: directory, pushHistory: true)
         }
         metrics?.adapterSwaps.increment(["ok"])
+        ProcessMemory.trimSoon()
         return SwapResult(current: loaded.versions, previous: previous, directory: directory)
     }
 

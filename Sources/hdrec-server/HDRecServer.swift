@@ -47,8 +47,10 @@ struct HDRecServer: ParsableCommand {
     }
 
     func run() throws {
+        let mallocPolicy = ProcessMemory.tuneForServer()  // before the first large allocation
         LoggingSystem.bootstrap { JSONLineLogHandler(label: $0) }
         let logger = Logger(label: "hdrec-server")
+        logger.info("malloc policy", metadata: ["policy": "\(mallocPolicy)"])
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: artifacts, isDirectory: &isDir), isDir.boolValue else {
             throw fail("--artifacts \(artifacts) is not a directory")

@@ -1,5 +1,6 @@
-#include "CEventPoll.h"
+#include "CLinux.h"
 
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
@@ -31,3 +32,10 @@ int hdrec_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capacity,
 }
 
 int hdrec_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int hdrec_malloc_tune(int arenas, int mmap_threshold) {
+    int ok = mallopt(M_ARENA_MAX, arenas);
+    return ok && mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+}
+
+int hdrec_malloc_trim(void) { return malloc_trim(0); }

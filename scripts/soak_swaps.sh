@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Memory over many hot swaps under load (issue 14), part of `make loadtest`; writes the
+# "Service: memory over swaps" section of BENCHMARKS.md (unless NO_REPORT=1).
+#
+#   ARTIFACTS=<bundle dir> [SWAP_DIR=<second bundle over the same base>] [BASE=<base.gguf>]
+#   [SWAPS=500] [WARMUP=50] [CONNECTIONS=4] [THREADS=2] [SERVER=<release hdrec-server>]
+#   [HEAPTRACK=1] [SERVER_ENV="VAR=value ..."] scripts/soak_swaps.sh
+#
+# Starts hdrec-server, drives POST /recommend with wrk at CONNECTIONS connections for the
+# whole run, and applies SWAPS swaps through PUT /adapters, alternating SWAP_DIR and
+# ARTIFACTS (default: ARTIFACTS re-applied, still a full load + validate + swap). VmRSS is
+# read after every swap. Passes when, after WARMUP swaps, RSS stays within ±10 % of its
+# value at the end of the warm-up. HEAPTRACK=1 runs the server under heaptrack (Debian)
+# and keeps its profile in .build/soak/. Exit status 1 when the bound is broken.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARTIFACTS=${ARTIFACTS:-artifacts/default}
+SWAP_DIR=${SWAP_DIR:-$ARTIFACTS}
+BASE=${BASE:-}
+SWAPS=${SWAPS:-500}
+WARMUP=${WARMUP:-50}
+CONNECTIONS=${CONNECTIONS:-4}
+THREADS=${THREADS:-2}
+SCRATCH=${SCRATCH:-.build}
+OUT=${OUT:-.build/soak}
+[ -f "$ARTIFACTS/manifest.json" ] || { echo "soak_swaps: no bundle at $ARTIFACTS; nothing measured"; exit 2; }
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+[ "${HEAPTRACK:-0}" = 1 ] && ! command -v heaptrack >/dev/null && missing+=(heaptrack)
+((${#missing[@]})) && scripts/install-system-deps.sh "${missing[@]}"
+if [ -z "$BASE" ]; then
+  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"].get("file_name", ""))' "$ARTIFACTS/manifest.json")
+  [ -n "$name" ] && [ ! -f "$ARTIFACTS/$name" ] && [ -f "models/$name" ] && BASE="models/$name"
+fi
+if [ -n "${SERVER:-}" ]; then server=$SERVER; else
+  swift build -c release --scratch-path "$SCRATCH" --product hdrec-server
+  server="$SCRATCH/release/hdrec-server"
+fi
+mkdir -p "$OUT"
+work=$(mktemp -d)
+pid=""; load=""
+cleanup() {
+  [ -n "$load" ] && { kill "$load" 2>/dev/null || true; wait "$load" 2>/dev/null || true; }
+  [ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/token"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+a=$(cd "$ARTIFACTS" && pwd); b=$(cd "$SWAP_DIR" && pwd)
+root=$(python3 -c 'import os, sys; print(os.path.commonpath(sys.argv[1:]))' "$(dirname "$a")" "$(dirname "$b")")
+base_args=(); [ -n "$BASE" ] && base_args=(--base "$BASE")
+wrapper=(); [ "${HEAPTRACK:-0}" = 1 ] && wrapper=(heaptrack -o "$OUT/heaptrack")
+env ${SERVER_ENV:-} "${wrapper[@]}" "$server" --artifacts "$a" "${base_args[@]}" --port "$port" --threads "$THREADS" \
+  --admin-token-file "$work/token" --adapter-root "$root" --max-queue 256 >"$work/server.log" 2>"$work/server.err" &
+pid=$!
+for _ in $(seq 1 1200); do
+  kill -0 "$pid" 2>/dev/null || { cat "$work/server.err"; exit 2; }
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "soak_swaps: server not ready"; exit 2; }
+spid=$(pgrep -P "$pid" -f hdrec-server || echo "$pid")  # under heaptrack, the server is its child
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$spid/status"; }
+
+# Each request a different history (consecutive catalog ids), so no single path is cached.
+python3 - "$a/catalog.jsonl" > "$work/recommend.lua" <<'PY'
+import json, sys
+ids = [json.loads(l)["id"] for l in open(sys.argv[1]) if l.strip()][:400]
+print('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal ids = {' + ",".join(json.dumps(i) for i in ids) + '}')
+print('local n = 0\nrequest = function()\n  n = n + 1\n  local i = (n % (#ids - 3)) + 1\n'
+      '  local body = string.format(\'{"history":["%s","%s","%s"],"k":10}\', ids[i], ids[i+1], ids[i+2])\n'
+      '  return wrk.format(nil, "/recommend", nil, body)\nend')
+PY
+wrk -t1 -c"$CONNECTIONS" -d3600 -s "$work/recommend.lua" "http://127.0.0.1:$port/recommend" > "$work/wrk.out" 2>&1 &
+load=$!
+sleep 2
+echo "swap rss_kib seconds" > "$OUT/rss.tsv"
+echo "0 $(rss) 0" >> "$OUT/rss.tsv"
+failed=0
+start=$(date +%s.%N)
+for i in $(seq 1 "$SWAPS"); do
+  dir=$a; [ $((i % 2)) = 1 ] && dir=$b
+  code=$(curl -s -o "$work/swap.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$work/token")" \
+    -d "{\"path\":\"$dir\"}" "http://127.0.0.1:$port/adapters" || echo 000)
+  [ "$code" = 200 ] || { failed=$((failed + 1)); echo "swap $i: HTTP $code $(cat "$work/swap.json")"; }
+  echo "$i $(rss) $(python3 -c "import time,sys; print(round(time.time() - float(sys.argv[1]), 1))" "$start")" >> "$OUT/rss.tsv"
+  [ $((i % 50)) = 0 ] && echo "swap $i/$SWAPS: RSS $(rss) KiB"
+done
+kill -INT "$load"; wait "$load" 2>/dev/null || true; load=""
+errors=$(grep -E "Non-2xx|Socket errors" "$work/wrk.out" || true)
+requests=$(awk '/requests in/ { print $1 }' "$work/wrk.out")
+curl -fs "http://127.0.0.1:$port/metrics" > "$OUT/metrics.txt" || true
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+
+python3 - "$OUT/rss.tsv" "$WARMUP" "$failed" "$requests" "$errors" "$CONNECTIONS" "${NO_REPORT:-0}" "${SERVER_ENV:-}" <<'PY'
+import datetime, re, sys
+path, warmup, failed, requests, errors, conns, no_report, server_env = sys.argv[1:]
+rows = [l.split() for l in open(path).read().splitlines()[1:]]
+rss = {int(s): int(k) for s, k, _ in rows}
+w = int(warmup)
+ref = rss[w]
+after = [v for s, v in rss.items() if s >= w]
+lo, hi, last = min(after), max(after), rss[max(rss)]
+ok = lo >= 0.9 * ref and hi <= 1.1 * ref
+swaps = max(rss)
+seconds = float(rows[-1][2])
+summary = (f"{swaps} swaps in {seconds:.0f} s under {conns} connections of POST /recommend ({requests} requests; "
+           f"{errors.strip() or 'no non-2xx, no socket errors'}); failed swaps {failed}. RSS (MiB): start {rss[0]/1024:.0f}, "
+           f"after the {w}-swap warm-up {ref/1024:.0f}, then min {lo/1024:.0f}, max {hi/1024:.0f} ({100*(hi/ref-1):+.1f} %), "
+           f"last {last/1024:.0f}: {'within' if ok else 'OUTSIDE'} ±10 %.")
+print(summary)
+if no_report != "1":
+    marks = [s for s in sorted(rss) if s % max(1, swaps // 10) == 0 or s == w]
+    table = ["| swaps | RSS MiB |", "|---:|---:|"] + [f"| {s} | {rss[s]/1024:.0f} |" for s in marks]
+    lines = ["## Service: memory over swaps (issue 14)", "",
+             f"`scripts/soak_swaps.sh` (part of `make loadtest`) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC"
+             + (f", server environment `{server_env}`" if server_env else "") + ".", "", summary, ""] + table + [""]
+    bench = "BENCHMARKS.md"
+    text = open(bench).read()
+    section = "\n".join(lines)
+    pattern = re.compile(r"## Service: memory over swaps \(issue 14\)\n.*?(?=\n## |\Z)", re.S)
+    text = pattern.sub(lambda _: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    open(bench, "w").write(text)
+sys.exit(0 if ok and failed == "0" else 1)
+PY

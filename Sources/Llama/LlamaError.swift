@@ -18,6 +18,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     // MARK: - LoRA adapters
     case adapterNotFound(path: String)
     case notAnAdapter(path: String, reason: String)
+    /// An adapter's file (`path`) that cannot be read as what it should be; `reason` has the offset or field.
+    case adapterFileInvalid(path: String, reason: String)
     case adapterArchitectureMismatch(expected: String, found: String)
     case adapterUnsupported(feature: String)
     case adapterMissingMetadata(key: String)
@@ -65,6 +67,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "LoRA adapter not found at \(path) (expected a PEFT directory or a GGUF file)"
         case let .notAnAdapter(path, reason):
             return "\(path) is not a LoRA adapter: \(reason)"
+        case let .adapterFileInvalid(path, reason):
+            return "\(path): \(reason)"
         case let .adapterArchitectureMismatch(expected, found):
             return "LoRA adapter is for architecture '\(found)', the base model is '\(expected)'"
         case let .adapterUnsupported(feature):

@@ -19,10 +19,16 @@ extension LoRAAdapter {
     /// Reads a PEFT adapter directory, validating it against the base configuration.
     public convenience init(peftDirectory directory: String, name: String, base: LlamaConfig) throws {
         let configPath = (directory as NSString).appendingPathComponent(Self.peftConfigName)
-        // The files are read and typed by ModelFiles; their errors are reported as this adapter's.
+        let weightsPath = (directory as NSString).appendingPathComponent(Self.peftWeightsName)
+        // The files are read and typed by ModelFiles; their errors are reported as this
+        // adapter's, each against the file at fault (a bad safetensors is not the config's).
         let files: PEFTAdapterDirectory
         do { files = try PEFTAdapterDirectory(path: directory) } catch let error as ModelFilesError {
             switch error {
+            case let .inFile(path, inner):
+                throw LlamaError.adapterFileInvalid(path: path, reason: inner.description)
+            case .cannotOpen, .cannotMap:
+                throw LlamaError.adapterFileInvalid(path: directory, reason: error.description)
             case let .missingFile(path) where path.hasSuffix(Self.peftWeightsName):
                 throw LlamaError.notAnAdapter(path: directory, reason: "\(Self.peftWeightsName) is missing (pickled .bin adapters are not read)")
             case .missingFile:
@@ -63,13 +69,13 @@ extension LoRAAdapter {
             guard b.shape == [rows, rank] else {
                 throw LlamaError.adapterShapeMismatch(tensor: b.name, expected: [rows, rank], found: b.shape)
             }
-            var bValues = try file.floats(of: b)
+            var bValues = try Self.floats(of: b, in: file, path: weightsPath)
             if let heads = RoPEPermutation.heads(for: site.target, config: base) {
                 bValues = RoPEPermutation.toGGUF(bValues, rows: rows, cols: rank, heads: heads)
             }
-            pairs[site] = try LoRAPair(a: try file.floats(of: a), b: bValues, rank: rank, inFeatures: cols, outFeatures: rows)
+            pairs[site] = try LoRAPair(a: try Self.floats(of: a, in: file, path: weightsPath), b: bValues, rank: rank, inFeatures: cols, outFeatures: rows)
         }
-        guard !pairs.isEmpty else { throw LlamaError.notAnAdapter(path: directory, reason: "it holds no LoRA tensors") }
+        guard !pairs.isEmpty else { throw LlamaError.notAnAdapter(path: weightsPath, reason: "it holds no LoRA tensors") }
         try self.init(name: name, alpha: peft.alpha, scaling: peft.rankStabilized ? .rankStabilized : .standard,
                       base: base, pairs: pairs)
     }
@@ -98,6 +104,13 @@ extension LoRAAdapter {
         try PEFTAdapterDirectory.write(config: config, weights: writer, to: directory)
     }
 
+    /// A tensor's values as f32; a dtype that has none is the weights file's fault.
+    private static func floats(of info: SafetensorsTensorInfo, in file: SafetensorsFile, path: String) throws -> [Float] {
+        do { return try file.floats(of: info) } catch let error as ModelFilesError {
+            throw LlamaError.adapterFileInvalid(path: path, reason: error.description)
+        }
+    }
+
     /// Parses `base_model.model.model.layers.{i}.{parent}.{module}.lora_{A|B}.weight`
     /// into (site, isA); nil for anything else (embedding LoRA, lm_head, DoRA magnitudes, ...).
     static func site(ofPEFTKey key: String) -> (LoRASite, Bool)? {
@@ -106,5 +119,22 @@ extension LoRAAdapter {
               let layer = Int(p[4]), layer >= 0, let target = LoRATarget(peftModule: p[6]),
               p[5] == target.peftParent, p[8] == "weight", p[7] == "lora_A" || p[7] == "lora_B" else { return nil }
         return (LoRASite(layer: layer, target: target), p[7] == "lora_A")
+    }
+}
+
+extension LlamaError {
+    /// Which file of a PEFT directory a LoRA error that names no path is about, so a
+    /// caller that knows the directory can name the file (nil: the error names its path,
+    /// or is not an adapter error).
+    public var peftFileName: String? {
+        switch self {
+        case .adapterUnknownTensor, .adapterTensorNotTargeted, .adapterRankMismatch, .adapterMissingHalf,
+             .adapterShapeMismatch, .adapterNonFinite:
+            return LoRAAdapter.peftWeightsName
+        case .adapterMissingMetadata, .adapterUnknownTarget, .adapterUnsupported:
+            return LoRAAdapter.peftConfigName
+        default:
+            return nil
+        }
     }
 }

@@ -67,6 +67,8 @@ public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable
     case missingFile(path: String)
     case missingField(file: String, field: String)
     case invalidField(file: String, field: String, reason: String)
+    /// `error` was found reading the file at `path` (a directory's reader names which of its files).
+    indirect case inFile(path: String, error: ModelFilesError)
 
     public var description: String {
         switch self {
@@ -134,6 +136,7 @@ public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable
         case let .missingFile(path): return "missing file \(path)"
         case let .missingField(file, field): return "\(file): missing field \"\(field)\""
         case let .invalidField(file, field, reason): return "\(file): field \"\(field)\": \(reason)"
+        case let .inFile(path, error): return "\(path): \(error)"
         }
     }
 }

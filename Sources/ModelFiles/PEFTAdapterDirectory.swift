@@ -29,7 +29,10 @@ public struct PEFTAdapterDirectory: Sendable {
             throw ModelFilesError.invalidUTF8(field: Self.configFileName, offset: 0)
         }
         config = try PEFTAdapterConfig(json: text)
-        weights = try SafetensorsFile(path: weightsPath)
+        // The safetensors reader's errors give the byte offset but not the file: say which.
+        do { weights = try SafetensorsFile(path: weightsPath) } catch let error as ModelFilesError {
+            throw ModelFilesError.inFile(path: weightsPath, error: error)
+        }
     }
 
     /// Whether `path` looks like an adapter directory (has adapter_config.json).

@@ -1,7 +1,8 @@
 // A bundle read from disk and checked, up to (not including) the decoder:
 // manifest, checksums, catalog, heads, SASRec table, the SASRec checkpoint when
 // listed (format 2), and where the base and the adapters are. Spec: docs/bundle.md.
-// Errors name the file and the field.
+// Errors name the file and the field. Given a `BundleContainment`, every file the load
+// opens (here and later, the adapters and a bundled base) is first checked to lie under its root.
 import Foundation
 import Support
 
@@ -9,6 +10,8 @@ import Support
 public struct BundleContents: Sendable {
     public let directory: String
     public let manifest: BundleManifest
+    /// manifest.json as read (the server answers GET /model with these very bytes).
+    public let manifestData: Data
     public let catalog: Catalog
     public let heads: HDRecHeads
     /// [I + 1, D], row 0 = padding.
@@ -20,8 +23,9 @@ public struct BundleContents: Sendable {
     /// the caller runs an already loaded base (`runningBaseSHA256`).
     public let basePath: String?
 
-    public var textAdapterPath: String { directory + "/" + manifest.adapters.text.path }
-    public var idAdapterPath: String { directory + "/" + manifest.adapters.id.path }
+    /// The adapter directories; resolved, and with both PEFT files checked, under a containment.
+    public let textAdapterPath: String
+    public let idAdapterPath: String
     public var versions: [AdapterRole: String] { [.text: manifest.adapters.text.version, .id: manifest.adapters.id.version] }
 
     /// Loads and checks the bundle in `directory`.
@@ -31,14 +35,20 @@ public struct BundleContents: Sendable {
     ///   - runningBaseSHA256: the sha256 of a base that is already loaded (a hot swap):
     ///     the manifest's base must be that one, and no base file is needed.
     ///   - verifyChecksums: hash every file against the manifest (on by default).
+    ///   - containment: when given, every file of the bundle must resolve under its root
+    ///     (`basePath` is the caller's, not the bundle's, and is not checked).
     public static func load(directory: String, basePath: String? = nil, runningBaseSHA256: String? = nil,
-                            verifyChecksums: Bool = true) throws -> BundleContents {
-        let dir = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+                            verifyChecksums: Bool = true, containment: BundleContainment? = nil) throws -> BundleContents {
+        // The one gate every open below goes through.
+        func contained(_ path: String) throws -> String { try containment?.resolve(path) ?? path }
+        let given = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        let dir = try contained(given)
         let manifestPath = dir + "/" + BundleLayout.manifest
-        guard let data = FileManager.default.contents(atPath: manifestPath) else { throw RecommenderError.missingFile(path: manifestPath) }
+        guard let data = FileManager.default.contents(atPath: try contained(manifestPath)) else { throw RecommenderError.missingFile(path: manifestPath) }
         let manifest = try BundleManifest.decode(data, path: manifestPath)
         if verifyChecksums {
-            try BundleLayout.verify(manifest, directory: dir, manifestPath: manifestPath)
+            try BundleLayout.verify(manifest, directory: dir, manifestPath: manifestPath,
+                                    hash: { try SHA256.hex(ofFile: try contained($0)) })
         }
         let base: String?
         if let running = runningBaseSHA256 {
@@ -48,7 +58,7 @@ public struct BundleContents: Sendable {
             }
             base = nil
         } else if let bundled = manifest.base.bundledPath {
-            base = dir + "/" + bundled
+            base = try contained(dir + "/" + bundled)
         } else {
             guard let basePath else {
                 throw RecommenderError.malformedFile(path: manifestPath, field: "base.bundled_path",
@@ -66,8 +76,8 @@ public struct BundleContents: Sendable {
         if verifyChecksums, manifest.base.bundledPath != nil, manifest.files[manifest.base.bundledPath ?? ""]?.lowercased() != manifest.base.sha256.lowercased() {
             throw RecommenderError.malformedFile(path: manifestPath, field: "base.sha256", problem: "differs from the sha256 listed for \(manifest.base.bundledPath ?? "")")
         }
-        let catalog = try Catalog.load(path: dir + "/" + BundleLayout.catalog)
-        let heads = try HDRecHeads.load(path: dir + "/" + BundleLayout.heads)
+        let catalog = try Catalog.load(path: try contained(dir + "/" + BundleLayout.catalog))
+        let heads = try HDRecHeads.load(path: try contained(dir + "/" + BundleLayout.heads))
         let dims = manifest.dimensions.canonical
         if manifest.formatVersion < 2, dims.needsFormatVersion2 || heads.dimensions.needsFormatVersion2
             || manifest.files[BundleLayout.sasrecModel] != nil {
@@ -82,18 +92,30 @@ public struct BundleContents: Sendable {
             throw RecommenderError.inconsistent(field: "\(dir)/\(BundleLayout.catalog) lines vs dimensions.item_count",
                                                 expected: "\(dims.itemCount)", found: "\(catalog.count)")
         }
-        let sasrec = try SASRecTable.load(path: dir + "/" + BundleLayout.sasrec, itemCount: dims.itemCount, width: dims.sasrecWidth)
-        let model = try loadSASRecModel(dir: dir, manifest: manifest, manifestPath: manifestPath, heads: heads, table: sasrec)
-        return BundleContents(directory: dir, manifest: manifest, catalog: catalog, heads: heads, sasrec: sasrec,
-                              sasrecModel: model, basePath: base)
+        let sasrec = try SASRecTable.load(path: try contained(dir + "/" + BundleLayout.sasrec), itemCount: dims.itemCount,
+                                          width: dims.sasrecWidth)
+        let model = try loadSASRecModel(dir: dir, manifest: manifest, manifestPath: manifestPath, heads: heads, table: sasrec,
+                                        contained: contained)
+        // The adapters are read later (HDRecModel.build, over a decoder), from these paths:
+        // the directory resolved, and both files in it checked now.
+        func adapter(_ info: BundleManifest.AdapterInfo) throws -> String {
+            let path = try contained(dir + "/" + info.path)
+            for file in [BundleLayout.adapterConfig, BundleLayout.adapterWeights] {
+                _ = try contained(dir + "/" + info.path + "/" + file)
+            }
+            return path
+        }
+        return BundleContents(directory: dir, manifest: manifest, manifestData: data, catalog: catalog, heads: heads, sasrec: sasrec,
+                              sasrecModel: model, basePath: base, textAdapterPath: try adapter(manifest.adapters.text),
+                              idAdapterPath: try adapter(manifest.adapters.id))
     }
 
     /// sasrec_model.safetensors: loaded when listed (only listed files are hash-checked), and
     /// then required to hold the very table of sasrec.safetensors; heads with `id.gate` cannot
     /// be served without it.
     private static func loadSASRecModel(dir: String, manifest: BundleManifest, manifestPath: String, heads: HDRecHeads,
-                                        table: [Float]) throws -> SASRecAnchor? {
-        let path = dir + "/" + BundleLayout.sasrecModel
+                                        table: [Float], contained: (String) throws -> String) throws -> SASRecAnchor? {
+        let path = try contained(dir + "/" + BundleLayout.sasrecModel)
         guard manifest.files[BundleLayout.sasrecModel] != nil else {
             guard heads.idGate != nil else { return nil }
             guard FileManager.default.fileExists(atPath: path) else { throw RecommenderError.missingFile(path: path) }

@@ -19,9 +19,11 @@ public struct LoadedHDRec: Sendable {
 extension HDRecModel {
     /// Loads the bundle in `directory` into a runnable model, with its own base.
     /// - Parameter basePath: the base GGUF, for bundles that reference theirs by sha256.
+    ///   `containment`: every file of the bundle must lie under its root (BundleContents.load).
     public static func load(bundle directory: String, basePath: String? = nil, verifyChecksums: Bool = true,
-                            pool: ThreadPool = .shared) throws -> LoadedHDRec {
-        let contents = try BundleContents.load(directory: directory, basePath: basePath, verifyChecksums: verifyChecksums)
+                            containment: BundleContainment? = nil, pool: ThreadPool = .shared) throws -> LoadedHDRec {
+        let contents = try BundleContents.load(directory: directory, basePath: basePath, verifyChecksums: verifyChecksums,
+                                               containment: containment)
         guard let path = contents.basePath else { throw RecommenderError.missingFile(path: "base GGUF") }
         let llama: LlamaModel
         do { llama = try LlamaModel(path: path) } catch {
@@ -33,8 +35,10 @@ extension HDRecModel {
     /// Loads another bundle's adapters and heads over a base that is already running
     /// (hot swap): the manifest must name that base's sha256.
     public static func load(bundle directory: String, sharing base: LlamaModel, baseSHA256: String,
-                            verifyChecksums: Bool = true, pool: ThreadPool = .shared) throws -> LoadedHDRec {
-        let contents = try BundleContents.load(directory: directory, runningBaseSHA256: baseSHA256, verifyChecksums: verifyChecksums)
+                            verifyChecksums: Bool = true, containment: BundleContainment? = nil,
+                            pool: ThreadPool = .shared) throws -> LoadedHDRec {
+        let contents = try BundleContents.load(directory: directory, runningBaseSHA256: baseSHA256, verifyChecksums: verifyChecksums,
+                                               containment: containment)
         return LoadedHDRec(contents: contents, model: try build(contents, base: base, pool: pool), base: base)
     }
     /// Assembles the model from checked bundle contents over a loaded base, as it was
@@ -51,11 +55,20 @@ extension HDRecModel {
         }
         let tokenizer = try Tokenizer(gguf: llama.file).withHDRecTokens()
         let prompts = try PromptBuilder(tokenizer: tokenizer, catalog: contents.catalog, configuration: m.prompt)
-        let text = try LoRAAdapter.load(path: contents.textAdapterPath, name: "text", base: config)
-        let id = try LoRAAdapter.load(path: contents.idAdapterPath, name: "id", base: config)
+        let text = try adapter(at: contents.textAdapterPath, name: "text", base: config)
+        let id = try adapter(at: contents.idAdapterPath, name: "id", base: config)
         let decoder = LlamaHDRecDecoder(model: model, textAdapter: text, idAdapter: id, pool: pool)
         return try HDRecModel(decoder: decoder, prompts: prompts, heads: contents.heads, sasrec: contents.sasrec,
                               fusionDefaults: m.fusion, versions: contents.versions, anchor: contents.sasrecModel)
+    }
+
+    /// A bundle's adapter; an error about a tensor or a config field is reported against
+    /// the file of that adapter it is about (the Llama error alone does not say which).
+    static func adapter(at path: String, name: String, base: LlamaConfig) throws -> LoRAAdapter {
+        do { return try LoRAAdapter.load(path: path, name: name, base: base) } catch let error as LlamaError {
+            guard let file = error.peftFileName else { throw error }
+            throw RecommenderError.malformedFile(path: path + "/" + file, field: "(\(name) adapter)", problem: error.description)
+        }
     }
 
     /// The decoder HDRec runs: `base` cut to its first `layers` blocks (sharing its

@@ -32,6 +32,9 @@ public enum RecommenderError: Error, CustomStringConvertible, Equatable, Sendabl
     case checksumMismatch(path: String, expected: String, found: String)
     /// Two parts of a bundle disagree (e.g. heads vs catalog item count).
     case inconsistent(field: String, expected: String, found: String)
+    /// A file a contained bundle load would open resolves outside the root
+    /// (`BundleContainment`); `link` is the symbolic link that leads out, when one does.
+    case outsideRoot(path: String, resolved: String, link: String?, linkTarget: String?, root: String)
     /// An item id string not in the catalog.
     case unknownItemIDs([String])
     /// The decoder reported an error during a pass.
@@ -67,6 +70,14 @@ public enum RecommenderError: Error, CustomStringConvertible, Equatable, Sendabl
             return "\(path): sha256 is \(found), the manifest says \(expected)"
         case let .inconsistent(field, expected, found):
             return "inconsistent \(field): expected \(expected), found \(found)"
+        case let .outsideRoot(path, resolved, link, target, root):
+            let how: String
+            if let link, let target {
+                how = link == path ? "is a symbolic link to \(target)" : "resolves to \(resolved) (\(link) is a symbolic link to \(target))"
+            } else {
+                how = "resolves to \(resolved)"
+            }
+            return "\(path) \(how), outside the adapter root \(root): a bundle's files must lie under it"
         case let .unknownItemIDs(ids):
             return "unknown item ids: \(ids.prefix(20).joined(separator: ", "))\(ids.count > 20 ? " (and \(ids.count - 20) more)" : "")"
         case let .decoder(pass, underlying):

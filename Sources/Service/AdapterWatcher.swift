@@ -2,9 +2,11 @@
 // that operators flip) and applies each new version through the same validation as
 // PUT /adapters, so every replica converges without being called one by one. A version
 // is identified by the resolved path plus the bytes of its manifest.json; a version
-// that failed validation is not retried until it changes.
+// that failed validation is not retried until it changes. Each version's files must lie
+// under the directory that holds the versions (BundleContainment; docs/service.md).
 import Foundation
 import Logging
+import Recommender
 import Synchronization
 
 public final class AdapterWatcher: Sendable {
@@ -48,7 +50,10 @@ public final class AdapterWatcher: Sendable {
         let registry = registry, logger = logger
         Task {
             do {
-                let r = try await registry.apply(directory: resolved)
+                // A version's files may be shared with its siblings on the volume, not
+                // taken from elsewhere: contained to the directory that holds the versions.
+                let volume = try BundleContainment(root: (resolved as NSString).deletingLastPathComponent)
+                let r = try await registry.apply(directory: resolved, containment: volume)
                 logger.info("watch: adapters swapped", metadata: ["path": "\(resolved)", "text": "\(r.current.text)", "id": "\(r.current.id)"])
             } catch {
                 logger.warning("watch: new version rejected", metadata: ["path": "\(resolved)", "error": "\(error)"])

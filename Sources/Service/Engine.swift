@@ -57,4 +57,16 @@ extension RecommendationEngine {
 /// error rejects the swap with 422 and its description; the old pair keeps serving.
 public protocol EngineLoader: Sendable {
     func load(directory: String, replacing current: (any RecommendationEngine)?) throws -> any RecommendationEngine
+    /// The same, with every file the load opens required to lie under `containment`'s root
+    /// (bundles admitted through PUT /adapters: docs/service.md "Containment").
+    func load(directory: String, replacing current: (any RecommendationEngine)?,
+              containment: BundleContainment?) throws -> any RecommendationEngine
+}
+
+extension EngineLoader {
+    /// For loaders that open no bundle files (the tests' fake engines): nothing to contain.
+    public func load(directory: String, replacing current: (any RecommendationEngine)?,
+                     containment: BundleContainment?) throws -> any RecommendationEngine {
+        try load(directory: directory, replacing: current)
+    }
 }

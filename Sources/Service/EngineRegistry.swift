@@ -5,8 +5,11 @@
 // it. The registry keeps only the *paths* of earlier pairs, not their memory, so a
 // rollback reloads (and re-validates) the previous directory. Failures leave the
 // current pair serving (Triton's reload semantics; serving-anchors.md (b) 2, 3, 6, 8).
+// A directory applied under a containment (PUT /adapters: --adapter-root) keeps it for
+// its rollback and SIGHUP reloads, so no later path re-reads it unchecked.
 import Dispatch
 import Foundation
+import Recommender
 import Synchronization
 
 public struct SwapResult: Sendable, Equatable {
@@ -20,7 +23,7 @@ public final class EngineRegistry: Sendable {
     private let metrics: ServiceMetrics?
     private let swapQueue = DispatchQueue(label: "adapter-swap")
 
-    private struct Applied: Sendable { let directory: String; let versions: AdapterVersions }
+    private struct Applied: Sendable { let directory: String; let versions: AdapterVersions; let containment: BundleContainment? }
     private struct State {
         var engine: (any RecommendationEngine)?
         var history: [Applied] = []     // applied directories, oldest first; last = current
@@ -53,8 +56,11 @@ public final class EngineRegistry: Sendable {
 
     /// Loads `directory` off the request path, validates it against the running engine,
     /// and swaps atomically. Throws the loader's error (the old pair keeps serving).
-    public func apply(directory: String) async throws -> SwapResult {
-        try await swap(directory: directory, rollback: false)
+    /// - Parameter containment: where the bundle's files must lie; nil re-uses the one
+    ///   `directory` was last applied under (a SIGHUP reload), if any.
+    public func apply(directory: String, containment: BundleContainment? = nil) async throws -> SwapResult {
+        let effective = containment ?? state.withLock { $0.history.last(where: { $0.directory == directory })?.containment }
+        return try await swap(directory: directory, rollback: false, containment: effective)
     }
 
     /// Reloads the previous directory and makes it current again.
@@ -62,10 +68,10 @@ public final class EngineRegistry: Sendable {
         guard let previous = state.withLock({ $0.history.count >= 2 ? $0.history[$0.history.count - 2] : nil }) else {
             throw ServiceError.noPreviousAdapters
         }
-        return try await swap(directory: previous.directory, rollback: true)
+        return try await swap(directory: previous.directory, rollback: true, containment: previous.containment)
     }
 
-    private func swap(directory: String, rollback: Bool) async throws -> SwapResult {
+    private func swap(directory: String, rollback: Bool, containment: BundleContainment?) async throws -> SwapResult {
         let acquired = state.withLock { s -> Bool in
             if s.swapping { return false }
             s.swapping = true
@@ -79,7 +85,7 @@ public final class EngineRegistry: Sendable {
             loaded = try await withCheckedThrowingContinuation { (c: CheckedContinuation<any RecommendationEngine, any Error>) in
                 swapQueue.async { [loader] in
                     do {
-                        let engine = try loader.load(directory: directory, replacing: old)
+                        let engine = try loader.load(directory: directory, replacing: old, containment: containment)
                         try engine.warmUp()
                         c.resume(returning: engine)
                     } catch {
@@ -95,23 +101,25 @@ public final class EngineRegistry: Sendable {
         let previous = old?.versions
         if rollback {
             state.withLock { _ = $0.history.popLast() }
-            install(loaded, directory: directory, pushHistory: false)
+            install(loaded, directory: directory, pushHistory: false, containment: containment)
         } else {
-            install(loaded, directory: directory, pushHistory: true)
+            install(loaded, directory: directory, pushHistory: true, containment: containment)
         }
         metrics?.adapterSwaps.increment(["ok"])
         ProcessMemory.trimSoon()
         return SwapResult(current: loaded.versions, previous: previous, directory: directory)
     }
 
-    private func install(_ engine: any RecommendationEngine, directory: String, pushHistory: Bool) {
+    private func install(_ engine: any RecommendationEngine, directory: String, pushHistory: Bool,
+                         containment: BundleContainment? = nil) {
         state.withLock { s in
             s.engine = engine
+            let applied = Applied(directory: directory, versions: engine.versions, containment: containment)
             if pushHistory {
-                s.history.append(Applied(directory: directory, versions: engine.versions))
+                s.history.append(applied)
                 if s.history.count > 16 { s.history.removeFirst(s.history.count - 16) }
             } else if let last = s.history.indices.last {
-                s.history[last] = Applied(directory: directory, versions: engine.versions)
+                s.history[last] = applied
             }
         }
         metrics?.adapterInfo.replaceAll(with: [engine.versions.text, engine.versions.id], value: 1)

@@ -65,21 +65,24 @@ public struct HDRecEngineLoader: EngineLoader {
     }
 
     public func load(directory: String, replacing current: (any RecommendationEngine)?) throws -> any RecommendationEngine {
-        let manifestPath = directory + "/" + BundleLayout.manifest
-        guard let bytes = FileManager.default.contents(atPath: manifestPath) else {
-            throw RecommenderError.missingFile(path: manifestPath)
-        }
+        try load(directory: directory, replacing: current, containment: nil)
+    }
+
+    public func load(directory: String, replacing current: (any RecommendationEngine)?,
+                     containment: BundleContainment?) throws -> any RecommendationEngine {
         let loaded: LoadedHDRec
         if let running = current as? HDRecEngine {
             loaded = try HDRecModel.load(bundle: directory, sharing: running.loaded.base, baseSHA256: running.baseSHA256,
-                                         verifyChecksums: verifyChecksums, pool: pool)
+                                         verifyChecksums: verifyChecksums, containment: containment, pool: pool)
             guard loaded.contents.catalog.count == running.catalog.count else {
                 throw RecommenderError.inconsistent(field: "\(directory) catalog item count vs the running bundle's",
                                                     expected: "\(running.catalog.count)", found: "\(loaded.contents.catalog.count)")
             }
         } else {
-            loaded = try HDRecModel.load(bundle: directory, basePath: basePath, verifyChecksums: verifyChecksums, pool: pool)
+            loaded = try HDRecModel.load(bundle: directory, basePath: basePath, verifyChecksums: verifyChecksums,
+                                         containment: containment, pool: pool)
         }
-        return HDRecEngine(loaded: loaded, manifestJSON: Array(bytes), pool: pool)
+        // The manifest's bytes as the load read them (one read, through the containment check).
+        return HDRecEngine(loaded: loaded, manifestJSON: Array(loaded.contents.manifestData), pool: pool)
     }
 }

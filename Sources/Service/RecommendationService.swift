@@ -172,7 +172,10 @@ public final class RecommendationService: Sendable {
             return Problem(status: .unprocessableContent, title: "Adapter validation failed",
                            detail: "\(p) does not exist or is not a directory").response
         case .ok(let directory):
-            return await swapResponse { try await registry.apply(directory: directory) }
+            // The directory is under the root; so must be every file its load opens.
+            return await swapResponse {
+                try await registry.apply(directory: directory, containment: try BundleContainment(root: config.adapterRoot))
+            }
         }
     }
 

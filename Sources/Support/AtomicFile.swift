@@ -1,7 +1,10 @@
 // Crash-safe file output: bytes go to a temporary file beside the destination,
 // are flushed, then renamed over it, so a reader never sees a half-written file
-// and a failed write never destroys the previous good one.
+// and a failed write never destroys the previous good one. Errors name the file being
+// written (not its temporary name). A test-only seam makes writes under one directory
+// fail after a byte budget, as a full disk would (`injectFault`).
 import Foundation
+import Synchronization
 
 public enum AtomicFileError: Error, CustomStringConvertible, Equatable {
     case cannotCreate(path: String, errno: Int32)
@@ -18,6 +21,26 @@ public enum AtomicFileError: Error, CustomStringConvertible, Equatable {
 }
 
 public enum AtomicFile {
+    /// Byte budgets by directory prefix: writes to files under one fail with ENOSPC once the
+    /// budget is spent. Keyed by directory so tests running in parallel do not see each other's.
+    private static let faults = Mutex<[String: Int]>([:])
+
+    /// Makes writes to files under `directory` fail with ENOSPC after `bytes` more bytes (in
+    /// total across files), as on a full disk; nil removes the fault. For tests.
+    public static func injectFault(under directory: String, afterBytes bytes: Int?) {
+        let key = directory.hasSuffix("/") ? directory : directory + "/"
+        faults.withLock { $0[key] = bytes }
+    }
+
+    /// How many of `count` bytes to `path` may be written before an injected fault (nil: no fault).
+    private static func budget(for path: String, count: Int) -> Int? {
+        faults.withLock { table in
+            guard let key = table.keys.first(where: { path.hasPrefix($0) }), let left = table[key] else { return nil }
+            table[key] = max(0, left - count)
+            return min(left, count)
+        }
+    }
+
     /// Writes `data` to `path` atomically (temp file + fsync + rename).
     public static func write(_ data: Data, to path: String) throws {
         try write(to: path) { handle in
@@ -45,16 +68,19 @@ public enum AtomicFile {
         do {
             try body { bytes in
                 var offset = 0
+                var allowed = bytes.count
+                if let budget = budget(for: path, count: bytes.count) { allowed = budget }
                 while offset < bytes.count {
-                    let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    guard offset < allowed else { throw AtomicFileError.writeFailed(path: path, errno: ENOSPC) }
+                    let n = Foundation.write(fd, bytes.baseAddress! + offset, allowed - offset)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        throw AtomicFileError.writeFailed(path: tmp, errno: errno)
+                        throw AtomicFileError.writeFailed(path: path, errno: errno)
                     }
                     offset += n
                 }
             }
-            guard fsync(fd) == 0 else { throw AtomicFileError.writeFailed(path: tmp, errno: errno) }
+            guard fsync(fd) == 0 else { throw AtomicFileError.writeFailed(path: path, errno: errno) }
             close(fd)
             closed = true
             guard rename(tmp, path) == 0 else { throw AtomicFileError.renameFailed(from: tmp, to: path, errno: errno) }

@@ -2,11 +2,14 @@
 // `hdrec-server`. From a training run (`--run`: its best checkpoint and chosen α),
 // or with `--random`: seeded random heads and adapters over a real base and
 // dataset, a valid bundle whose rankings mean nothing, for exercising serving.
+// Either way the bundle is written beside --out and renamed into place (StagedDirectory):
+// a failed or killed export leaves --out as it was, or holding the new bundle complete.
 import ArgumentParser
 import Foundation
 import ModelFiles
 import RecSys
 import Recommender
+import Support
 import Training
 
 struct ExportCommand: AsyncParsableCommand {
@@ -28,6 +31,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Flag(help: "With --run: catalog.jsonl keeps only id, title and the attributes the prompts read (no descriptions unless used).")
     var slimCatalog = false
     @Option(help: "The bundle directory to write.") var out: String
+    @Flag(help: "Replace a non-empty --out (its old bundle is swapped out whole, then removed).") var force = false
 
     func validate() throws {
         guard (run != nil) != random else { throw ValidationError("give exactly one of --run RUN_DIR or --random") }
@@ -39,7 +43,7 @@ struct ExportCommand: AsyncParsableCommand {
         let command = (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         if let run {
             try RunExporter.export(run: run, to: out, copyBase: copyBase, command: command,
-                                   tensorDType: dtype == "f16" ? .f16 : .f32, slimCatalog: slimCatalog)
+                                   tensorDType: dtype == "f16" ? .f16 : .f32, slimCatalog: slimCatalog, replace: force)
             print("wrote \(out) from run \(run)")
             return
         }
@@ -47,9 +51,10 @@ struct ExportCommand: AsyncParsableCommand {
         let dataset = try DatasetStore.load(data)
         let catalog = try Catalog(dataset: dataset)
         let table = try sasrec.map { try SASRecTable.load(path: $0, itemCount: catalog.count, width: 128) }
-        let manifest = try RandomBundle.write(to: out, basePath: base, catalog: catalog, datasetName: dataset.name, sasrec: table,
-                                              hidden: hidden, rank: rank, copyBase: copyBase, seed: seed,
-                                              command: command)
+        let manifest = try StagedDirectory.publish(to: out, replace: force) { staging in
+            try RandomBundle.write(to: staging, basePath: base, catalog: catalog, datasetName: dataset.name, sasrec: table,
+                                   hidden: hidden, rank: rank, copyBase: copyBase, seed: seed, command: command)
+        }
         print("wrote \(out): \(catalog.count) items, adapters text \(manifest.adapters.text.version), id \(manifest.adapters.id.version)")
     }
 }

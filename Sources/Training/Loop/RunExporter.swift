@@ -1,6 +1,7 @@
 // `hdrec export --run RUN_DIR --out BUNDLE`: the trained run's best parameters as
 // the bundle the server loads (docs/bundle.md), written to a temporary directory
-// beside BUNDLE and renamed into place, so a failed export never leaves a partial one.
+// beside BUNDLE and renamed into place (StagedDirectory), so a failed or killed export
+// never leaves a partial one.
 // The run's SASRec checkpoint goes in as sasrec_model.safetensors (the anchored ID pass
 // needs it; `hdrec evaluate --bundle --fusion sasrec` compares against that same SASRec).
 import Foundation
@@ -14,18 +15,25 @@ public enum RunExporter {
     ///   - tensorDType: how the bundle stores float tensors (F32, or F16 for a bundle small enough to commit).
     ///   - slimCatalog: keep only each item's id, title and the attributes the prompts read in
     ///     catalog.jsonl (descriptions are most of its size and unused by the default prompts).
+    ///   - replace: replace a non-empty `out` (`--force`); without it one is refused.
     public static func export(run directory: String, to out: String, copyBase: Bool, command: String,
-                              tensorDType: SafetensorsDType = .f32, slimCatalog: Bool = false) throws {
+                              tensorDType: SafetensorsDType = .f32, slimCatalog: Bool = false, replace: Bool = false) throws {
         // Resolves run.json's paths, checks the data and base, loads best.safetensors.
         let run = try TrainedRun(directory: directory)
-        let spec = run.spec, history = run.history, context = run.context
+        try StagedDirectory.publish(to: out, replace: replace) { staging in
+            try write(run, directory: directory, to: staging, copyBase: copyBase, command: command, tensorDType: tensorDType,
+                      slimCatalog: slimCatalog)
+        }
+    }
 
+    /// Writes the bundle of `run` into the (staging) directory `staging`.
+    private static func write(_ run: TrainedRun, directory: String, to staging: String, copyBase: Bool, command: String,
+                              tensorDType: SafetensorsDType, slimCatalog: Bool) throws {
+        let spec = run.spec, history = run.history, context = run.context
         let fm = FileManager.default
-        let parent = (out as NSString).deletingLastPathComponent
-        let staging = (parent.isEmpty ? "." : parent) + "/.\((out as NSString).lastPathComponent).staging-\(getpid())"
-        try? fm.removeItem(atPath: staging)
-        let adapters = staging + "-adapters"
-        try? fm.removeItem(atPath: adapters)
+        // The PEFT sources inside the staging directory, so a killed export leaves them
+        // only where the next export cleans up.
+        let adapters = staging + "/.adapters-src"
         try fm.createDirectory(atPath: adapters, withIntermediateDirectories: true)
         let baseConfig = context.network.base.config
         for branch in Branch.allCases {
@@ -88,8 +96,6 @@ public enum RunExporter {
             prompt: spec.prompt, fusion: BundleManifest.FusionDefaults(method: .textDominant, alpha: Float(history.bestAlpha)),
             hyperparameters: hyper, metrics: metrics, command: command)
         try fm.removeItem(atPath: adapters)
-        if fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
-        try fm.moveItem(atPath: staging, toPath: out)
     }
 
     /// Whether the run's SASRec file is the whole checkpoint `hdrec sasrec` writes (it then

@@ -64,8 +64,14 @@ bench: deps
 # Load test of hdrec-server with wrk (needs a bundle: ARTIFACTS=<dir>, default artifacts/bundle;
 # BASE=<gguf> for bundles that reference their base, SWAP_DIR=<second bundle> for the swap runs);
 # writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.
+# Then the connection benchmarks (/healthz against nginx at 64 connections; 10,000 idle
+# connections) and the memory soak (RSS over 500 swaps under load), on the default bundle
+# unless ARTIFACTS says otherwise: sections "Service: connections" and "Service: memory
+# over swaps" of BENCHMARKS.md.
 loadtest: deps
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/loadtest.sh
+	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/bench_connections.sh
+	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/soak_swaps.sh
 
 clean:
 	rm -rf .build

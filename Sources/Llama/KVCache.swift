@@ -72,6 +72,43 @@ public final class KVCache {
         values.initialize(repeating: 0)
     }
 
+    /// Floats one position occupies across layers and heads, keys and values together.
+    public var floatsPerPosition: Int { 2 * layerCount * kvHeadCount * headDim }
+
+    /// The keys and values of `positions` as one block, laid out [K|V][L, Hkv, n, D]: what
+    /// a prefix cache keeps and `append(block:positions:)` puts back.
+    public func block(positions: Range<Int>) -> [Float] {
+        precondition(positions.lowerBound >= 0 && positions.upperBound <= count, "positions \(positions) outside 0..<\(count)")
+        let n = positions.count
+        let rows = layerCount * kvHeadCount
+        return [Float](unsafeUninitializedCapacity: 2 * rows * n * headDim) { out, written in
+            for (half, source) in [keys, values].enumerated() {
+                for row in 0 ..< rows {
+                    (out.baseAddress! + (half * rows + row) * n * headDim)
+                        .initialize(from: source.baseAddress! + (row * capacity + positions.lowerBound) * headDim, count: n * headDim)
+                }
+            }
+            written = 2 * rows * n * headDim
+        }
+    }
+
+    /// Appends `positions` positions whose keys and values are `block` (as `block(positions:)`
+    /// returned them, computed at the same positions of the same prefix).
+    public func append(block: [Float], positions n: Int) throws {
+        let rows = layerCount * kvHeadCount
+        precondition(block.count == 2 * rows * n * headDim, "block of \(block.count) floats for \(n) positions")
+        try reserve(extra: n)
+        block.withUnsafeBufferPointer { source in
+            for (half, target) in [keys, values].enumerated() {
+                for row in 0 ..< rows {
+                    (target.baseAddress! + (row * capacity + count) * headDim)
+                        .update(from: source.baseAddress! + (half * rows + row) * n * headDim, count: n * headDim)
+                }
+            }
+        }
+        count += n
+    }
+
     /// Forgets positions from `newCount` on (e.g. to reuse a shared prompt prefix).
     public func truncate(to newCount: Int) {
         count = max(0, min(count, newCount))

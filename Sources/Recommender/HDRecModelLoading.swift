@@ -21,7 +21,8 @@ extension HDRecModel {
     /// - Parameter basePath: the base GGUF, for bundles that reference theirs by sha256.
     ///   `containment`: every file of the bundle must lie under its root (BundleContents.load).
     public static func load(bundle directory: String, basePath: String? = nil, verifyChecksums: Bool = true,
-                            containment: BundleContainment? = nil, pool: ThreadPool = .shared) throws -> LoadedHDRec {
+                            containment: BundleContainment? = nil, pool: ThreadPool = .shared,
+                            prefixCache: PrefixCachePolicy = PrefixCachePolicy()) throws -> LoadedHDRec {
         let contents = try BundleContents.load(directory: directory, basePath: basePath, verifyChecksums: verifyChecksums,
                                                containment: containment)
         guard let path = contents.basePath else { throw RecommenderError.missingFile(path: "base GGUF") }
@@ -29,23 +30,24 @@ extension HDRecModel {
         do { llama = try LlamaModel(path: path) } catch {
             throw RecommenderError.malformedFile(path: path, field: "(file)", problem: "cannot load the base decoder: \(error)")
         }
-        return LoadedHDRec(contents: contents, model: try build(contents, base: llama, pool: pool), base: llama)
+        return LoadedHDRec(contents: contents, model: try build(contents, base: llama, pool: pool, prefixCache: prefixCache), base: llama)
     }
 
     /// Loads another bundle's adapters and heads over a base that is already running
     /// (hot swap): the manifest must name that base's sha256.
     public static func load(bundle directory: String, sharing base: LlamaModel, baseSHA256: String,
                             verifyChecksums: Bool = true, containment: BundleContainment? = nil,
-                            pool: ThreadPool = .shared) throws -> LoadedHDRec {
+                            pool: ThreadPool = .shared, prefixCache: PrefixCachePolicy = PrefixCachePolicy()) throws -> LoadedHDRec {
         let contents = try BundleContents.load(directory: directory, runningBaseSHA256: baseSHA256, verifyChecksums: verifyChecksums,
                                                containment: containment)
-        return LoadedHDRec(contents: contents, model: try build(contents, base: base, pool: pool), base: base)
+        return LoadedHDRec(contents: contents, model: try build(contents, base: base, pool: pool, prefixCache: prefixCache), base: base)
     }
     /// Assembles the model from checked bundle contents over a loaded base, as it was
     /// trained: only the first `base.layers` decoder blocks run (then `output_norm`), and
     /// trained norms (`norms.*` of heads.safetensors) replace the base's for both passes.
     /// `llama` itself is not changed (a hot swap may cut it to another depth).
-    public static func build(_ contents: BundleContents, base llama: LlamaModel, pool: ThreadPool = .shared) throws -> HDRecModel {
+    public static func build(_ contents: BundleContents, base llama: LlamaModel, pool: ThreadPool = .shared,
+                             prefixCache: PrefixCachePolicy = PrefixCachePolicy()) throws -> HDRecModel {
         let m = contents.manifest
         let model = try decoderModel(base: llama, layers: m.base.layers, norms: contents.heads.norms,
                                      headsPath: contents.directory + "/" + BundleLayout.heads)
@@ -57,7 +59,7 @@ extension HDRecModel {
         let prompts = try PromptBuilder(tokenizer: tokenizer, catalog: contents.catalog, configuration: m.prompt)
         let text = try adapter(at: contents.textAdapterPath, name: "text", base: config)
         let id = try adapter(at: contents.idAdapterPath, name: "id", base: config)
-        let decoder = LlamaHDRecDecoder(model: model, textAdapter: text, idAdapter: id, pool: pool)
+        let decoder = LlamaHDRecDecoder(model: model, textAdapter: text, idAdapter: id, pool: pool, prefixCache: prefixCache)
         return try HDRecModel(decoder: decoder, prompts: prompts, heads: contents.heads, sasrec: contents.sasrec,
                               fusionDefaults: m.fusion, versions: contents.versions, anchor: contents.sasrecModel)
     }

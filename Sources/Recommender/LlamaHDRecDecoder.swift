@@ -2,12 +2,11 @@
 // bundle's two LoRA adapters, one chosen per pass (the base weights are shared
 // and never merged, so a hot swap only replaces the small adapters).
 //
-// Prefix reuse: every user prompt starts with the same instruction P_u
-// (identical inputs, [SEQ] row included). Per adapter, a small pool keeps KV
-// caches that already hold P_u's keys and values; a pass takes caches from it,
-// truncates them back to the prefix, runs only the rest, and returns them.
-// The pool belongs to this object, which is built for one adapter pair and one
-// set of heads, so the cache is keyed by the adapter and heads versions.
+// Prefix reuse (PrefixCache.swift): every prompt starts with the instruction P_u, kept
+// once per pass; with a cache budget, every further block of a prompt seen before (a
+// returning user's previous history) is reused too. The cache belongs to this object,
+// which is built for one adapter pair and one set of heads, so it is keyed by the
+// adapter and heads versions.
 import Foundation
 import Kernels
 import Llama
@@ -17,25 +16,21 @@ public final class LlamaHDRecDecoder: HDRecDecoder, @unchecked Sendable {
     public let textAdapter: LoRAAdapter
     public let idAdapter: LoRAAdapter
     let pool: ThreadPool
-    /// Caches kept per role (bounded), holding `prefix` already.
-    private var free: [AdapterRole: [KVCache]] = [:]
-    private var prefix: [AdapterRole: [DecoderInput]] = [:]
-    private let lock = NSLock()
-    /// At most this many idle caches are kept per adapter.
-    public let maxPooledCaches: Int
     /// Whether shared prefixes are reused (on by default; off to compare).
     public let reusePrefix: Bool
+    private let cache: PrefixCache
 
     public var width: Int { model.config.width }
+    public var prefixCachePolicy: PrefixCachePolicy { cache.policy }
 
     public init(model: LlamaModel, textAdapter: LoRAAdapter, idAdapter: LoRAAdapter, pool: ThreadPool = .shared,
-                reusePrefix: Bool = true, maxPooledCaches: Int = 16) {
+                reusePrefix: Bool = true, prefixCache: PrefixCachePolicy = PrefixCachePolicy()) {
         self.model = model
         self.textAdapter = textAdapter
         self.idAdapter = idAdapter
         self.pool = pool
         self.reusePrefix = reusePrefix
-        self.maxPooledCaches = maxPooledCaches
+        self.cache = PrefixCache(policy: prefixCache)
     }
 
     func adapter(_ role: AdapterRole) -> LoRAAdapter { role == .text ? textAdapter : idAdapter }
@@ -52,14 +47,42 @@ public final class LlamaHDRecDecoder: HDRecDecoder, @unchecked Sendable {
     public func lastHiddenStates(_ sequences: [[DecoderInput]], sharedPrefixLength: Int, adapter role: AdapterRole) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
         let active = [ActiveAdapter(adapter(role))]
-        let p = reusePrefix ? sharedPrefixLength : 0
-        let usePrefix = p > 0 && sequences.allSatisfy { $0.count > p }
-        let caches = try usePrefix ? takeCaches(sequences.count, prefix: Array(sequences[0].prefix(p)), role: role, active: active)
-                                   : sequences.map { KVCache(config: model.config, reserve: $0.count) }
-        defer { if usePrefix { giveBack(caches, role: role) } }
-        let start = usePrefix ? p : 0
-        let inputs = zip(sequences, caches).map { SequenceInput(items: Self.llamaItems($0[start...]), cache: $1) }
+        let prefix = reusePrefix ? sharedPrefixLength : 0
+        // Per sequence: its block boundaries and keys, and a KV cache filled with the
+        // longest cached prefix; the forward then runs only the rest.
+        var plans: [(ends: [Int], keys: [PrefixCache.BlockKey], reused: Int)] = []
+        var caches: [KVCache] = []
+        for sequence in sequences {
+            let ends = reusePrefix ? cache.blockEnds(count: sequence.count, prefix: prefix) : []
+            let keys = PrefixCache.keys(sequence, ends: ends, role: role)
+            let found = cache.lookup(keys)
+            let kv = KVCache(config: model.config, reserve: sequence.count)
+            var start = 0
+            for (i, block) in found.enumerated() {
+                try kv.append(block: block, positions: ends[i] - start)
+                start = ends[i]
+            }
+            cache.record(positions: sequence.count, reused: start, prefix: prefix)
+            plans.append((ends, keys, found.count))
+            caches.append(kv)
+        }
+        let inputs = zip(sequences, caches).map { SequenceInput(items: Self.llamaItems($0[$1.count...]), cache: $1) }
         let outputs = try model.forward(inputs, adapters: active, logits: .none, pool: pool)
+        for (plan, kv) in zip(plans, caches) where plan.reused < plan.ends.count {
+            var blocks: [[Float]] = [], positions: [Int] = []
+            var start = plan.reused == 0 ? 0 : plan.ends[plan.reused - 1]
+            for i in plan.reused ..< plan.ends.count {
+                blocks.append(kv.block(positions: start ..< plan.ends[i]))
+                positions.append(plan.ends[i] - start)
+                start = plan.ends[i]
+            }
+            var first = 0
+            if plan.reused == 0, prefix > 0, plan.ends.first == prefix {
+                cache.pin(plan.keys[0], block: blocks[0], positions: prefix)
+                first = 1
+            }
+            cache.insert(Array(plan.keys[(plan.reused + first)...]), blocks: Array(blocks[first...]), positions: Array(positions[first...]))
+        }
         let c = width
         var out = [Float]()
         out.reserveCapacity(sequences.count * c)
@@ -67,36 +90,5 @@ public final class LlamaHDRecDecoder: HDRecDecoder, @unchecked Sendable {
             out += o.hidden[(o.count - 1) * c ..< o.count * c]
         }
         return out
-    }
-
-    /// `n` caches holding exactly `prefix` for `role`, computing the prefix for new ones.
-    private func takeCaches(_ n: Int, prefix inputs: [DecoderInput], role: AdapterRole, active: [ActiveAdapter]) throws -> [KVCache] {
-        var taken: [KVCache] = []
-        lock.withLock {
-            if prefix[role] != inputs {
-                // A different prefix (another prompt configuration): forget the old caches.
-                prefix[role] = inputs
-                free[role] = []
-            }
-            while taken.count < n, let c = free[role]?.popLast() { taken.append(c) }
-        }
-        for c in taken { c.truncate(to: inputs.count) }
-        let missing = n - taken.count
-        if missing > 0 {
-            // The prefix is computed once, then copied (its keys and values are the same for every sequence).
-            let first = KVCache(config: model.config, reserve: max(256, inputs.count * 4))
-            _ = try model.forward(Self.llamaItems(inputs[...]), cache: first, adapters: active, logits: .none, pool: pool)
-            taken.append(first)
-            for _ in 1 ..< missing { taken.append(first.copy(reserve: 256)) }
-        }
-        return taken
-    }
-
-    private func giveBack(_ caches: [KVCache], role: AdapterRole) {
-        lock.withLock {
-            var list = free[role] ?? []
-            for c in caches where list.count < maxPooledCaches { list.append(c) }
-            free[role] = list
-        }
     }
 }

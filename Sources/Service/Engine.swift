@@ -43,6 +43,12 @@ public protocol RecommendationEngine: AnyObject, Sendable {
     func recommend(_ batch: [RecommendationRequest]) throws -> [Recommendation]
     /// One throwaway request so first-request latency is paid before `/readyz` says ready.
     func warmUp() throws
+    /// Prefix-cache counters, for engines that cache prompt prefixes (nil otherwise).
+    var prefixCacheStats: PrefixCacheStats.Counters? { get }
+}
+
+extension RecommendationEngine {
+    public var prefixCacheStats: PrefixCacheStats.Counters? { nil }
 }
 
 extension RecommendationEngine {

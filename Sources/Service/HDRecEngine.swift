@@ -22,6 +22,9 @@ public final class HDRecEngine: RecommendationEngine {
     public var defaultAlpha: Float { loaded.contents.manifest.fusion.alpha }
     public var defaultFusion: FusionMethod { loaded.contents.manifest.fusion.method }
     public var decoderThreads: Int? { pool.threadCount }
+    public var prefixCacheStats: PrefixCacheStats.Counters? {
+        (loaded.model.decoder as? LlamaHDRecDecoder)?.prefixCachePolicy.stats.snapshot
+    }
     /// The running base's sha256 (hot swaps must name the same one).
     public var baseSHA256: String { loaded.contents.manifest.base.sha256 }
 
@@ -55,13 +58,21 @@ public struct HDRecEngineLoader: EngineLoader {
     public let verifyChecksums: Bool
     /// The decoder's thread pool, shared by every engine this loader builds.
     public let pool: ThreadPool
+    /// The prefix cache of every engine this loader builds (a budget per engine; the
+    /// counters are shared, so /metrics keeps counting across swaps).
+    public let prefixCache: PrefixCachePolicy
 
-    /// - Parameter threads: threads for the matrix products (`--threads`), the calling
-    ///   thread included; nil uses `ThreadPool.shared` (`HDREC_THREADS`, else all cores).
-    public init(basePath: String? = nil, threads: Int? = nil, verifyChecksums: Bool = true) {
+    /// - Parameters:
+    ///   - threads: threads for the matrix products (`--threads`), the calling thread
+    ///     included; nil uses `ThreadPool.shared` (`HDREC_THREADS`, else all cores).
+    ///   - prefixCacheBytes: the prefix cache's budget (`--prefix-cache-mb`); 0 keeps only
+    ///     the shared instruction prefix.
+    public init(basePath: String? = nil, threads: Int? = nil, verifyChecksums: Bool = true,
+                prefixCacheBytes: Int = PrefixCachePolicy().capacityBytes) {
         self.basePath = basePath
         self.verifyChecksums = verifyChecksums
         pool = threads.map { ThreadPool(threadCount: $0) } ?? .shared
+        prefixCache = PrefixCachePolicy(capacityBytes: prefixCacheBytes)
     }
 
     public func load(directory: String, replacing current: (any RecommendationEngine)?) throws -> any RecommendationEngine {
@@ -73,14 +84,15 @@ public struct HDRecEngineLoader: EngineLoader {
         let loaded: LoadedHDRec
         if let running = current as? HDRecEngine {
             loaded = try HDRecModel.load(bundle: directory, sharing: running.loaded.base, baseSHA256: running.baseSHA256,
-                                         verifyChecksums: verifyChecksums, containment: containment, pool: pool)
+                                         verifyChecksums: verifyChecksums, containment: containment, pool: pool,
+                                         prefixCache: prefixCache)
             guard loaded.contents.catalog.count == running.catalog.count else {
                 throw RecommenderError.inconsistent(field: "\(directory) catalog item count vs the running bundle's",
                                                     expected: "\(running.catalog.count)", found: "\(loaded.contents.catalog.count)")
             }
         } else {
             loaded = try HDRecModel.load(bundle: directory, basePath: basePath, verifyChecksums: verifyChecksums,
-                                         containment: containment, pool: pool)
+                                         containment: containment, pool: pool, prefixCache: prefixCache)
         }
         // The manifest's bytes as the load read them (one read, through the containment check).
         return HDRecEngine(loaded: loaded, manifestJSON: Array(loaded.contents.manifestData), pool: pool)

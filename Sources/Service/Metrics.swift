@@ -26,6 +26,11 @@ public final class MetricsRegistry: Sendable {
         _ = register(SampledGauge(name: name, help: help, sample: sample))
     }
 
+    /// A counter whose value is read at scrape time from a monotonic source.
+    public func counter(_ name: String, help: String, sample: @escaping @Sendable () -> Double) {
+        _ = register(SampledGauge(name: name, help: help, type: "counter", sample: sample))
+    }
+
     public func histogram(_ name: String, help: String, labels: [String] = [], buckets: [Double]) -> Histogram {
         register(Histogram(name: name, help: help, labelNames: labels, buckets: buckets))
     }
@@ -107,12 +112,12 @@ public final class Gauge: MetricFamily {
 }
 
 final class SampledGauge: MetricFamily {
-    let name: String, help: String
+    let name: String, help: String, type: String
     let sample: @Sendable () -> Double
-    var type: String { "gauge" }
-    init(name: String, help: String, sample: @escaping @Sendable () -> Double) {
+    init(name: String, help: String, type: String = "gauge", sample: @escaping @Sendable () -> Double) {
         self.name = name
         self.help = help
+        self.type = type
         self.sample = sample
     }
     func write(into out: inout String) { out += "\(name) \(formatValue(sample()))\n" }

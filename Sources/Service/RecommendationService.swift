@@ -30,6 +30,22 @@ public final class RecommendationService: Sendable {
         registry = EngineRegistry(loader: loader, metrics: metrics)
         queue = BatchQueue(maxQueue: config.maxQueue, maxBatch: config.maxBatch, window: config.batchWindow, metrics: metrics)
         routerBox.withLock { $0 = makeRouter() }
+        registerPrefixCacheMetrics()
+    }
+
+    private func registerPrefixCacheMetrics() {
+        let registry = self.registry
+        func counter(_ name: String, _ help: String, _ value: @escaping @Sendable (PrefixCacheStats.Counters) -> Int) {
+            metrics.registry.counter(name, help: help) { Double(registry.current?.prefixCacheStats.map(value) ?? 0) }
+        }
+        counter("hdrec_prefix_cache_lookups_total", "Prompts (one per pass and request) looked up in the prefix cache.") { $0.lookups }
+        counter("hdrec_prefix_cache_hits_total", "Prompts that reused cached positions beyond the shared instruction.") { $0.hits }
+        counter("hdrec_prefix_cache_positions_total", "Prompt positions looked up.") { $0.positions }
+        counter("hdrec_prefix_cache_reused_positions_total", "Prompt positions whose keys and values came from the cache (tokens saved).") { $0.reusedPositions }
+        counter("hdrec_prefix_cache_evicted_blocks_total", "Blocks evicted from the prefix cache under its budget.") { $0.evictedBlocks }
+        metrics.registry.gauge("hdrec_prefix_cache_bytes", help: "Bytes of keys and values held by prefix caches.") {
+            Double(registry.current?.prefixCacheStats?.bytes ?? 0)
+        }
     }
 
     /// The bare route table (no middleware).

@@ -30,6 +30,7 @@ struct HDRecServer: ParsableCommand {
     @Option(help: "Open connections per client address at most (429 beyond); default: no limit.") var maxConnectionsPerAddress: Int?
     @Option(help: "Queries waiting for inference beyond this get 503 + Retry-After.") var maxQueue = 64
     @Option(help: "Most queries per batched forward.") var maxBatch = 8
+    @Option(help: "MiB of prompt keys and values kept for returning users (0: only the shared instruction).") var prefixCacheMb = 256
     @Option(help: "Milliseconds a batch waits for more queries.") var batchWindowMs = 2.0
     @Option(help: "Seconds to receive a whole request once it started (408 after).") var readTimeoutS = 30.0
     @Option(help: "Seconds an idle keep-alive connection is kept.") var idleTimeoutS = 60.0
@@ -43,6 +44,7 @@ struct HDRecServer: ParsableCommand {
         if let perAddress = maxConnectionsPerAddress, perAddress < 1 { throw ValidationError("--max-connections-per-address must be >= 1") }
         if drainDelayS < 0 || shutdownGraceS < 0 { throw ValidationError("--drain-delay-s and --shutdown-grace-s must be >= 0") }
         if maxConnections < 1 || maxQueue < 1 || maxBatch < 1 { throw ValidationError("--max-connections, --max-queue and --max-batch must be >= 1") }
+        if prefixCacheMb < 0 || prefixCacheMb > 1 << 20 { throw ValidationError("--prefix-cache-mb must be in 0...1048576") }
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1...256") }
     }
 
@@ -78,7 +80,7 @@ struct HDRecServer: ParsableCommand {
             throw fail("\(error)")
         }
 
-        let loader = HDRecEngineLoader(basePath: base, threads: threads)
+        let loader = HDRecEngineLoader(basePath: base, threads: threads, prefixCacheBytes: prefixCacheMb << 20)
         let app: ServiceApp
         do {
             app = try ServiceApp(config: config, loader: loader, logger: logger)

@@ -46,7 +46,7 @@ struct OpenAPISyncTests {
         let service = try makeService(root: TestRoot())
         let text = await service.call(.get, "/metrics").bodyText
         let families = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) }
-        #expect(families.count == 10)
+        #expect(families.count == 16)
         for f in families { #expect(yaml.contains("`\(f)"), "\(f) missing from openapi.yaml") }
     }
 }

@@ -72,6 +72,7 @@ loadtest: deps
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/loadtest.sh
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/bench_connections.sh
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/soak_swaps.sh
+	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/bench_throughput.sh
 
 clean:
 	rm -rf .build

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Serving throughput on real histories (issue 15), part of `make loadtest`; writes the
+# "Service: throughput (issue 15)" section of BENCHMARKS.md.
+#
+#   [ARTIFACTS=artifacts/default] [BASE=<base.gguf>] [DATA=data/scientific] [THREADS=2]
+#   [REQUESTS=1000] [CONNECTIONS="1 8 32"] [SERVER=<release hdrec-server>]
+#   [OLD_SERVER=<an earlier hdrec-server> OLD_ARTIFACTS=<its bundle>] scripts/bench_throughput.sh
+#
+# For each connection count, two workloads through Tools/replay_load.py: cold users
+# (distinct test-time histories: nothing past the shared instruction is cached) and
+# returning users (each history replayed growing one item at a time), REQUESTS each.
+# With OLD_SERVER, the same at 8 connections against that server, in the same run, for
+# the ratio the issue asks for. Each run gets a fresh server (an empty cache), and cold
+# runs use users the other runs did not.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARTIFACTS=${ARTIFACTS:-artifacts/default}
+DATA=${DATA:-data/scientific}
+THREADS=${THREADS:-2}
+REQUESTS=${REQUESTS:-1000}
+CONNECTIONS=${CONNECTIONS:-"1 8 32"}
+SCRATCH=${SCRATCH:-.build}
+BENCH=BENCHMARKS.md
+[ -f "$DATA/users.jsonl" ] || { echo "bench_throughput: no prepared dataset at $DATA (hdrec prepare); nothing measured"; exit 2; }
+if [ -z "${BASE:-}" ]; then
+  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"].get("file_name", ""))' "$ARTIFACTS/manifest.json")
+  BASE=""; [ -n "$name" ] && [ -f "models/$name" ] && BASE="models/$name"
+fi
+if [ -n "${SERVER:-}" ]; then server=$SERVER; else
+  swift build -c release --scratch-path "$SCRATCH" --product hdrec-server
+  server="$SCRATCH/release/hdrec-server"
+fi
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; rm -rf "$work"; }
+trap cleanup EXIT
+
+start_server() {  # binary bundle
+  local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  local base_args=(); [ -n "$BASE" ] && base_args=(--base "$BASE")
+  "$1" --artifacts "$2" "${base_args[@]}" --port "$port" --threads "$THREADS" --max-queue 256 >"$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 1200); do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 2; }
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  echo "$port"
+}
+stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; }
+
+: > "$work/results.jsonl"
+skip=0
+run() {  # label binary bundle workload connections
+  local port; port=$(start_server "$2" "$3")
+  local extra=(); [ "$4" = cold ] && { extra=(--skip-users "$skip"); skip=$((skip + REQUESTS)); }
+  python3 Tools/replay_load.py --port "$port" --data "$DATA" --workload "$4" --connections "$5" --requests "$REQUESTS" "${extra[@]}" \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); r["server"]=sys.argv[1]; r["load"]=open("/proc/loadavg").read().split()[0]; print(json.dumps(r))' "$1" \
+    | tee -a "$work/results.jsonl"
+  stop_server
+}
+for c in $CONNECTIONS; do
+  for w in cold returning; do run new "$server" "$ARTIFACTS" "$w" "$c"; done
+  if [ "$c" = 8 ] && [ -n "${OLD_SERVER:-}" ]; then
+    for w in cold returning; do run old "$OLD_SERVER" "${OLD_ARTIFACTS:-$ARTIFACTS}" "$w" 8; done
+  fi
+done
+
+python3 - "$BENCH" "$work/results.jsonl" "$REQUESTS" "${OLD_SERVER:-}" <<'PY'
+import datetime, json, re, sys
+bench, path, requests, old = sys.argv[1:]
+rows = [json.loads(l) for l in open(path) if l.strip()]
+lines = ["## Service: throughput (issue 15)", "",
+         f"`scripts/bench_throughput.sh` (part of `make loadtest`) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: "
+         f"`Tools/replay_load.py` against a fresh release server per run, {requests} requests per run, Scientific users. "
+         "cold: distinct users' test-time histories; returning: each user's history replayed growing one item at a time. "
+         "Reused = prompt positions whose keys and values came from the prefix cache.", "",
+         "| server | workload | connections | rec/s | p50 ms | p90 ms | p99 ms | errors | reused positions | load avg |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+for r in rows:
+    pc = r.get("prefix_cache", {})
+    reused = f"{100 * pc.get('reused_positions_total', 0) / max(1, pc.get('positions_total', 0)):.0f} %" if pc else "n/a"
+    lines.append(f"| {r['server']} | {r['workload']} | {r['connections']} | {r['rec_per_s']:.2f} | {r['p50_ms']} | {r['p90_ms']} | "
+                 f"{r['p99_ms']} | {r['errors']} | {reused} | {r['load']} |")
+if old:
+    def get(server, w):
+        return next((r for r in rows if r["server"] == server and r["workload"] == w and r["connections"] == 8), None)
+    lines.append("")
+    for w in ("cold", "returning"):
+        n, o = get("new", w), get("old", w)
+        if n and o:
+            lines.append(f"- {w}, 8 connections: **{n['rec_per_s'] / o['rec_per_s']:.2f}×** the old server's rec/s; "
+                         f"p99 {n['p99_ms']} ms against {o['p99_ms']} ms.")
+lines.append("")
+text = open(bench).read()
+section = "\n".join(lines)
+pattern = re.compile(r"## Service: throughput \(issue 15\)\n.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(lambda _: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+open(bench, "w").write(text)
+print(section)
+PY

@@ -95,7 +95,7 @@ struct AnchoredServingTests {
         #expect(loaded.model.heads.tensors().first { $0.name == HeadsTensorName.iplItems }?.values == trained.context.network.itemTable?.array)
 
         // LoRA on the top 2 layers only: PEFT's layers_to_transform says so, and the loader reads exactly those pairs.
-        for branch in Branch.allCases {
+        for branch in AdapterRole.allCases {
             let dir = bundle + "/adapters/" + branch.rawValue
             let config = try PEFTAdapterConfig(json: String(contentsOfFile: dir + "/adapter_config.json", encoding: .utf8))
             #expect(try config.layersToTransform() == [1, 2], "\(branch)")

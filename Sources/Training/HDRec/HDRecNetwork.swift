@@ -13,7 +13,7 @@ import Recommender
 
 /// Everything one branch forward keeps for its backward.
 public final class BranchForward {
-    public let branch: Branch
+    public let branch: AdapterRole
     public let batch: SequenceBatch
     public let training: Bool
     public let seed: UInt64
@@ -40,7 +40,7 @@ public final class BranchForward {
     /// The lowest layer whose input gradient is needed (0, or the cut for a cut text branch).
     var lowestLayer = 0
 
-    init(branch: Branch, batch: SequenceBatch, training: Bool, seed: UInt64, logits: Tensor<Float>, targets: [Int32],
+    init(branch: AdapterRole, batch: SequenceBatch, training: Bool, seed: UInt64, logits: Tensor<Float>, targets: [Int32],
          rowsPerSequence: [Int], gatherRows: [Int], positions: [Int32], blockInputs: [LlamaBlockActivations<Float>],
          last: Tensor<Float>, lastRstd: Tensor<Float>, hidden: Tensor<Float>, iplSaved: Tensor<Float>,
          seqRows: [Int32], alignRows: [Int32], slotRows: [Int32], slotInputs: Tensor<Float>?, projectorSaved: Tensor<Float>?) {
@@ -87,7 +87,7 @@ public final class HDRecNetwork {
                                  ffnNorm: ffn, wGate: f.wGate.const, wUp: f.wUp.const, wDown: f.wDown.const)
     }
 
-    private func adapter(_ l: Int, _ branch: Branch, _ p: HDRecParameters, _ b: LlamaBlockConfig) throws -> LlamaBlockAdapter<Float> {
+    private func adapter(_ l: Int, _ branch: AdapterRole, _ p: HDRecParameters, _ b: LlamaBlockConfig) throws -> LlamaBlockAdapter<Float> {
         var byTarget: [LoRATargets: LoRAWeights<Float>] = [:]
         for (t, name) in targetOrder where b.targets.contains(t) {
             byTarget[t] = LoRAWeights(a: UnsafePointer(try p.store.parameter(HDRecParameters.loraName(branch, l, name, "a"))),
@@ -133,7 +133,7 @@ public final class HDRecNetwork {
     /// Runs one branch over `prompts`; with `training`, LoRA and IPL dropout are on (seeded by `seed`).
     /// `supervisedOnlyLast` keeps only each prompt's read position (inference and validation).
     /// `anchors` (N, D): SASRec's state at each supervised row, required for an anchored ID pass.
-    public func forward(_ prompts: [PromptSequence], branch: Branch, parameters p: HDRecParameters,
+    public func forward(_ prompts: [PromptSequence], branch: AdapterRole, parameters p: HDRecParameters,
                         training: Bool, seed: UInt64, supervisedOnlyLast: Bool = false,
                         anchors: [Float]? = nil) throws -> BranchForward {
         let c = base.config.width

@@ -3,10 +3,6 @@
 // decoder layers, the ID projector, the shared IPL and the added-token rows.
 import Llama
 
-public enum Branch: String, Sendable, Codable, CaseIterable {
-    case text, id
-}
-
 /// The item projection layer's form.
 public enum IPLKind: String, Sendable, Codable, CaseIterable {
     /// The paper's Linear(C → H) → SiLU → Linear(H → I).

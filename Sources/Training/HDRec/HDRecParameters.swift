@@ -16,7 +16,7 @@ public final class HDRecParameters {
     public let width: Int
     public let itemCount: Int
 
-    public static func loraName(_ branch: Branch, _ layer: Int, _ target: String, _ part: String) -> String {
+    public static func loraName(_ branch: AdapterRole, _ layer: Int, _ target: String, _ part: String) -> String {
         "lora.\(branch.rawValue).\(layer).\(target).\(part)"
     }
 
@@ -29,7 +29,7 @@ public final class HDRecParameters {
         let b = try config.blockConfig(base.config, training: true)
         let c = base.config.width, targets = try config.targetSet()
         var layout = ParameterLayout()
-        for branch in Branch.allCases {
+        for branch in AdapterRole.allCases {
             for l in config.firstLoRALayer ..< config.layers {
                 for (t, name) in targetOrder where targets.contains(t) {
                     let (out, inp) = b.projection(t)
@@ -70,7 +70,7 @@ public final class HDRecParameters {
         store = ParameterStore(layout: layout)
 
         var rng = TrainingRNG(seed: seed)
-        for branch in Branch.allCases {
+        for branch in AdapterRole.allCases {
             for l in config.firstLoRALayer ..< config.layers {
                 for (t, name) in targetOrder where targets.contains(t) {
                     let (out, inp) = b.projection(t)
@@ -157,7 +157,7 @@ public final class HDRecParameters {
     }
 
     /// One branch's adapter as a Llama LoRAAdapter (B rows in GGUF order, as trained).
-    public func adapter(_ branch: Branch, base: LlamaConfig) throws -> LoRAAdapter {
+    public func adapter(_ branch: AdapterRole, base: LlamaConfig) throws -> LoRAAdapter {
         let b = try config.blockConfig(base, training: false)
         var pairs: [LoRASite: LoRAPair] = [:]
         for l in config.firstLoRALayer ..< config.layers {

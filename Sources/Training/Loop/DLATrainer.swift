@@ -161,7 +161,7 @@ public final class DLATrainer {
         return (ce, kl)
     }
 
-    private func groups(_ branch: Branch) -> Set<String> {
+    private func groups(_ branch: AdapterRole) -> Set<String> {
         branch == .text ? ["lora.text", "shared"] : ["lora.id", "projector", "shared"]
     }
 
@@ -208,17 +208,17 @@ public final class DLATrainer {
         let seed = TrainingRNG.derive(options.seed, UInt64(step), 7)
         var result = StepLosses(step: step, tokens: 0)
         parameters.store.zeroGradients()
-        func prompts(_ branch: Branch) -> [PromptSequence] { branch == .text ? texts : ids }
+        func prompts(_ branch: AdapterRole) -> [PromptSequence] { branch == .text ? texts : ids }
         let idAnchors = try anchorStates(batch)
-        func anchors(_ branch: Branch) -> [Float]? { branch == .id ? idAnchors : nil }
-        func teacherForward(_ branch: Branch, phase: UInt64) throws -> Teacher? {
+        func anchors(_ branch: AdapterRole) -> [Float]? { branch == .id ? idAnchors : nil }
+        func teacherForward(_ branch: AdapterRole, phase: UInt64) throws -> Teacher? {
             guard !prompts(branch).isEmpty else { return nil }
             let f = try network.forward(prompts(branch), branch: branch, parameters: parameters, training: true,
                                         seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch))
             result.tokens += f.tokenCount
             return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)
         }
-        func run(_ branch: Branch, teacher: Teacher?, phase: UInt64) throws -> (BranchForward, Double, Double?)? {
+        func run(_ branch: AdapterRole, teacher: Teacher?, phase: UInt64) throws -> (BranchForward, Double, Double?)? {
             guard !prompts(branch).isEmpty else { return nil }
             let f = try network.forward(prompts(branch), branch: branch, parameters: parameters,
                                         training: true, seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch))
@@ -229,12 +229,12 @@ public final class DLATrainer {
             result.tokens += f.tokenCount
             return (f, ce, kl)
         }
-        func record(_ branch: Branch, _ ce: Double, _ kl: Double?) {
+        func record(_ branch: AdapterRole, _ ce: Double, _ kl: Double?) {
             if branch == .id { result.idCE = ce; result.idKL = kl } else { result.textCE = ce; result.textKL = kl }
         }
         switch options.ablation {
         case .textOnly, .idOnly:
-            let branch: Branch = options.ablation == .textOnly ? .text : .id
+            let branch: AdapterRole = options.ablation == .textOnly ? .text : .id
             if let (_, ce, _) = try run(branch, teacher: nil, phase: 1) {
                 record(branch, ce, nil)
                 update(groups: groups(branch))
@@ -250,7 +250,7 @@ public final class DLATrainer {
             let useKL = options.ablation == .none
             var teacher = try teacherForward(.text, phase: 0)
             for t in 0 ..< max(1, options.alternations) {
-                let branch: Branch = t % 2 == 0 ? .id : .text
+                let branch: AdapterRole = t % 2 == 0 ? .id : .text
                 // A batch of items only, without ID alignment, has no ID phase, so the text phase
                 // that follows has no teacher from the other branch.
                 let learnsFromTeacher = useKL && (branch == .text || options.idPhaseKL != false)

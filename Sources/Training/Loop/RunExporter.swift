@@ -36,7 +36,7 @@ public enum RunExporter {
         let adapters = staging + "/.adapters-src"
         try fm.createDirectory(atPath: adapters, withIntermediateDirectories: true)
         let baseConfig = context.network.base.config
-        for branch in Branch.allCases {
+        for branch in AdapterRole.allCases {
             try context.parameters.adapter(branch, base: baseConfig)
                 .writePEFT(to: adapters + "/" + branch.rawValue, baseModelName: (spec.basePath as NSString).lastPathComponent)
         }

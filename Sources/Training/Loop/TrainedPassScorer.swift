@@ -24,7 +24,7 @@ public final class TrainedPassScorer: HDRecPassScoring {
     public func passScores(histories: [[Int]]) throws -> HDRecModel.PassScores {
         guard !histories.isEmpty else { return HDRecModel.PassScores(text: [], id: [], usedHistory: []) }
         let built = try histories.map { try prompts.userPrompts(history: $0) }
-        func run(_ branch: Branch) throws -> [[Float]] {
+        func run(_ branch: AdapterRole) throws -> [[Float]] {
             // The anchored ID pass reads SASRec's state after each whole history.
             let states = branch == .id && network.config.anchored
                 ? try anchors.map { try $0.states(histories: histories, rows: histories.map { _ in 1 }) } : nil

@@ -7,6 +7,8 @@ the DevTools protocol, against a real hdrec-server on the default bundle.
   2. Types a query into the search box, clicks the first result with the mouse, and
      checks the history, the deep link and the new list (again against POST /recommend).
   3. Fails on any console error or CSP violation; saves a screenshot.
+  4. Against a second server with --api-key-file: the page asks for the key, shows the
+     list once it is entered, and leaves nothing in storage or cookies.
 
 The protocol runs over --remote-debugging-pipe (fd 3: commands in, fd 4: events and
 answers out, each message JSON ended by a NUL), so nothing is installed from PyPI and
@@ -180,19 +182,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_json(url, body=None):
+def http_json(url, body=None, key=None):
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if key:
+        headers["Authorization"] = "Bearer " + key
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
-    with urllib.request.urlopen(request, timeout=120) as response:
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=120) as response:
         return json.loads(response.read())
 
 
-def recommended_ids(base_url, history, k):
-    return [item["id"] for item in http_json(base_url + "/recommend", {"history": history, "k": k})["items"]]
+def recommended_ids(base_url, history, k, key=None):
+    return [item["id"] for item in http_json(base_url + "/recommend", {"history": history, "k": k}, key)["items"]]
 
 
-def start_server(args, port, logfile):
-    command = [args.server, "--artifacts", args.artifacts, "--host", "127.0.0.1", "--port", str(port)]
+def start_server(args, port, logfile, extra=()):
+    command = [args.server, "--artifacts", args.artifacts, "--host", "127.0.0.1", "--port", str(port), *extra]
     if args.base:
         command += ["--base", args.base]
     if args.threads:
@@ -285,6 +289,45 @@ def run(args):
         assert not problems, "console errors or CSP violations:\n  " + "\n  ".join(problems)
         page.screenshot(args.screenshot)
         log(f"screenshot: {args.screenshot}")
+
+        # The controls, by keyboard: k typed over, the fusion select moved one option down.
+        page.eval("document.getElementById('k').select()")
+        page.call("Input.insertText", {"text": "5"})
+        page.eval("document.getElementById('fusion').focus()")
+        for kind in ("keyDown", "keyUp"):
+            page.call("Input.dispatchKeyEvent", {"type": kind, "key": "ArrowDown", "code": "ArrowDown", "windowsVirtualKeyCode": 40})
+        page.wait_for("location.search.includes('k=5&fusion=id-dominant')"
+                      " && document.getElementById('results').dataset.state === 'ready'", "the list for k=5, id-dominant")
+        expected = [item["id"] for item in http_json(base_url + "/recommend",
+                                                     {"history": new_history, "k": 5, "fusion": "id-dominant"})["items"]]
+        shown = page.eval("[...document.querySelectorAll('#results li')].map(li => li.dataset.itemId)")
+        assert shown == expected, f"k=5 id-dominant: the page shows {shown}, POST /recommend answers {expected}"
+        log(f"k and fusion changed by keyboard: the list follows ({len(shown)} items, id-dominant)")
+
+        # With --api-key-file: the page asks, uses the key, and stores nothing.
+        server.terminate()
+        server.wait(timeout=30)
+        key = "browser-test-" + os.urandom(8).hex()
+        with open(os.path.join(work, "keys"), "w") as f:
+            f.write(key + "\n")
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server = start_server(args, port, logfile, ["--api-key-file", os.path.join(work, "keys")])
+        expected = recommended_ids(base_url, history, 10, key)
+        page.navigate(f"{base_url}/?history={','.join(urllib.parse.quote(i, safe='') for i in history)}&k=10")
+        page.wait_for("!document.getElementById('key-form').hidden", "the API key prompt", timeout=30)
+        assert page.eval("document.activeElement.id") == "api-key", "the key field should have the focus"
+        page.call("Input.insertText", {"text": key})
+        page.click("#key-form button[type=submit]")
+        page.wait_for("document.getElementById('results').dataset.state === 'ready'", "the list after entering the key")
+        shown = page.eval("[...document.querySelectorAll('#results li')].map(li => li.dataset.itemId)")
+        assert shown == expected, f"with a key the page shows {shown}, POST /recommend answers {expected}"
+        kept = page.eval("[localStorage.length, sessionStorage.length, document.cookie, document.getElementById('api-key').value]")
+        assert kept == [0, 0, "", ""], f"the key left traces: storage, cookie, field = {kept}"
+        # The 401s that made the page ask are logged by Chromium as failed loads; nothing else may be.
+        problems = [p for p in console_problems(tools) if "401" not in p]
+        assert not problems, "console errors or CSP violations:\n  " + "\n  ".join(problems)
+        log("with --api-key-file: the page asked for the key, then showed the same list; nothing stored")
         log(f"passed in {time.monotonic() - started:.1f} s")
     except BaseException:
         logfile.flush()

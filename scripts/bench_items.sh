@@ -57,3 +57,8 @@ PY
 echo "catalog: $(grep -c . "$ARTIFACTS/catalog.jsonl") items; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 wrk -t1 -c1 -d"${DURATION}s" --latency -s "$work/items.lua" "http://127.0.0.1:$port"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The server's own time per request (parse, search, JSON; no network or client): the
+# /items histogram of hdrec_http_request_duration_seconds, cumulative counts per bound.
+echo "server-side /items durations (le = seconds, cumulative count):"
+curl -fs "http://127.0.0.1:$port/metrics" | grep 'hdrec_http_request_duration_seconds_bucket{route="/items"' \
+  | sed -E 's/.*le="([^"]+)"} (.*)/  le \1: \2/'

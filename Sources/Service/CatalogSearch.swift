@@ -2,8 +2,10 @@
 // enough to run on every keystroke. The titles are folded once, when an engine is
 // installed (off the request path), into one contiguous UTF-8 buffer, NUL between titles;
 // a query is folded the same way and found with memchr (glibc's vectorised byte scan) for
-// its first byte and memcmp for the rest, so a request costs one pass over a few hundred
-// kilobytes and no allocation per title. (Swift's Glibc module does not export memmem.)
+// its rarest byte in the catalog and memcmp around each hit, so a request costs one pass
+// over a few hundred kilobytes, few comparisons, and no allocation per title. (Swift's
+// Glibc module does not export memmem; scanning for the rarest byte, not the first, keeps
+// "ex" from stopping at every "e".)
 // Folding is Foundation's (case, diacritics, width), so "CAFÉ" finds "cafe" and "ｃａｆｅ".
 // UTF-8 is self-synchronising, so a byte match of a folded query starts and ends on
 // character boundaries of the folded title.
@@ -15,6 +17,8 @@ public final class CatalogSearch: Sendable {
     private let text: [UInt8]
     /// `starts[i]` is the offset of item i's folded title in `text`; one extra entry at the end.
     private let starts: [Int]
+    /// How often each byte value occurs in `text`: picks the byte a query is scanned for.
+    private let byteCounts: [Int]
 
     public var count: Int { starts.count - 1 }
 
@@ -29,8 +33,11 @@ public final class CatalogSearch: Sendable {
             text.append(0)
         }
         starts.append(text.count)
+        var counts = [Int](repeating: 0, count: 256)
+        for b in text { counts[Int(b)] += 1 }
         self.text = text
         self.starts = starts
+        byteCounts = counts
     }
 
     /// The form both titles and queries are compared in.
@@ -52,10 +59,11 @@ public final class CatalogSearch: Sendable {
         var items: [Int] = []
         var next: Int?
         var total = 0
+        let pivot = needle.indices.min { byteCounts[Int(needle[$0])] < byteCounts[Int(needle[$1])] }!
         text.withUnsafeBytes { hay in
             needle.withUnsafeBytes { pin in
                 var offset = 0
-                while let at = CatalogSearch.find(pin, in: hay, from: offset) {
+                while let at = CatalogSearch.find(pin, pivot: pivot, in: hay, from: offset) {
                     let item = itemContaining(offset: at)
                     total += 1
                     if item >= from {
@@ -68,15 +76,18 @@ public final class CatalogSearch: Sendable {
         return (items, next, total)
     }
 
-    /// The offset of the first occurrence of `needle` (non-empty) in `hay` at or after `from`.
-    private static func find(_ needle: UnsafeRawBufferPointer, in hay: UnsafeRawBufferPointer, from: Int) -> Int? {
+    /// The offset of the first occurrence of `needle` (non-empty) in `hay` at or after
+    /// `from`, found by scanning for `needle[pivot]` and comparing the whole needle around it.
+    private static func find(_ needle: UnsafeRawBufferPointer, pivot: Int, in hay: UnsafeRawBufferPointer,
+                             from: Int) -> Int? {
         guard let base = hay.baseAddress else { return nil }
-        let first = Int32(needle[0])
-        var at = from
+        let byte = Int32(needle[pivot])
+        var at = from  // the candidate start
         while hay.count - at >= needle.count {
-            guard let hit = memchr(base + at, first, hay.count - at - needle.count + 1) else { return nil }
-            at = base.distance(to: UnsafeRawPointer(hit))
-            if memcmp(hit, needle.baseAddress!, needle.count) == 0 { return at }
+            // needle[pivot] sits at start + pivot; the last start that fits is hay.count - needle.count.
+            guard let hit = memchr(base + at + pivot, byte, hay.count - needle.count - at + 1) else { return nil }
+            at = base.distance(to: UnsafeRawPointer(hit)) - pivot
+            if memcmp(base + at, needle.baseAddress!, needle.count) == 0 { return at }
             at += 1
         }
         return nil

@@ -155,6 +155,24 @@ struct ItemsRouteTests {
         #expect(page.items == [1] && page.next == 2 && page.total == 3)
     }
 
+    @Test("CatalogSearch agrees with a naive substring search on random titles and queries")
+    func agreesWithNaive() throws {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("abcAB é,")
+        func word(_ n: Int) -> String { String((0 ..< n).map { _ in alphabet.randomElement(using: &rng)! }) }
+        let catalog = try Catalog(items: (0 ..< 300).map { CatalogItem(id: "\($0)", title: word(Int.random(in: 0 ... 12, using: &rng))) })
+        let search = CatalogSearch(catalog: catalog)
+        let folded = catalog.items.map { CatalogSearch.fold($0.title) }
+        for _ in 0 ..< 300 {
+            let q = word(Int.random(in: 1 ... 4, using: &rng))
+            let f = CatalogSearch.fold(q)
+            let expected = folded.indices.filter { f.isEmpty || folded[$0].utf8.firstRange(of: f.utf8) != nil }
+            let found = search.search(q, from: 0, limit: 1000)
+            #expect(found.items == expected, "q \(q)")
+            #expect(found.total == expected.count)
+        }
+    }
+
     @Test("a hot swap that keeps the catalog keeps the index; the route serves the new engine's catalog")
     func swapKeepsIndex() async throws {
         let service = try makeService(root: root)

@@ -6,6 +6,23 @@
 
 const $ = (id) => document.getElementById(id);
 
+// An element with a class and text (text only: catalog titles never become markup).
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// A button whose spoken name says what it does to which item.
+function button(text, label, onClick, className) {
+  const node = el('button', className, text);
+  node.type = 'button';
+  if (label) node.setAttribute('aria-label', label);
+  node.addEventListener('click', onClick);
+  return node;
+}
+
 const state = {
   history: [],          // [{id, title}], oldest first
   k: 10,
@@ -103,9 +120,8 @@ function renderMetrics(metrics) {
   body.replaceChildren();
   for (const name of names) {
     const row = body.insertRow();
-    const th = document.createElement('th');
+    const th = el('th', '', name);
     th.scope = 'row';
-    th.textContent = name;
     row.appendChild(th);
     for (const split of [valid, test]) row.insertCell().textContent = typeof split[name] === 'number' ? split[name].toFixed(4) : '–';
   }
@@ -167,21 +183,11 @@ async function runSearch(more) {
 }
 
 function searchRow(item) {
-  const li = document.createElement('li');
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'add';
-  button.dataset.itemId = item.id;
-  button.setAttribute('aria-label', `Add to history: ${item.title}`);
-  const title = document.createElement('span');
-  title.className = 'title';
-  title.textContent = item.title;
-  const id = document.createElement('span');
-  id.className = 'id-label';
-  id.textContent = ' ' + item.id;
-  button.append(title, id);
-  button.addEventListener('click', () => addToHistory(item));
-  li.appendChild(button);
+  const add = button(undefined, `Add to history: ${item.title}`, () => addToHistory(item), 'add');
+  add.dataset.itemId = item.id;
+  add.append(el('span', 'title', item.title), el('span', 'id-label', ' ' + item.id));
+  const li = el('li');
+  li.appendChild(add);
   return li;
 }
 
@@ -206,22 +212,11 @@ function renderHistory() {
   const list = $('history');
   list.replaceChildren();
   state.history.forEach((item, index) => {
-    const li = document.createElement('li');
+    const li = el('li');
     li.dataset.itemId = item.id;
-    const row = document.createElement('span');
-    row.className = 'row';
-    const title = document.createElement('span');
-    title.className = 'title';
-    title.textContent = item.title || item.id;
-    const id = document.createElement('span');
-    id.className = 'id-label';
-    id.textContent = item.id;
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.textContent = 'Remove';
-    remove.setAttribute('aria-label', `Remove from history: ${item.title || item.id}`);
-    remove.addEventListener('click', () => removeFromHistory(index));
-    row.append(title, id, remove);
+    const row = el('span', 'row');
+    row.append(el('span', 'title', item.title || item.id), el('span', 'id-label', item.id),
+               button('Remove', `Remove from history: ${item.title || item.id}`, () => removeFromHistory(index)));
     li.appendChild(row);
     list.appendChild(li);
   });
@@ -301,28 +296,14 @@ function renderResults(answer) {
   const list = $('results');
   list.replaceChildren();
   for (const item of items) {
-    const li = document.createElement('li');
+    const li = el('li');
     li.dataset.itemId = item.id;
-    const head = document.createElement('div');
-    head.className = 'head';
-    const title = document.createElement('span');
-    title.className = 'title';
-    title.textContent = item.title;
-    const id = document.createElement('span');
-    id.className = 'id-label';
-    id.textContent = item.id;
-    const score = document.createElement('span');
-    score.className = 'score';
-    score.textContent = item.score.toFixed(3);
+    const head = el('div', 'head');
+    const score = el('span', 'score', item.score.toFixed(3));
     score.title = 'fused score';
-    const add = document.createElement('button');
-    add.type = 'button';
-    add.textContent = 'Add';
-    add.setAttribute('aria-label', `Add to history: ${item.title}`);
-    add.addEventListener('click', () => addToHistory(item));
-    head.append(title, id, score, add);
-    const bars = document.createElement('div');
-    bars.className = 'bars';
+    head.append(el('span', 'title', item.title), el('span', 'id-label', item.id), score,
+                button('Add', `Add to history: ${item.title}`, () => addToHistory(item)));
+    const bars = el('div', 'bars');
     bars.append(...bar('text', 'text', item.text_score, scale), ...bar('ID', 'id', item.id_boost, scale));
     li.append(head, bars);
     list.appendChild(li);
@@ -332,21 +313,14 @@ function renderResults(answer) {
 // A label, a track with the value drawn from its middle, and the number. The width is set
 // through the CSSOM, which the CSP allows (a style attribute would not be).
 function bar(label, kind, value, scale) {
-  const name = document.createElement('span');
-  name.textContent = label;
-  const track = document.createElement('span');
-  track.className = 'track';
-  const fill = document.createElement('span');
   const v = typeof value === 'number' ? value : 0;
-  fill.className = `fill ${kind}${v < 0 ? ' neg' : ''}`;
-  fill.style.width = `${(50 * Math.abs(v) / scale).toFixed(2)}%`;
+  const track = el('span', 'track');
   track.setAttribute('role', 'img');
   track.setAttribute('aria-label', `${label} contribution ${v.toFixed(3)}`);
+  const fill = el('span', `fill ${kind}${v < 0 ? ' neg' : ''}`);
+  fill.style.width = `${(50 * Math.abs(v) / scale).toFixed(2)}%`;
   track.appendChild(fill);
-  const number = document.createElement('span');
-  number.className = 'value';
-  number.textContent = typeof value === 'number' ? value.toFixed(3) : '–';
-  return [name, track, number];
+  return [el('span', '', label), track, el('span', 'value', typeof value === 'number' ? value.toFixed(3) : '–')];
 }
 
 // ---------------------------------------------------------------- API key

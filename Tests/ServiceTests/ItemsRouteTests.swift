@@ -176,8 +176,12 @@ struct ItemsRouteTests {
     @Test("a hot swap that keeps the catalog keeps the index; the route serves the new engine's catalog")
     func swapKeepsIndex() async throws {
         let service = try makeService(root: root)
+        let before = try #require(service.registry.currentWithSearch)
         root.bundle("v2", TestSpec(text: "cccccccccccc", seed: 2))
         #expect(await service.call(.put, "/adapters", json: #"{"path": "v2"}"#, headers: admin).status.code == 200)
+        let after = try #require(service.registry.currentWithSearch)
+        #expect(after.engine !== before.engine)
+        #expect(after.search === before.search, "an equal catalog reuses the index")
         #expect(await service.call(.get, "/items?q=item%2019").json["total"] == .number(1))
     }
 }

@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_FLAGS := -c release
 THREADS ?= 2
 
-.PHONY: all deps build release test models models-for-tests serve bench loadtest fixtures clean
+.PHONY: all deps build release test browser-test models models-for-tests serve bench loadtest fixtures clean
 
 all: release
 
@@ -25,6 +25,14 @@ test: deps models-for-tests
 	$(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
+
+# The page at GET / in headless Chromium (Debian's chromium, installed when missing)
+# against hdrec-server on artifacts/default: the deep link's list equals POST /recommend's,
+# one search-and-click flow, no console errors or CSP violations (scripts/browser-test.sh).
+# Built with the test flags so it reuses `make test`'s build; the screenshot goes to
+# .build/browser-test/ (BROWSER_TEST_SCREENSHOT=docs/web-ui.png refreshes the README's).
+browser-test: deps models-for-tests
+	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" scripts/browser-test.sh
 
 # Benchmarks (release build). Kernels: GFLOP/s of the f32 and quantized products at the
 # decoder's shapes, with numpy/OpenBLAS as the peer in the same run; the table replaces

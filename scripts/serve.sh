@@ -135,7 +135,11 @@ done
 
 cat <<EOF
 
-hdrec-server is ready on http://$URL_HOST:$PORT (Ctrl-C stops it). Try:
+hdrec-server is ready on http://$URL_HOST:$PORT (Ctrl-C stops it).
+
+Open http://$URL_HOST:$PORT/ in a browser: the page shows recommendations for a sample
+history (http://$URL_HOST:$PORT/?history=$ITEM1,$ITEM2&k=10 is the same view as a link).
+Or try the API:
 
   curl -s http://$URL_HOST:$PORT/recommend -H 'Content-Type: application/json' -d '{"history": ["$ITEM1", "$ITEM2"], "k": 5}'
 

@@ -7,6 +7,8 @@
 // current pair serving (Triton's reload semantics; serving-anchors.md (b) 2, 3, 6, 8).
 // A directory applied under a containment (PUT /adapters: --adapter-root) keeps it for
 // its rollback and SIGHUP reloads, so no later path re-reads it unchecked.
+// Each engine is installed with its title index (CatalogSearch, for GET /items), built
+// before the swap like the rest of the engine, so no request pays for it.
 import Dispatch
 import Foundation
 import Recommender
@@ -26,6 +28,7 @@ public final class EngineRegistry: Sendable {
     private struct Applied: Sendable { let directory: String; let versions: AdapterVersions; let containment: BundleContainment? }
     private struct State {
         var engine: (any RecommendationEngine)?
+        var search: CatalogSearch?
         var history: [Applied] = []     // applied directories, oldest first; last = current
         var swapping = false
     }
@@ -39,6 +42,11 @@ public final class EngineRegistry: Sendable {
     /// The engine new requests should use (nil until the first load succeeds).
     public var current: (any RecommendationEngine)? { state.withLock { $0.engine } }
 
+    /// The current engine with the title index of its catalog, read together so the two agree.
+    public var currentWithSearch: (engine: any RecommendationEngine, search: CatalogSearch)? {
+        state.withLock { s in s.engine.flatMap { e in s.search.map { (e, $0) } } }
+    }
+
     /// The directory last applied (SIGHUP re-reads it).
     public var currentDirectory: String? { state.withLock { $0.history.last?.directory } }
 
@@ -51,7 +59,7 @@ public final class EngineRegistry: Sendable {
     public func loadInitial(directory: String) throws {
         let engine = try loader.load(directory: directory, replacing: nil)
         try engine.warmUp()
-        install(engine, directory: directory, pushHistory: true)
+        install(engine, search: CatalogSearch(catalog: engine.catalog), directory: directory, pushHistory: true)
     }
 
     /// Loads `directory` off the request path, validates it against the running engine,
@@ -79,15 +87,19 @@ public final class EngineRegistry: Sendable {
         }
         guard acquired else { throw ServiceError.swapInProgress }
         defer { state.withLock { $0.swapping = false } }
-        let old = current
+        let (old, oldSearch) = state.withLock { ($0.engine, $0.search) }
         let loaded: any RecommendationEngine
+        let search: CatalogSearch
         do {
-            loaded = try await withCheckedThrowingContinuation { (c: CheckedContinuation<any RecommendationEngine, any Error>) in
+            (loaded, search) = try await withCheckedThrowingContinuation {
+                (c: CheckedContinuation<(any RecommendationEngine, CatalogSearch), any Error>) in
                 swapQueue.async { [loader] in
                     do {
                         let engine = try loader.load(directory: directory, replacing: old, containment: containment)
                         try engine.warmUp()
-                        c.resume(returning: engine)
+                        // Swaps usually keep the catalog; then the index is kept too.
+                        let reuse = oldSearch.flatMap { s in old.map { $0.catalog == engine.catalog } == true ? s : nil }
+                        c.resume(returning: (engine, reuse ?? CatalogSearch(catalog: engine.catalog)))
                     } catch {
                         c.resume(throwing: error)
                     }
@@ -101,19 +113,20 @@ public final class EngineRegistry: Sendable {
         let previous = old?.versions
         if rollback {
             state.withLock { _ = $0.history.popLast() }
-            install(loaded, directory: directory, pushHistory: false, containment: containment)
+            install(loaded, search: search, directory: directory, pushHistory: false, containment: containment)
         } else {
-            install(loaded, directory: directory, pushHistory: true, containment: containment)
+            install(loaded, search: search, directory: directory, pushHistory: true, containment: containment)
         }
         metrics?.adapterSwaps.increment(["ok"])
         ProcessMemory.trimSoon()
         return SwapResult(current: loaded.versions, previous: previous, directory: directory)
     }
 
-    private func install(_ engine: any RecommendationEngine, directory: String, pushHistory: Bool,
+    private func install(_ engine: any RecommendationEngine, search: CatalogSearch, directory: String, pushHistory: Bool,
                          containment: BundleContainment? = nil) {
         state.withLock { s in
             s.engine = engine
+            s.search = search
             let applied = Applied(directory: directory, versions: engine.versions, containment: containment)
             if pushHistory {
                 s.history.append(applied)

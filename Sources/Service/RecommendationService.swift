@@ -4,6 +4,8 @@
 //   GET  /readyz                  ready once a bundle is loaded and warmed, until drain
 //   GET  /metrics                 Prometheus text 0.0.4
 //   GET  /model                   the bundle manifest
+//   GET  /items                   catalog search by title, or lookup by ids (API key when configured)
+//   GET  /, /ui/app.js, /ui/app.css   the page for people (WebUI; off with --no-ui)
 //   GET  /adapters, PUT /adapters, POST /adapters/rollback   admin (Bearer token)
 // Every response goes through `RequestPipeline` (request id, metrics, access log).
 import Foundation
@@ -68,6 +70,9 @@ public final class RecommendationService: Sendable {
             .text(metrics.registry.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         r.on(.get, "/model") { [self] req, _ in model(req) }
+        // A normal task, not onInline: a search scans the whole catalog (~0.1-1 ms).
+        r.on(.get, "/items") { [self] req, _ in items(req) }
+        if config.webUI { WebUI.register(on: &r) }
         r.on(.get, "/adapters") { [self] req, _ in admin(req) { listAdapters() } }
         r.on(.put, "/adapters") { [self] req, _ in await adminAsync(req) { await putAdapters(req) } }
         r.on(.post, "/adapters/rollback") { [self] req, _ in await adminAsync(req) { await rollback() } }
@@ -131,6 +136,12 @@ public final class RecommendationService: Sendable {
         if let denied = checkAPIKey(req) { return denied }
         guard let engine = registry.current else { return notReady("no bundle is loaded yet") }
         return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: engine.manifestJSON)
+    }
+
+    private func items(_ req: HTTPRequest) -> HTTPResponse {
+        if let denied = checkAPIKey(req) { return denied }
+        guard let (engine, search) = registry.currentWithSearch else { return notReady("no bundle is loaded yet") }
+        return ItemsRoute.respond(req, engine: engine, search: search)
     }
 
     // MARK: - Admin

@@ -28,6 +28,8 @@ public struct ServiceConfig: Sendable {
     public var drainDelay = 0.0
     /// Seconds in-flight requests get to finish once the listener is closed (`--shutdown-grace-s`).
     public var shutdownGrace = 30.0
+    /// Serve the page for people at GET / and its assets (`--no-ui` turns it off: 404).
+    public var webUI = true
 
     public init(artifacts: String, adapterRoot: String? = nil) {
         self.artifacts = artifacts

@@ -12,7 +12,7 @@ import Service
 struct HDRecServer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hdrec-server",
-        abstract: "Serve HDRec recommendations over HTTP/1.1 (POST /recommend, /healthz, /readyz, /metrics, /model, /adapters).")
+        abstract: "Serve HDRec recommendations over HTTP/1.1 (POST /recommend, /healthz, /readyz, /metrics, /model, /items, /adapters; a page at /).")
 
     @Option(help: "The bundle directory written by `hdrec export`.") var artifacts: String
     @Option(help: "The base GGUF, for bundles that reference their base instead of carrying it.") var base: String?
@@ -37,6 +37,7 @@ struct HDRecServer: ParsableCommand {
     @Option(help: "Largest request body in bytes (413 beyond).") var maxBodyBytes = 1 << 20
     @Option(help: "Seconds after SIGTERM/SIGINT during which /readyz answers 503 and new connections are still served.") var drainDelayS = 0.0
     @Option(help: "Seconds in-flight requests get to finish once the listener has closed; then the rest are closed.") var shutdownGraceS = 30.0
+    @Flag(name: .customLong("no-ui"), help: "Do not serve the page for people at / (and its assets): they answer 404.") var noUI = false
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -73,6 +74,7 @@ struct HDRecServer: ParsableCommand {
         config.batchWindow = batchWindowMs / 1000
         config.drainDelay = drainDelayS
         config.shutdownGrace = shutdownGraceS
+        config.webUI = !noUI
         do {
             config.adminTokens = try adminTokenFile.map { try KeySet.load(path: $0) }
             config.apiKeys = try apiKeyFile.map { try KeySet.load(path: $0) }

@@ -37,7 +37,7 @@ struct OpenAPISyncTests {
         let service = try makeService(root: TestRoot(), load: false)
         let routes = service.router.table.map { "\($0.method.rawValue) \($0.pattern)" }.sorted()
         #expect(Self.operations(yaml) == routes)
-        #expect(routes.count == 8)
+        #expect(routes.count == 12)  // 8 API routes, GET /items, the page and its two assets
     }
 
     @Test("lists every metric family the server exposes")

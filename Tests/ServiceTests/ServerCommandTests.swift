@@ -48,4 +48,12 @@ struct ServerCommandTests {
         #expect(threads.status == 64)
         #expect(threads.stderr.contains("--threads must be in 1...256"))
     }
+
+    @Test("accepts --no-ui (the page off; WebUITests checks the routes answer 404)")
+    func noUIFlag() async throws {
+        guard Self.binary != nil else { print("skipping: hdrec-server not built next to the tests"); return }
+        let r = try await Self.run(["--artifacts", "/nonexistent/bundle", "--no-ui"])
+        #expect(r.status == 1, "the flag parses; the missing bundle is what fails: \(r.stderr)")
+        #expect(r.stderr.contains("is not a directory"))
+    }
 }

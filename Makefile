@@ -25,6 +25,7 @@ test: deps models-for-tests
 	$(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
+	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" scripts/browser-test.sh
 
 # The page at GET / in headless Chromium (Debian's chromium, installed when missing)
 # against hdrec-server on artifacts/default: the deep link's list equals POST /recommend's,

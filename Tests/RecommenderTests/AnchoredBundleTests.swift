@@ -58,7 +58,8 @@ struct AnchoredBundleTests {
         let half = try model(gate: 0.5).passScores(histories: Self.histories)
         let one = try model(gate: 1).passScores(histories: Self.histories)
         for u in users {
-            #expect(half.text[u] == served.text[u], "γ leaves the text pass alone")
+            // (The decoder is shared, so this call reuses its prefix cache: equal within float noise.)
+            #expect(relativeError(half.text[u], served.text[u]) < 1e-5, "γ leaves the text pass alone")
             let residualHalf = zip(half.id[u], served.id[u]).map { ($0 - $1) / 0.5 }
             let residualOne = zip(one.id[u], served.id[u]).map { $0 - $1 }
             #expect(relativeError(residualHalf, residualOne) < 1e-4)
@@ -118,7 +119,9 @@ struct AnchoredBundleTests {
         #expect(loaded.contents.sasrecModel != nil)
         let unanchored = try HDRecModel(decoder: loaded.model.decoder, prompts: loaded.model.prompts, heads: loaded.model.heads,
                                         sasrec: loaded.contents.sasrec, fusionDefaults: loaded.contents.manifest.fusion)
-        #expect(try unanchored.passScores(histories: Self.histories).id == loaded.model.passScores(histories: Self.histories).id)
+        let withoutGate = try unanchored.passScores(histories: Self.histories).id
+        let withGateless = try loaded.model.passScores(histories: Self.histories).id  // the shared decoder's prefix cache: float noise only
+        #expect(zip(withoutGate, withGateless).allSatisfy { relativeError($0, $1) < 1e-5 })
         _ = try plain.write(to: plain.root + "/no-model", sasrecModelPath: nil)
         let without = try BundleContents.load(directory: plain.root + "/no-model", basePath: Stories.ggufPath)
         #expect(without.sasrecModel == nil && !FileManager.default.fileExists(atPath: plain.root + "/no-model/" + BundleLayout.sasrecModel))

@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_FLAGS := -c release
 THREADS ?= 2
 
-.PHONY: all deps build release test models models-for-tests serve bench loadtest fixtures clean
+.PHONY: all deps build release test models models-for-tests serve bench loadtest fixtures clean fuzz fuzz-smoke
 
 all: release
 
@@ -66,6 +66,20 @@ bench: deps
 # writes the "Service" section of BENCHMARKS.md. Without a bundle it says "no bundle" and exits 2.
 loadtest: deps
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/loadtest.sh
+
+# Coverage-guided fuzzing of the input parsers (docs/fuzzing.md): the package in Fuzz/,
+# built with libFuzzer + AddressSanitizer into .build/fuzz (the release build is untouched),
+# each target run FUZZ_SECONDS over a scratch copy of its seed corpus (Fuzz/Corpus/<target>).
+# Summary: .build/fuzz/run/summary.md; a crash fails the target and keeps its input there.
+# FUZZ_TARGETS=http make fuzz runs one. fuzz-smoke is the short run `make test` makes.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 12
+FUZZ_TARGETS ?= http json gguf safetensors peft manifest catalog
+fuzz: deps
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	scripts/fuzz.sh --seconds $(FUZZ_SMOKE_SECONDS) --out .build/fuzz/smoke $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .build

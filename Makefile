@@ -70,13 +70,14 @@ loadtest: deps
 # Coverage-guided fuzzing of the input parsers (docs/fuzzing.md): the package in Fuzz/,
 # built with libFuzzer + AddressSanitizer into .build/fuzz (the release build is untouched),
 # each target run FUZZ_SECONDS over a scratch copy of its seed corpus (Fuzz/Corpus/<target>).
-# Summary: .build/fuzz/run/summary.md; a crash fails the target and keeps its input there.
+# Summary: $(FUZZ_OUT)/summary.md (default .build/fuzz/run); a crash fails the target and keeps its input there.
 # FUZZ_TARGETS=http make fuzz runs one. fuzz-smoke is the short run `make test` makes.
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 12
 FUZZ_TARGETS ?= http json gguf safetensors peft manifest catalog
+FUZZ_OUT ?= .build/fuzz/run
 fuzz: deps
-	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) --out $(FUZZ_OUT) $(FUZZ_TARGETS)
 
 fuzz-smoke: deps
 	scripts/fuzz.sh --seconds $(FUZZ_SMOKE_SECONDS) --out .build/fuzz/smoke $(FUZZ_TARGETS)

@@ -25,4 +25,12 @@ struct HTTPFuzzRegressionTests {
         let input = "GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 40) + "\u{0}\r\n\r\n"
         #expect(parseError(input, limits: limits) == .headerSectionTooLarge(limit: 32))
     }
+
+    @Test("a header section with no room left for its final CRLF fails as 431 before the next byte is read")
+    func noRoomLeftThenNUL() {
+        // "Host: abcd" + CRLF is exactly the 12-byte limit: even an empty line cannot follow.
+        let limits = HTTPParserLimits(maxHeaderBytes: 12)
+        #expect(parseError("GET / HTTP/1.1\r\nHost: abcd\r\n\u{0}", limits: limits) == .headerSectionTooLarge(limit: 12))
+        #expect(parseError("GET / HTTP/1.1\r\nHost: abcd\r\n\r\n", limits: limits) == .headerSectionTooLarge(limit: 12))
+    }
 }

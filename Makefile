@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_FLAGS := -c release
 THREADS ?= 2
 
-.PHONY: all deps build release test browser-test models models-for-tests serve bench loadtest fixtures clean
+.PHONY: all deps build release test browser-test models models-for-tests serve bench loadtest fixtures clean fuzz fuzz-smoke
 
 all: release
 
@@ -26,6 +26,7 @@ test: deps models-for-tests
 	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" scripts/browser-test.sh
+	$(MAKE) fuzz-smoke
 
 # The page at GET / in headless Chromium (Debian's chromium, installed when missing)
 # against hdrec-server on artifacts/default: the deep link's list equals POST /recommend's,
@@ -82,6 +83,21 @@ loadtest: deps
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/bench_connections.sh
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/soak_swaps.sh
 	THREADS=$(THREADS) SCRATCH=$(SCRATCH) scripts/bench_throughput.sh
+
+# Coverage-guided fuzzing of the input parsers (docs/fuzzing.md): the package in Fuzz/,
+# built with libFuzzer + AddressSanitizer into .build/fuzz (the release build is untouched),
+# each target run FUZZ_SECONDS over a scratch copy of its seed corpus (Fuzz/Corpus/<target>).
+# Summary: $(FUZZ_OUT)/summary.md (default .build/fuzz/run); a crash fails the target and keeps its input there.
+# FUZZ_TARGETS=http make fuzz runs one. fuzz-smoke is the short run `make test` makes.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 12
+FUZZ_TARGETS ?= http json gguf safetensors peft manifest catalog
+FUZZ_OUT ?= .build/fuzz/run
+fuzz: deps
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) --out $(FUZZ_OUT) $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	scripts/fuzz.sh --seconds $(FUZZ_SMOKE_SECONDS) --out .build/fuzz/smoke $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .build

@@ -20,6 +20,12 @@ let package = Package(
     products: [
         .executable(name: "hdrec", targets: ["hdrec"]),
         .executable(name: "hdrec-server", targets: ["hdrec-server"]),
+        // For the fuzz package in Fuzz/ (`make fuzz`), which depends on this one by path;
+        // not a supported API.
+        .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "ModelFiles", targets: ["ModelFiles"]),
+        .library(name: "Recommender", targets: ["Recommender"]),
+        .library(name: "Service", targets: ["Service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

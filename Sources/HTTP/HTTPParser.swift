@@ -213,7 +213,13 @@ public struct HTTPParser: Sendable {
     /// Returns the next CRLF-terminated line (without CRLF) or nil if incomplete. Rejects
     /// NUL, bare CR and bare LF as soon as they arrive. `limit` bounds the line content;
     /// a longer line throws `onOverflow` whether or not its end has arrived.
+    ///
+    /// Bytes are judged in stream order, each as it would be had it arrived alone, so the
+    /// error is the same however the bytes were split: a line whose content passes `limit`
+    /// fails at its first byte past the limit, even when a bad byte follows in the same read.
     private mutating func nextLine(limit: Int, onOverflow: HTTPError) throws -> ArraySlice<UInt8>? {
+        // No room for even an empty line: too large, whatever comes next.
+        if limit < 0 { throw onOverflow }
         var i = max(scanFrom, pos)
         while i < buffer.count {
             let b = buffer[i]
@@ -228,6 +234,7 @@ public struct HTTPParser: Sendable {
                 scanFrom = pos
                 return line
             }
+            if i - pos + 1 > limit { throw onOverflow }
             i += 1
         }
         scanFrom = i

@@ -42,7 +42,10 @@ public struct GGUFWriter: Sendable {
     public init(copying file: GGUFFile) {
         version = file.version
         metadata = file.orderedMetadata
-        padsEmptyDataSection = file.fileSize > file.headerEnd
+        // Padded only when the source's bytes reach its data section: a few stray bytes after
+        // the table of a tensor-less file with a huge `general.alignment` (up to 2^31) must
+        // not turn into a gigabyte of zeros in the copy.
+        padsEmptyDataSection = file.fileSize > file.headerEnd && file.fileSize >= file.dataOffset
         for t in file.tensors {
             entries.append(Entry(name: t.name, type: t.type, shape: t.shape, byteCount: t.byteCount, source: .view(file, t)))
             names.insert(t.name)
@@ -195,7 +198,8 @@ public struct GGUFWriter: Sendable {
     func emit(_ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try encodeHeader().withUnsafeBytes { try emit($0) }
         let align = alignment
-        let zeros = [UInt8](repeating: 0, count: align)
+        // Only as many zeros as the largest pad needs, not `align` of them (up to 2^31).
+        let zeros = [UInt8](repeating: 0, count: entries.map { (align - $0.byteCount % align) % align }.max() ?? 0)
         for e in entries {
             switch e.source {
             case let .owned(bytes): try bytes.withUnsafeBytes { try emit($0) }

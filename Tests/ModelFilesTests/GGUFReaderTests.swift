@@ -117,3 +117,29 @@ struct GGUFReaderTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["m.gguf"])
     }
 }
+
+/// Inputs found by the coverage-guided fuzzer (Fuzz/, docs/fuzzing.md).
+@Suite("GGUF: fuzzer findings")
+struct GGUFFuzzRegressionTests {
+    /// fuzz-gguf timeout-2dbc8eed (416 bytes): a tensor-less file declaring
+    /// `general.alignment` = 2^30, with a few bytes after its table. The reader accepts it
+    /// (its data section starts past the end, which is allowed without tensors), but
+    /// GGUFWriter(copying:) padded the copy to the alignment: 1 GiB of zeros, 20 s and
+    /// an out-of-memory under the fuzzer.
+    @Test("copying a tensor-less file with a huge alignment and stray trailing bytes stays small")
+    func hugeAlignmentCopy() throws {
+        var raw = RawGGUF()
+        raw.kvString("general.architecture", "llama")
+        raw.kvU32("general.alignment", 1 << 30)
+        raw.alignment = 1
+        raw.data = [UInt8](repeating: 0, count: 16)
+        let data = raw.build()
+        let f = try GGUFFile(data: data)
+        #expect(f.alignment == 1 << 30)
+        #expect(f.tensors.isEmpty && f.dataOffset == 1 << 30 && f.fileSize == data.count)
+        let copy = try GGUFWriter(copying: f).serialized()
+        #expect(copy.count == f.headerEnd)
+        let back = try GGUFFile(data: copy)
+        #expect(back.metadataKeys == f.metadataKeys && back.alignment == f.alignment)
+    }
+}

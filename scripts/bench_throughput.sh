@@ -10,8 +10,8 @@
 # (distinct test-time histories: nothing past the shared instruction is cached) and
 # returning users (each history replayed growing one item at a time), REQUESTS each.
 # With OLD_SERVER, the same at 8 connections against that server, in the same run, for
-# the ratio the issue asks for. Each run gets a fresh server (an empty cache), and cold
-# runs use users the other runs did not.
+# the ratio the issue asks for. Each run gets a fresh server (an empty cache); the old and
+# the new server get the same users, and runs at different connection counts different users.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARTIFACTS=${ARTIFACTS:-artifacts/default}
@@ -53,17 +53,19 @@ stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 skip=0
 run() {  # label binary bundle workload connections
   local port; port=$(start_server "$2" "$3")
-  local extra=(); [ "$4" = cold ] && { extra=(--skip-users "$skip"); skip=$((skip + REQUESTS)); }
+  local extra=(); [ "$4" = cold ] && extra=(--skip-users "$skip")
   python3 Tools/replay_load.py --port "$port" --data "$DATA" --workload "$4" --connections "$5" --requests "$REQUESTS" "${extra[@]}" \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); r["server"]=sys.argv[1]; r["load"]=open("/proc/loadavg").read().split()[0]; print(json.dumps(r))' "$1" \
     | tee -a "$work/results.jsonl"
   stop_server
 }
 for c in $CONNECTIONS; do
-  for w in cold returning; do run new "$server" "$ARTIFACTS" "$w" "$c"; done
-  if [ "$c" = 8 ] && [ -n "${OLD_SERVER:-}" ]; then
-    for w in cold returning; do run old "$OLD_SERVER" "${OLD_ARTIFACTS:-$ARTIFACTS}" "$w" 8; done
-  fi
+  for w in cold returning; do
+    run new "$server" "$ARTIFACTS" "$w" "$c"
+    # Old and new alternate, on the same users.
+    if [ "$c" = 8 ] && [ -n "${OLD_SERVER:-}" ]; then run old "$OLD_SERVER" "${OLD_ARTIFACTS:-$ARTIFACTS}" "$w" 8; fi
+  done
+  skip=$((skip + REQUESTS))
 done
 
 python3 - "$BENCH" "$work/results.jsonl" "$REQUESTS" "${OLD_SERVER:-}" <<'PY'

@@ -131,7 +131,7 @@ struct LiveServerTests {
         let second = try RawClient(port: server.port)
         second.send("GET /hello?second HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(await second.readResponse()?.text == "hello second")
-        #expect(await first.closedByPeer())
+        #expect(await first.closedByPeer(within: 10))  // generous: the suite shares 2 cores with parallel tests
         #expect(server.evictedConnections == 1)
         #expect(server.rejectedConnections == 0)
     }

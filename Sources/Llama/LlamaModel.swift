@@ -44,7 +44,7 @@ public final class LlamaModel: Sendable {
     let ownedStorage: [OwnedFloats]
 
     /// Element types a weight matrix may have.
-    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
+    public static let supportedTypes: Set<GGMLType> = Set(GGMLType.allCases.filter(\.isDecodable))
 
     /// Opens and memory-maps the GGUF at `path`.
     /// - Parameter layers: run only the first `layers` decoder blocks (then `output_norm`),

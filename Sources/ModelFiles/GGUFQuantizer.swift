@@ -19,6 +19,7 @@ public enum GGUFQuantizer {
         case .q4_1: return 3
         case .q8_0: return 7
         case .bf16: return 32
+        default: preconditionFailure("hdrec quantize writes only encodable types, not \(type)")
         }
     }
 

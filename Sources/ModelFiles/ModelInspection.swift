@@ -73,11 +73,15 @@ public struct ModelInspection: Sendable {
             if short != "model" && short != "pre" { tok.append((short, json(v))) }
         }
         let counts = tensors.reduce(into: [String: Int]()) { $0[$1.type, default: 0] += 1 }
+        // Types that parse but that the decoder cannot compute with (it refuses them at load).
+        let undecodable = Set(f.tensors.map(\.type).filter { !$0.isDecodable }).map(\.description).sorted()
         let report = JSONValue.members([
             ("format", .string("gguf")),
             ("path", .string(path)),
             ("version", .int(Int(f.version))),
             ("architecture", arch.map(JSONValue.string) ?? .null),
+            ("file_type", f.uint("general.file_type").flatMap { LlamaFileType.name(UInt64($0)) }.map(JSONValue.string) ?? .null),
+            ("types_not_supported", .array(undecodable.map(JSONValue.string))),
             ("general", .members(general)),
             ("hyperparameters", .members(hyper)),
             ("tokenizer", .members(tok)),

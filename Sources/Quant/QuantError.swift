@@ -9,6 +9,8 @@ public enum QuantError: Error, CustomStringConvertible, Equatable, Sendable {
     case byteCountMismatch(type: GGMLType, count: Int, needed: Int, available: Int)
     /// A float buffer has `available` values where `needed` were expected.
     case valueCountMismatch(needed: Int, available: Int)
+    /// `type` parses but HDRec cannot `operation` it ("decode", "encode as").
+    case unsupportedType(type: GGMLType, operation: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum QuantError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(count) values of \(type) need \(needed) bytes, buffer has \(available)"
         case let .valueCountMismatch(needed, available):
             return "expected \(needed) float values, got \(available)"
+        case let .unsupportedType(type, operation):
+            return "HDRec cannot \(operation) ggml type \(type)"
         }
     }
 }

@@ -1,7 +1,8 @@
 // Type-dispatched, size-checked entry points over the block formats: quantize a
 // float row into any GGMLType, dequantize any GGMLType back to f32, and the scalar
 // reference dot product of a stored row with an f32 vector. Everything that takes
-// input-derived sizes goes through here, so a bad length is a `QuantError`, never a trap.
+// input-derived sizes goes through here, so a bad length is a `QuantError`, never a trap;
+// so is a type that parses but has no decoder (`isDecodable`) or encoder (`isQuantizable`).
 
 public enum Quantization {
     /// Bytes needed for `count` values of `type`, or a `QuantError`.
@@ -13,6 +14,7 @@ public enum Quantization {
     /// Encodes `values` as `type` (ggml reference rounding). `values.count` must be a
     /// whole number of blocks.
     public static func quantize(_ values: [Float], as type: GGMLType) throws -> [UInt8] {
+        try requireEncoder(type)
         let n = try byteCount(of: type, count: values.count)
         var out = [UInt8](repeating: 0, count: n)
         values.withUnsafeBufferPointer { src in
@@ -26,6 +28,7 @@ public enum Quantization {
     /// Encodes `src` as `type` into `dst`, which must hold exactly the row size.
     public static func quantize(_ src: UnsafeBufferPointer<Float>, as type: GGMLType,
                                 into dst: UnsafeMutableRawBufferPointer) throws {
+        try requireEncoder(type)
         let n = try byteCount(of: type, count: src.count)
         guard dst.count == n else {
             throw QuantError.byteCountMismatch(type: type, count: src.count, needed: n, available: dst.count)
@@ -35,6 +38,7 @@ public enum Quantization {
 
     /// Decodes `count` values of `type` from `bytes` (exactly the row size).
     public static func dequantize(_ bytes: UnsafeRawBufferPointer, as type: GGMLType, count: Int) throws -> [Float] {
+        try requireDecoder(type)
         let n = try byteCount(of: type, count: count)
         guard bytes.count == n else {
             throw QuantError.byteCountMismatch(type: type, count: count, needed: n, available: bytes.count)
@@ -47,6 +51,7 @@ public enum Quantization {
     /// Decodes `dst.count` values of `type` from `bytes` into `dst`.
     public static func dequantize(_ bytes: UnsafeRawBufferPointer, as type: GGMLType,
                                   into dst: UnsafeMutableBufferPointer<Float>) throws {
+        try requireDecoder(type)
         let n = try byteCount(of: type, count: dst.count)
         guard bytes.count >= n else {
             throw QuantError.byteCountMismatch(type: type, count: dst.count, needed: n, available: bytes.count)
@@ -56,6 +61,7 @@ public enum Quantization {
 
     /// Scalar reference dot product of a stored row of `type` with `x` (same length).
     public static func dot(_ row: UnsafeRawBufferPointer, as type: GGMLType, _ x: UnsafeBufferPointer<Float>) throws -> Float {
+        try requireDecoder(type)
         let n = try byteCount(of: type, count: x.count)
         guard row.count >= n else {
             throw QuantError.byteCountMismatch(type: type, count: x.count, needed: n, available: row.count)
@@ -79,7 +85,32 @@ public enum Quantization {
         case .q8_0: return BlockQ8_0.dot(base, x)
         case .q4_0: return BlockQ4_0.dot(base, x)
         case .q4_1: return BlockQ4_1.dot(base, x)
+        default:
+            // Q5 and K-quants: block by block through the reference dequantizer.
+            return blockwiseDot(base, as: type, v, count: x.count)
         }
+    }
+
+    static func requireDecoder(_ type: GGMLType) throws {
+        guard type.isDecodable else { throw QuantError.unsupportedType(type: type, operation: "decode") }
+    }
+
+    static func requireEncoder(_ type: GGMLType) throws {
+        guard type.isQuantizable else { throw QuantError.unsupportedType(type: type, operation: "encode as") }
+    }
+
+    /// Σ dequantize(row)[i]·x[i], one block at a time (no row-sized buffer).
+    static func blockwiseDot(_ row: UnsafeRawPointer, as type: GGMLType, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        let bs = type.blockSize
+        var block = [Float](repeating: 0, count: bs)
+        var sum: Float = 0
+        block.withUnsafeMutableBufferPointer { buf in
+            for b in 0 ..< count / bs {
+                dequantizeUnchecked(UnsafeRawBufferPointer(start: row + b * type.typeSize, count: type.typeSize), as: type, into: buf)
+                for i in 0 ..< bs { sum += buf[i] * x[b * bs + i] }
+            }
+        }
+        return sum
     }
 
     // MARK: - Unchecked cores (sizes already validated)
@@ -99,6 +130,7 @@ public enum Quantization {
         case .q8_0: BlockQ8_0.quantize(src, into: out)
         case .q4_0: BlockQ4_0.quantize(src, into: out)
         case .q4_1: BlockQ4_1.quantize(src, into: out)
+        default: preconditionFailure("no encoder for \(type)")  // callers check isQuantizable
         }
     }
 
@@ -117,6 +149,14 @@ public enum Quantization {
         case .q8_0: BlockQ8_0.dequantize(base, into: dst)
         case .q4_0: BlockQ4_0.dequantize(base, into: dst)
         case .q4_1: BlockQ4_1.dequantize(base, into: dst)
+        case .q5_0: BlockQ5_0.dequantize(base, into: dst)
+        case .q5_1: BlockQ5_1.dequantize(base, into: dst)
+        case .q2_K: BlockQ2_K.dequantize(base, into: dst)
+        case .q3_K: BlockQ3_K.dequantize(base, into: dst)
+        case .q4_K: BlockQ4_K.dequantize(base, into: dst)
+        case .q5_K: BlockQ5_K.dequantize(base, into: dst)
+        case .q6_K: BlockQ6_K.dequantize(base, into: dst)
+        default: preconditionFailure("no decoder for \(type)")  // callers check isDecodable
         }
     }
 }

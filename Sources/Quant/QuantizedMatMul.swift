@@ -1,4 +1,4 @@
-// Products with a weight matrix stored in a ggml type (f32, f16, bf16, q8_0, q4_0, q4_1):
+// Products with a weight matrix stored in a ggml type (any `GGMLType.isDecodable` one):
 //     y[m, n] (+)= x[m, k] · Wᵀ          W: WeightMatrix [n, k]
 // Two paths, chosen by the number of activation rows (measurements in docs/kernels.md):
 //  - m < LinearKernel.tiledMinRows (decoding): each W block is decoded to f32 in
@@ -11,7 +11,7 @@
 import Kernels
 
 public enum QuantizedMatMul {
-    /// y[m, n] (+)= x[m, k] · Wᵀ for W of any supported type (f32, f16, bf16, q8_0, q4_0, q4_1).
+    /// y[m, n] (+)= x[m, k] · Wᵀ for W of any decodable type (WeightMatrix refuses the others).
     public static func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight: WeightMatrix,
                               m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared) {
         switch weight.type {
@@ -27,6 +27,14 @@ public enum QuantizedMatMul {
         case .q8_0: run(Q8_0Decoder.self, y, x, weight, m, accumulate, pool)
         case .q4_0: run(Q4_0Decoder.self, y, x, weight, m, accumulate, pool)
         case .q4_1: run(Q4_1Decoder.self, y, x, weight, m, accumulate, pool)
+        case .q5_0: run(Q5_0Decoder.self, y, x, weight, m, accumulate, pool)
+        case .q5_1: run(Q5_1Decoder.self, y, x, weight, m, accumulate, pool)
+        case .q2_K: run(Q2_KDecoder.self, y, x, weight, m, accumulate, pool)
+        case .q3_K: run(Q3_KDecoder.self, y, x, weight, m, accumulate, pool)
+        case .q4_K: run(Q4_KDecoder.self, y, x, weight, m, accumulate, pool)
+        case .q5_K: run(Q5_KDecoder.self, y, x, weight, m, accumulate, pool)
+        case .q6_K: run(Q6_KDecoder.self, y, x, weight, m, accumulate, pool)
+        default: preconditionFailure("WeightMatrix admits only decodable types, not \(weight.type)")
         }
     }
 
@@ -46,6 +54,14 @@ public enum QuantizedMatMul {
         case .q8_0: runTransposed(Q8_0Decoder.self, dx, dy, weight, m, accumulate, pool)
         case .q4_0: runTransposed(Q4_0Decoder.self, dx, dy, weight, m, accumulate, pool)
         case .q4_1: runTransposed(Q4_1Decoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q5_0: runTransposed(Q5_0Decoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q5_1: runTransposed(Q5_1Decoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q2_K: runTransposed(Q2_KDecoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q3_K: runTransposed(Q3_KDecoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q4_K: runTransposed(Q4_KDecoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q5_K: runTransposed(Q5_KDecoder.self, dx, dy, weight, m, accumulate, pool)
+        case .q6_K: runTransposed(Q6_KDecoder.self, dx, dy, weight, m, accumulate, pool)
+        default: preconditionFailure("WeightMatrix admits only decodable types, not \(weight.type)")
         }
     }
 
@@ -70,6 +86,14 @@ public enum QuantizedMatMul {
         case .q8_0: decodeRows(Q8_0Decoder.self, weight, first: 0, count: weight.rows, into: out)
         case .q4_0: decodeRows(Q4_0Decoder.self, weight, first: 0, count: weight.rows, into: out)
         case .q4_1: decodeRows(Q4_1Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q5_0: decodeRows(Q5_0Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q5_1: decodeRows(Q5_1Decoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q2_K: decodeRows(Q2_KDecoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q3_K: decodeRows(Q3_KDecoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q4_K: decodeRows(Q4_KDecoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q5_K: decodeRows(Q5_KDecoder.self, weight, first: 0, count: weight.rows, into: out)
+        case .q6_K: decodeRows(Q6_KDecoder.self, weight, first: 0, count: weight.rows, into: out)
+        default: preconditionFailure("WeightMatrix admits only decodable types, not \(weight.type)")
         }
     }
 

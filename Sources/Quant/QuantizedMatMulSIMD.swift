@@ -6,7 +6,9 @@
 // float operations: q·d, (q - 8)·d, q·d + m).
 //
 // Non-quantized types (f32, f16, bf16) use the same 32-value "blocks"; a row whose
-// length is not a multiple of 32 finishes with `scalar`.
+// length is not a multiple of 32 finishes with `scalar`. Types whose 32-value groups
+// lie back to back (`FlatRowDecoder`) decode from a byte address; the K-quants' groups
+// share their super-block's scales, so those decode by group index (KQuantDecoders.swift).
 
 @usableFromInline
 struct Values32 {
@@ -20,12 +22,25 @@ struct Values32 {
 /// Decodes 32 consecutive values of one weight row.
 @usableFromInline
 protocol RowDecoder {
+    /// Values 32b ..< 32b + 32 of the row starting at `row`.
+    static func decode32(_ row: UnsafeRawPointer, group b: Int) -> Values32
+    /// Value `index` of a row starting at `row` (row tails and odd column ranges).
+    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float
+}
+
+/// A type whose 32-value groups are stored back to back in `bytesPer32` bytes each.
+@usableFromInline
+protocol FlatRowDecoder: RowDecoder {
     /// Bytes per 32 values.
     static var bytesPer32: Int { get }
     /// Values 32b ..< 32b + 32 given the address of their first byte.
     static func decode32(_ p: UnsafeRawPointer) -> Values32
-    /// Value `index` of a row starting at `row` (row tails and odd column ranges).
-    static func scalar(_ row: UnsafeRawPointer, _ index: Int) -> Float
+}
+
+extension FlatRowDecoder {
+    @inline(__always) static func decode32(_ row: UnsafeRawPointer, group b: Int) -> Values32 {
+        decode32(row + b * bytesPer32)
+    }
 }
 
 @inline(__always)
@@ -38,7 +53,7 @@ func floats(_ v: SIMD8<UInt8>) -> SIMD8<Float> {
     SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: v))
 }
 
-struct F32Decoder: RowDecoder {
+struct F32Decoder: FlatRowDecoder {
     static var bytesPer32: Int { 128 }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         Values32(p.loadUnaligned(as: SIMD8<Float>.self), p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
@@ -49,7 +64,7 @@ struct F32Decoder: RowDecoder {
     }
 }
 
-struct F16Decoder: RowDecoder {
+struct F16Decoder: FlatRowDecoder {
     static var bytesPer32: Int { 64 }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         @inline(__always) func h(_ o: Int) -> SIMD8<Float> {
@@ -62,7 +77,7 @@ struct F16Decoder: RowDecoder {
     }
 }
 
-struct BF16Decoder: RowDecoder {
+struct BF16Decoder: FlatRowDecoder {
     static var bytesPer32: Int { 64 }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         // bf16 is the top half of an f32: widen and shift into place.
@@ -78,7 +93,7 @@ struct BF16Decoder: RowDecoder {
 }
 
 /// Q8_0: { d: f16, qs: [32] i8 }, x = q · d.
-struct Q8_0Decoder: RowDecoder {
+struct Q8_0Decoder: FlatRowDecoder {
     static var bytesPer32: Int { 34 }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         let d = SIMD8<Float>(repeating: halfToFloat(p))
@@ -94,7 +109,7 @@ struct Q8_0Decoder: RowDecoder {
 }
 
 /// Q4_0: { d: f16, qs: [16] u8 }, x = (q - 8) · d.
-struct Q4_0Decoder: RowDecoder {
+struct Q4_0Decoder: FlatRowDecoder {
     static var bytesPer32: Int { 18 }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         let d = SIMD8<Float>(repeating: halfToFloat(p))
@@ -112,7 +127,7 @@ struct Q4_0Decoder: RowDecoder {
 }
 
 /// Q4_1: { d: f16, m: f16, qs: [16] u8 }, x = q · d + m.
-struct Q4_1Decoder: RowDecoder {
+struct Q4_1Decoder: FlatRowDecoder {
     static var bytesPer32: Int { 20 }
     @inline(__always) static func decode32(_ p: UnsafeRawPointer) -> Values32 {
         let d = SIMD8<Float>(repeating: halfToFloat(p))
@@ -147,7 +162,7 @@ func decodeRows<D: RowDecoder>(_: D.Type, _ weight: WeightMatrix, first: Int, co
     for r in 0..<count {
         let src = weight.row(first + r)
         let dst = out + r * k
-        for b in 0..<blocks { D.decode32(src + b * D.bytesPer32).store(dst + 32 * b) }
+        for b in 0..<blocks { D.decode32(src, group: b).store(dst + 32 * b) }
         for i in (32 * blocks)..<k { dst[i] = D.scalar(src, i) }
     }
 }
@@ -167,7 +182,7 @@ func decodeColumns<D: RowDecoder>(_: D.Type, _ weight: WeightMatrix, slivers: Ra
         while col < cEnd {
             let dst0 = out + (col / 16 - s0) * n * 16 + p * 16
             if col % 32 == 0 && col + 32 <= k {
-                let v = D.decode32(src + (col / 32) * D.bytesPer32)
+                let v = D.decode32(src, group: col / 32)
                 UnsafeMutableRawPointer(dst0).storeBytes(of: v.v0, as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(dst0 + 8).storeBytes(of: v.v1, as: SIMD8<Float>.self)
                 if col + 16 < cEnd {
@@ -202,7 +217,7 @@ func dotRowsDecoded<D: RowDecoder>(_: D.Type, _ y: UnsafeMutablePointer<Float>, 
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
             for b in 0..<blocks {
-                let w = D.decode32(src + b * D.bytesPer32)
+                let w = D.decode32(src, group: b)
                 let o = 32 * b
                 a0 = a0.addingProduct(w.v0, UnsafeRawPointer(x0 + o).loadUnaligned(as: SIMD8<Float>.self))
                 a1 = a1.addingProduct(w.v1, UnsafeRawPointer(x0 + o + 8).loadUnaligned(as: SIMD8<Float>.self))
@@ -228,7 +243,7 @@ func dotRowsDecoded<D: RowDecoder>(_: D.Type, _ y: UnsafeMutablePointer<Float>, 
             let x0 = x + i * k
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for b in 0..<blocks {
-                let w = D.decode32(src + b * D.bytesPer32)
+                let w = D.decode32(src, group: b)
                 let o = 32 * b
                 a0 = a0.addingProduct(w.v0, UnsafeRawPointer(x0 + o).loadUnaligned(as: SIMD8<Float>.self))
                 a1 = a1.addingProduct(w.v1, UnsafeRawPointer(x0 + o + 8).loadUnaligned(as: SIMD8<Float>.self))

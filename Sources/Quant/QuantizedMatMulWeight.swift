@@ -18,7 +18,9 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Validates that `bytes` holds exactly `rows` rows of `cols` values of `type`:
     /// `QuantError.countNotBlockMultiple` for a negative shape or rows that are not
     /// whole blocks, `.byteCountMismatch` (count = rows·cols) for a wrong byte count.
+    /// A type HDRec cannot decode is `QuantError.unsupportedType`.
     public init(type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer) throws {
+        try Quantization.requireDecoder(type)
         guard rows >= 0 else { throw QuantError.countNotBlockMultiple(type: type, count: rows) }
         guard let rowBytes = type.rowSize(cols) else { throw QuantError.countNotBlockMultiple(type: type, count: cols) }
         let (needed, overflow) = rowBytes.multipliedReportingOverflow(by: rows)

@@ -44,6 +44,7 @@ struct KernelBenchCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         for t in types where GGMLType(name: t) == nil { throw ValidationError("unknown type '\(t)'") }
+        for t in types where GGMLType(name: t)?.isDecodable == false { throw ValidationError("no kernel for type '\(t)'") }
         if rows.contains(where: { $0 < 1 }) { throw ValidationError("--rows must be positive") }
         if clock == .cpu && (threads ?? ThreadPool.defaultThreadCount()) != 1 {
             throw ValidationError("--clock cpu measures one thread: pass --threads 1")
@@ -123,6 +124,11 @@ struct BenchWeight {
             case .q4_1:
                 out += half(0.05); out += half(-0.3)
                 for _ in 0..<16 { out.append(UInt8(truncatingIfNeeded: next())) }
+            default:
+                // Other block types: random codes under small fp16 scales.
+                var block = (0..<type.typeSize).map { _ in UInt8(truncatingIfNeeded: next()) }
+                for f in type.halfFieldOffsets { block[f] = half(0.01)[0]; block[f + 1] = half(0.01)[1] }
+                out += block
             }
         }
         bytes = out

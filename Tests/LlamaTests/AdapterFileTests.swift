@@ -342,6 +342,34 @@ struct AdapterFileTests {
         #expect(throws: LlamaError.nonFiniteWeight(tensor: "blk.2.ffn_up.weight", index: 37)) { _ = try model(corruptBlock: 37) }
     }
 
+    @Test("the load-time scan finds a NaN or Inf in any fp16 scale field of every block type",
+          arguments: GGMLType.allCases.filter { $0.isDecodable && $0.isQuantized })
+    func nonFiniteScaleEveryType(type: GGMLType) throws {
+        for field in type.halfFieldOffsets {
+            var bytes = [UInt8](repeating: 0x11, count: 3 * type.typeSize)
+            for b in 0 ..< 3 { for f in type.halfFieldOffsets { (bytes[b * type.typeSize + f], bytes[b * type.typeSize + f + 1]) = (0x00, 0x3C) } }
+            #expect(bytes.withUnsafeBytes { WeightScan.firstNonFinite($0, type: type) } == nil, "\(type) clean")
+            (bytes[type.typeSize + field], bytes[type.typeSize + field + 1]) = (0x00, 0x7C)  // +Inf in block 1
+            #expect(bytes.withUnsafeBytes { WeightScan.firstNonFinite($0, type: type) } == 1, "\(type) field at \(field)")
+        }
+    }
+
+    @Test("a tensor of a type HDRec parses but cannot compute with is refused at load, naming it")
+    func undecodableTensorType() throws {
+        let path = try #require(TestFiles.stories260K, "stories260K model not found")
+        let file = try GGUFFile(path: path)
+        var w = GGUFWriter(copying: file)
+        w.removeAllTensors()
+        for info in file.tensors {
+            guard info.name == "blk.2.ffn_up.weight" else { try w.addTensor(info, from: file); continue }
+            let n = try #require(GGMLType.iq4_nl.rowSize(info.shape[0])) * info.shape[1]
+            try w.addTensor(name: info.name, type: .iq4_nl, shape: info.shape, bytes: [UInt8](repeating: 0, count: n))
+        }
+        #expect(throws: LlamaError.unsupportedTensorType(name: "blk.2.ffn_up.weight", type: "iq4_nl")) {
+            _ = try LlamaModel(gguf: try GGUFFile(data: try w.serialized()))
+        }
+    }
+
     @Test("a model file that is not a Llama or misses a tensor is rejected by name")
     func badModels() throws {
         let path = try #require(TestFiles.stories260K, "stories260K model not found")

@@ -18,6 +18,29 @@ struct InspectQuantizeTests {
         #expect(r.json.contains("\"embedding_length\": 576"))
     }
 
+    @Test("inspect names every ggml type, K-quants and i-quants included, and the reader accepts them all")
+    func inspectNamesEveryType() throws {
+        var w = GGUFWriter()
+        w.setValue(.string("llama"), forKey: "general.architecture")
+        w.setValue(.uint32(15), forKey: "general.file_type")
+        for t in GGMLType.allCases {
+            let bytes = [UInt8](repeating: 0, count: try #require(t.rowSize(256)) * 2)
+            try w.addTensor(name: "t.\(t.rawValue)", type: t, shape: [256, 2], bytes: bytes)
+        }
+        let f = try GGUFFile(data: try w.serialized())
+        let r = ModelInspection.inspect(gguf: f, path: "every-type.gguf")
+        #expect(r.tensors.map(\.type) == GGMLType.allCases.map(\.description))
+        for name in ["q4_K", "q5_K", "q6_K", "q2_K", "q3_K", "q8_K", "q5_0", "q5_1", "iq2_xxs", "iq4_xs", "tq2_0", "mxfp4", "f64"] {
+            #expect(r.tensorTypeCounts[name] == 1, "\(name)")
+        }
+        #expect(r.json.contains("\"q4_K\""))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.json.utf8)) as? [String: Any])
+        #expect(json["file_type"] as? String == "Q4_K_M")
+        let refused = try #require(json["types_not_supported"] as? [String])
+        #expect(refused == GGMLType.allCases.filter { !$0.isDecodable }.map(\.description).sorted())
+        #expect(refused.contains("iq2_xxs") && !refused.contains("q4_K") && !refused.contains("q5_0"))
+    }
+
     @Test("inspect reports stories260K, a safetensors file and an adapter directory")
     func inspectKinds() throws {
         let s = try ModelInspection.inspect(path: ModelFixtures.stories260K)
@@ -109,6 +132,7 @@ struct InspectQuantizeTests {
             case .q4_0, .q4_1: amax / 7
             case .f16, .bf16: amax / 1024
             case .f32: 0
+            default: 0  // hdrec quantize writes only the types above
             }
             #expect(err <= bound + 1e-6, "\(t.name) as \(expectedType): max error \(err)")
         }

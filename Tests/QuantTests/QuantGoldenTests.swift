@@ -29,7 +29,7 @@ struct QuantGoldenTests {
         return g
     }
 
-    @Test("dequantize equals gguf.quants.dequantize bit for bit", arguments: GGMLType.allCases)
+    @Test("dequantize equals gguf.quants.dequantize bit for bit", arguments: GGMLType.allCases.filter(\.isQuantizable))
     func dequantizeMatches(type: GGMLType) throws {
         let g = try Self.load()
         guard type != .f32 else { return }
@@ -39,7 +39,7 @@ struct QuantGoldenTests {
         #expect(ours.map(\.bitPattern) == expected.map(\.bitPattern))
     }
 
-    @Test("reference quantization produces gguf.quants.quantize's bytes", arguments: GGMLType.allCases)
+    @Test("reference quantization produces gguf.quants.quantize's bytes", arguments: GGMLType.allCases.filter(\.isQuantizable))
     func quantizeMatches(type: GGMLType) throws {
         let g = try Self.load()
         guard type != .f32 else { return }

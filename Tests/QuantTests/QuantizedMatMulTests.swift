@@ -20,15 +20,32 @@ struct TestRNG: RandomNumberGenerator {
 
 /// Weight bytes of `type` for rows × cols, quantized from random floats by the Quant
 /// reference (`Quantization.quantize`), and their reference dequantization.
+/// Types HDRec only decodes (Q5, K-quants) get random blocks: random bytes with sane
+/// fp16 scales written over their scale fields.
 func randomWeight(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) throws -> (bytes: [UInt8], values: [Float]) {
     var rng = TestRNG(state: seed)
-    let floats = (0..<(rows * cols)).map { _ in Float.random(in: -1...1, using: &rng) }
-    let bytes = try Quantization.quantize(floats, as: type)
+    let bytes: [UInt8]
+    if type.isQuantizable {
+        let floats = (0..<(rows * cols)).map { _ in Float.random(in: -1...1, using: &rng) }
+        bytes = try Quantization.quantize(floats, as: type)
+    } else {
+        var b = (0..<(try Quantization.byteCount(of: type, count: rows * cols))).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        for block in 0..<(b.count / type.typeSize) {
+            for f in type.halfFieldOffsets {
+                let h = Float16(Float.random(in: 0.002...0.05, using: &rng)).bitPattern
+                b[block * type.typeSize + f] = UInt8(h & 0xFF)
+                b[block * type.typeSize + f + 1] = UInt8(h >> 8)
+            }
+        }
+        bytes = b
+    }
     let values = try bytes.withUnsafeBytes { try Quantization.dequantize($0, as: type, count: rows * cols) }
     return (bytes, values)
 }
 
-let allTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
+let allTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1]
+/// Types whose blocks are 256-value super-blocks: swept with k a multiple of 256.
+let superBlockTypes: [GGMLType] = [.q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
 /// Checks QuantizedMatMul.linear for one shape; returns y for cross-run comparisons.
 @discardableResult

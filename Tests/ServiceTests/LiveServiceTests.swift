@@ -187,7 +187,9 @@ struct LiveServiceTests {
 
     @Test("SIGTERM drains: the in-flight request completes, readyz flips, the listener closes, exit status 0")
     func sigtermGracefulShutdown() async throws {
-        let app = try startApp(TestSpec(delayMs: 300))
+        // The request is held 1.5 s, so that SIGTERM (sent 0.1 s in) has started the drain
+        // before its response is written, even on a loaded 2-core CI machine.
+        let app = try startApp(TestSpec(delayMs: 1500))
         let port = app.server.port
         let exit = Shared<Int32?>(nil)
         let runner = Thread { exit.withLock { $0 = app.runUntilTerminated() } }

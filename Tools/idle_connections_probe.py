@@ -18,35 +18,13 @@ import socket
 import statistics
 import time
 
+from http_wire import read_response
+
 
 def raise_nofile():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
-
-
-def read_response(sock):
-    """Reads one HTTP/1.1 response framed by Content-Length; returns (status, body)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed before the response head")
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split()[1])
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed mid-body")
-        rest += chunk
-    return status, rest[:length]
 
 
 def percentile(values, p):
@@ -82,7 +60,7 @@ def main():
         try:
             with socket.create_connection((args.host, args.port), timeout=5) as s:
                 s.sendall(request)
-                status, _ = read_response(s)
+                status, _, _ = read_response(s)
                 if status != 200:
                     failures += 1
         except OSError:
@@ -100,7 +78,7 @@ def main():
             for _ in range(args.recommends):
                 t0 = time.perf_counter()
                 s.sendall(req)
-                status, _ = read_response(s)
+                status, _, _ = read_response(s)
                 if status != 200:
                     failures += 1
                 times.append((time.perf_counter() - t0) * 1000)

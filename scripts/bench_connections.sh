@@ -29,10 +29,8 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v curl >/dev/null || missing+=(curl)
 ((${#missing[@]})) && scripts/install-system-deps.sh "${missing[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-if [ -z "$BASE" ]; then  # a bundle that references its base by file name: look in models/
-  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"].get("file_name", ""))' "$ARTIFACTS/manifest.json")
-  [ -n "$name" ] && [ ! -f "$ARTIFACTS/$name" ] && [ -f "models/$name" ] && BASE="models/$name"
-fi
+. scripts/lib/server.sh
+[ -n "$BASE" ] || BASE=$(base_for_bundle "$ARTIFACTS")
 if [ -n "${SERVER:-}" ]; then server=$SERVER; else
   swift build -c release --scratch-path "$SCRATCH" --product hdrec-server
   server="$SCRATCH/release/hdrec-server"
@@ -46,7 +44,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(freeport); nport=$(freeport)
 
 mkdir -p "$work/www"; printf 'ok' > "$work/www/h"
@@ -63,12 +60,7 @@ base_args=(); [ -n "$BASE" ] && base_args=(--base "$BASE")
 "$server" --artifacts "$ARTIFACTS" "${base_args[@]}" --port "$port" --threads "$THREADS" \
   --max-connections $((IDLE + 100)) >"$work/access.log" 2>"$work/server.err" &
 pid=$!
-for _ in $(seq 1 1200); do
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.err"; exit 2; }
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench_connections: server not ready"; exit 2; }
+wait_ready "$pid" "$port" "$work/server.err" || exit 2
 
 rate() { wrk -t2 -c64 -d"$DURATION" "$1" | awk '/Requests\/sec/ { print $2 }'; }
 : > "$work/rates.tsv"

@@ -22,10 +22,8 @@ CONNECTIONS=${CONNECTIONS:-"1 8 32"}
 SCRATCH=${SCRATCH:-.build}
 BENCH=BENCHMARKS.md
 [ -f "$DATA/users.jsonl" ] || { echo "bench_throughput: no prepared dataset at $DATA (hdrec prepare); nothing measured"; exit 2; }
-if [ -z "${BASE:-}" ]; then
-  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"].get("file_name", ""))' "$ARTIFACTS/manifest.json")
-  BASE=""; [ -n "$name" ] && [ -f "models/$name" ] && BASE="models/$name"
-fi
+. scripts/lib/server.sh
+[ -n "${BASE:-}" ] || BASE=$(base_for_bundle "$ARTIFACTS")
 if [ -n "${SERVER:-}" ]; then server=$SERVER; else
   swift build -c release --scratch-path "$SCRATCH" --product hdrec-server
   server="$SCRATCH/release/hdrec-server"
@@ -35,24 +33,21 @@ pid=""
 cleanup() { [ -n "$pid" ] && { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }; rm -rf "$work"; }
 trap cleanup EXIT
 
+# Starts a server and sets `pid` and `port`. (Not in a $(...) subshell: `pid` must reach
+# stop_server, or every run's server would be left running.)
 start_server() {  # binary bundle
-  local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(freeport)
   local base_args=(); [ -n "$BASE" ] && base_args=(--base "$BASE")
   "$1" --artifacts "$2" "${base_args[@]}" --port "$port" --threads "$THREADS" --max-queue 256 >"$work/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 1200); do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 2; }
-    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  echo "$port"
+  wait_ready "$pid" "$port" "$work/server.log" || exit 2
 }
 stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; }
 
 : > "$work/results.jsonl"
 skip=0
 run() {  # label binary bundle workload connections
-  local port; port=$(start_server "$2" "$3")
+  start_server "$2" "$3"
   local extra=(); [ "$4" = cold ] && extra=(--skip-users "$skip")
   python3 Tools/replay_load.py --port "$port" --data "$DATA" --workload "$4" --connections "$5" --requests "$REQUESTS" "${extra[@]}" \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); r["server"]=sys.argv[1]; r["load"]=open("/proc/loadavg").read().split()[0]; print(json.dumps(r))' "$1" \

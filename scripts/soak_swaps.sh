@@ -30,10 +30,8 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
 [ "${HEAPTRACK:-0}" = 1 ] && ! command -v heaptrack >/dev/null && missing+=(heaptrack)
 ((${#missing[@]})) && scripts/install-system-deps.sh "${missing[@]}"
-if [ -z "$BASE" ]; then
-  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"].get("file_name", ""))' "$ARTIFACTS/manifest.json")
-  [ -n "$name" ] && [ ! -f "$ARTIFACTS/$name" ] && [ -f "models/$name" ] && BASE="models/$name"
-fi
+. scripts/lib/server.sh
+[ -n "$BASE" ] || BASE=$(base_for_bundle "$ARTIFACTS")
 if [ -n "${SERVER:-}" ]; then server=$SERVER; else
   swift build -c release --scratch-path "$SCRATCH" --product hdrec-server
   server="$SCRATCH/release/hdrec-server"
@@ -48,7 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/token"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(freeport)
 a=$(cd "$ARTIFACTS" && pwd); b=$(cd "$SWAP_DIR" && pwd)
 root=$(python3 -c 'import os, sys; print(os.path.commonpath(sys.argv[1:]))' "$(dirname "$a")" "$(dirname "$b")")
 base_args=(); [ -n "$BASE" ] && base_args=(--base "$BASE")
@@ -56,12 +54,7 @@ wrapper=(); [ "${HEAPTRACK:-0}" = 1 ] && wrapper=(heaptrack -o "$OUT/heaptrack")
 env ${SERVER_ENV:-} "${wrapper[@]}" "$server" --artifacts "$a" "${base_args[@]}" --port "$port" --threads "$THREADS" \
   --admin-token-file "$work/token" --adapter-root "$root" --max-queue 256 >"$work/server.log" 2>"$work/server.err" &
 pid=$!
-for _ in $(seq 1 1200); do
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.err"; exit 2; }
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { echo "soak_swaps: server not ready"; exit 2; }
+wait_ready "$pid" "$port" "$work/server.err" || exit 2
 spid=$(pgrep -P "$pid" -f hdrec-server || echo "$pid")  # under heaptrack, the server is its child
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$spid/status"; }
 

@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_FLAGS := -c release
 THREADS ?= 2
 
-.PHONY: all deps build release test browser-test models models-for-tests kquant-models serve bench loadtest fixtures clean fuzz fuzz-smoke
+.PHONY: all deps build release test browser-test models models-for-tests kquant-models vocab-models vocab-models-for-tests serve bench loadtest fixtures clean fuzz fuzz-smoke
 
 all: release
 
@@ -20,8 +20,9 @@ release: deps
 # The whole suite, in release mode: numeric tests are many times slower in debug.
 # The base model is fetched first so that the SmolLM2 tests (272 tensors, " Paris",
 # llama.cpp goldens) run; without network they skip, saying why, after a warning.
+# The same for llama.cpp's Llama 3 and Qwen2 vocabularies (vocab-models-for-tests).
 TEST_FLAGS := -Xswiftc -enable-testing
-test: deps models-for-tests
+test: deps models-for-tests vocab-models-for-tests
 	$(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
@@ -135,5 +136,23 @@ models-for-tests: deps
 	  echo "################################################################################"; \
 	  echo "WARNING: could not fetch models/SmolLM2-135M-Instruct.Q4_1.gguf (see above)."; \
 	  echo "WARNING: the SmolLM2 tests will be SKIPPED; run 'make models' when online."; \
+	  echo "################################################################################"; \
+	  echo ""; }
+
+# llama.cpp's Llama 3 (llama-bpe) and Qwen2 vocabularies with their tokenizer test vectors,
+# from the llama-cpp-python 0.3.36 sdist on PyPI, into models/vocab/ (not committed: their
+# licences; see Tools/fetch_vocab_models.sh). Cached: verified files are kept. The tokenizer
+# vector tests and the random Llama 3 / Qwen2 decoder tests need them and skip without.
+vocab-models: deps
+	@Tools/fetch_vocab_models.sh
+
+# As `vocab-models`, but a failed fetch (no network) only warns.
+vocab-models-for-tests: deps
+	@Tools/fetch_vocab_models.sh || { \
+	  echo ""; \
+	  echo "################################################################################"; \
+	  echo "WARNING: could not fetch models/vocab/ggml-vocab-{llama-bpe,qwen2}.gguf (see above)."; \
+	  echo "WARNING: the Llama 3 / Qwen2 vocabulary and architecture tests will be SKIPPED;"; \
+	  echo "WARNING: run 'make vocab-models' when online."; \
 	  echo "################################################################################"; \
 	  echo ""; }

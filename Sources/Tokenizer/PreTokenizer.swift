@@ -12,21 +12,25 @@
 //   gpt-2                            GPT-2 regex
 //   smollm, starcoder, refact        \p{N} | GPT-2 regex
 //   llama-bpe, llama3, llama-v3      Llama 3 regex
+//   qwen2                            Qwen2 regex (the Llama 3 regex with single digits)
 //   default (or absent)              [\p{P}$+<=>^~|]+ | GPT-2 regex | \p{N}+ | [0-9][0-9][0-9]
 //
 // GPT-2 regex:  's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 // Llama 3 regex: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+// Qwen2 regex:   the same with \p{N} in place of \p{N}{1,3} (llama.cpp LLAMA_VOCAB_PRE_TYPE_QWEN2),
+//                so "2024" is four pieces where Llama 3 makes "202" + "4".
 
 /// A byte-level BPE pre-tokenizer, chosen by `tokenizer.ggml.pre`.
 public enum PreTokenizer: String, Sendable, Equatable, CaseIterable {
     case gpt2
     case smollm
     case llama3
+    case qwen2
     case defaultBPE
 
     /// The `tokenizer.ggml.pre` names accepted, with llama.cpp's aliases.
     public static let supportedNames = ["default", "gpt-2", "smollm", "starcoder", "refact",
-                                        "llama-bpe", "llama3", "llama-v3"]
+                                        "llama-bpe", "llama3", "llama-v3", "qwen2"]
 
     /// Resolves a `tokenizer.ggml.pre` value; `nil` or empty means llama.cpp's default.
     public init?(name: String?) {
@@ -35,6 +39,7 @@ public enum PreTokenizer: String, Sendable, Equatable, CaseIterable {
         case "gpt-2": self = .gpt2
         case "smollm", "starcoder", "refact": self = .smollm
         case "llama-bpe", "llama3", "llama-v3": self = .llama3
+        case "qwen2": self = .qwen2
         default: return nil
         }
     }
@@ -42,7 +47,7 @@ public enum PreTokenizer: String, Sendable, Equatable, CaseIterable {
     /// llama.cpp `ignore_merges`: a piece that is a whole vocabulary token is emitted as is.
     var ignoresMerges: Bool { self == .llama3 }
     /// llama.cpp `clean_spaces` for this pre-tokenizer (decoding only).
-    var cleansSpaces: Bool { self != .smollm }
+    var cleansSpaces: Bool { self != .smollm && self != .qwen2 }
     /// llama.cpp's `add_bos` default for this pre-tokenizer.
     var addsBOSByDefault: Bool { self == .llama3 }
 
@@ -56,7 +61,9 @@ public enum PreTokenizer: String, Sendable, Equatable, CaseIterable {
             pieces = Self.matchSplit(cps, pieces) { p, _ in CodepointClass.of(cps[p]).contains(.number) ? 1 : 0 }
             pieces = Self.gpt2Split(cps, pieces)
         case .llama3:
-            pieces = Self.llama3Split(cps, pieces)
+            pieces = Self.llama3Split(cps, pieces, digitsPerPiece: 3)
+        case .qwen2:
+            pieces = Self.llama3Split(cps, pieces, digitsPerPiece: 1)
         case .defaultBPE:
             pieces = Self.matchSplit(cps, pieces) { p, end in
                 var q = p
@@ -179,8 +186,10 @@ public enum PreTokenizer: String, Sendable, Equatable, CaseIterable {
         return out
     }
 
-    /// The Llama 3 regex as a scanner (llama.cpp `unicode_regex_split_custom_llama3`).
-    private static func llama3Split(_ cps: [UInt32], _ pieces: [Int]) -> [Int] {
+    /// The Llama 3 regex as a scanner (llama.cpp `unicode_regex_split_custom_llama3`);
+    /// with `digitsPerPiece` 1 it is the Qwen2 regex (`\p{N}` instead of `\p{N}{1,3}`),
+    /// the only difference between the two.
+    private static func llama3Split(_ cps: [UInt32], _ pieces: [Int], digitsPerPiece: Int) -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(cps.count / 3 + pieces.count)
         var start = 0
@@ -219,12 +228,12 @@ public enum PreTokenizer: String, Sendable, Equatable, CaseIterable {
                         emit(pos); continue
                     }
                 }
-                // \p{N}{1,3}
+                // \p{N}{1,3} (Llama 3) or \p{N} (Qwen2)
                 if here.contains(.number) {
                     var groupStart = pos
                     while let c = cls(pos), c.contains(.number) {
                         pos += 1
-                        if pos - groupStart >= 3 { emit(pos); groupStart = pos }
+                        if pos - groupStart >= digitsPerPiece { emit(pos); groupStart = pos }
                     }
                     emit(pos); continue
                 }

@@ -10,33 +10,7 @@ import Testing
 @Suite("llama.cpp llama-spm test vectors")
 struct LlamaSPMVocabTests {
     static func cases() throws -> [(input: [UInt8], ids: [Int32])] {
-        let dir = ModelFixtures.fixturesDir.appendingPathComponent("llama-spm")
-        let raw = [UInt8](try Data(contentsOf: dir.appendingPathComponent("ggml-vocab-llama-spm.gguf.inp")))
-        let out = try String(contentsOf: dir.appendingPathComponent("ggml-vocab-llama-spm.gguf.out"), encoding: .utf8)
-        let separator = Array("\n__ggml_vocab_test__\n".utf8)
-        var inputs: [[UInt8]] = []
-        var start = 0
-        var i = 0
-        while i + separator.count <= raw.count {
-            if raw[i..<(i + separator.count)].elementsEqual(separator) {
-                inputs.append(Array(raw[start..<i]))
-                i += separator.count
-                start = i
-            } else {
-                i += 1
-            }
-        }
-        if start < raw.count { inputs.append(Array(raw[start...])) }
-        var lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        let ids = try lines.map { line in
-            try line.split(separator: " ").map { field -> Int32 in
-                guard let v = Int32(field) else { throw CocoaError(.fileReadCorruptFile) }
-                return v
-            }
-        }
-        try #require(inputs.count == ids.count, "the .inp and .out files disagree on the number of cases")
-        return Array(zip(inputs, ids))
+        try VocabVectors.load(gguf: ModelFixtures.llamaSPMPath)
     }
 
     @Test("every .inp case tokenizes to the .out ids")

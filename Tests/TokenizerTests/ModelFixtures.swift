@@ -5,6 +5,7 @@
 // Without either its tests are skipped with a reason. Each tokenizer is built once
 // per test process (static lets are lazy and thread-safe).
 import Foundation
+import Testing
 import Tokenizer
 
 enum ModelFixtures {
@@ -20,6 +21,16 @@ enum ModelFixtures {
         packageRoot.appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path,
     ].first { FileManager.default.fileExists(atPath: $0) }
     static let smolLM2Missing = "SmolLM2 GGUF not found in models/ or ../shared/models/smollm2-135m-instruct (run `make models`)"
+
+    /// llama.cpp's vocabulary files fetched by `make vocab-models` (not committed):
+    /// models/vocab/ggml-vocab-<name>.gguf with .inp/.out; nil when absent.
+    static func vocabPath(_ name: String) -> String? {
+        let path = packageRoot.appendingPathComponent("models/vocab/ggml-vocab-\(name).gguf").path
+        let all = [path, path + ".inp", path + ".out"].allSatisfy { FileManager.default.fileExists(atPath: $0) }
+        return all ? path : nil
+    }
+    static let vocabFilesPresent = ["llama-bpe", "qwen2"].allSatisfy { vocabPath($0) != nil }
+    static let vocabMissing: Comment = "models/vocab/ggml-vocab-{llama-bpe,qwen2}.gguf(.inp/.out) not found (run `make vocab-models`)"
 
     static let llamaSPM = Result { try Tokenizer(ggufPath: llamaSPMPath) }
     static let stories = Result { try Tokenizer(ggufPath: storiesPath) }

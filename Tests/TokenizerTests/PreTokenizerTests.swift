@@ -36,6 +36,10 @@ struct PreTokenizerTests {
         Case(pre: .llama3, text: "x\n\n  y", pieces: ["x", "\n\n", " ", " y"]),
         Case(pre: .llama3, text: "$hello ...\n", pieces: ["$hello", " ...\n"]),
         Case(pre: .llama3, text: "a ", pieces: ["a", " "]),
+        // Qwen2: the Llama 3 rules with every digit alone
+        Case(pre: .qwen2, text: "1234567 IT'S", pieces: ["1", "2", "3", "4", "5", "6", "7", " IT", "'S"]),
+        Case(pre: .qwen2, text: "x\n\n  y", pieces: ["x", "\n\n", " ", " y"]),
+        Case(pre: .qwen2, text: "$hello ...\n", pieces: ["$hello", " ...\n"]),
         // default: punctuation runs, GPT-2, number runs, then ASCII digit triples
         Case(pre: .defaultBPE, text: "Hi, $12345!", pieces: ["Hi", ",", " ", "$", "123", "45", "!"]),
         Case(pre: .defaultBPE, text: "a+b=c`d", pieces: ["a", "+", "b", "=", "c", "`", "d"]),
@@ -69,7 +73,8 @@ struct PreTokenizerTests {
         #expect(PreTokenizer(name: "llama-bpe") == .llama3)
         #expect(PreTokenizer(name: "llama3") == .llama3)
         #expect(PreTokenizer(name: "gpt-2") == .gpt2)
-        #expect(PreTokenizer(name: "qwen2") == nil)
+        #expect(PreTokenizer(name: "qwen2") == .qwen2)
+        #expect(PreTokenizer(name: "qwen35") == nil)
     }
 }
 

@@ -5,8 +5,8 @@
 //   x = embed(items)                                       # [T, C] token rows or given rows
 //   for each layer:
 //       h = rmsnorm(x) · attn_norm
-//       q, k, v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ  (+ Σ s·B(A h))        # LoRA unmerged at matmul time
-//       rope(q), rope(k)  (adjacent pairs, NORM layout)
+//       q, k, v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ  (+ Σ s·B(A h)) (+ b)  # LoRA unmerged; biases: Qwen2
+//       rope(q), rope(k)  (Llama: adjacent pairs, NORM; Qwen2: halves, NEOX)
 //       cache ← k, v;  a = causal GQA attention(q, cache)
 //       x += a·Woᵀ (+ LoRA)
 //       h = rmsnorm(x) · ffn_norm
@@ -134,7 +134,8 @@ extension LlamaModel {
         }
     }
 
-    /// y[rows, out] (+)= x[rows, in]·Wᵀ plus every active adapter's delta on this matrix.
+    /// y[rows, out] (+)= x[rows, in]·Wᵀ plus every active adapter's delta on this matrix,
+    /// plus the matrix's bias [out] when the file has one.
     private func project(_ layer: LayerWeights, _ l: Int, _ target: LoRATarget,
                          _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
                          accumulate: Bool, _ adapters: [ActiveAdapter], _ ws: Workspace, _ pool: ThreadPool) {
@@ -144,6 +145,15 @@ extension LlamaModel {
             guard let pair = active.adapter.pairs[LoRASite(layer: l, target: target)] else { continue }
             let scale = active.userScale * active.adapter.scale(rank: pair.rank)
             LoRAMath.addDelta(y, x, pair: pair, scale: scale, rows: rows, scratch: ws.lora.baseAddress!, pool: pool)
+        }
+        if let bias = layer.biases[target] {
+            let n = w.rows
+            bias.withUnsafeBufferPointer { b in
+                for r in 0 ..< rows {
+                    let yr = y + r * n
+                    for j in 0 ..< n { yr[j] += b[j] }
+                }
+            }
         }
     }
 

@@ -26,7 +26,9 @@ extension LoRAAdapter {
             throw LlamaError.notAnAdapter(path: path, reason: "adapter.type is '\(gguf.string("adapter.type") ?? "absent")', not 'lora'")
         }
         let arch = gguf.string("general.architecture") ?? ""
-        guard arch == "llama" else { throw LlamaError.adapterArchitectureMismatch(expected: "llama", found: arch) }
+        guard arch == base.architecture.rawValue else {
+            throw LlamaError.adapterArchitectureMismatch(expected: base.architecture.rawValue, found: arch)
+        }
         if gguf.metadata["adapter.alora.invocation_tokens"] != nil {
             throw LlamaError.adapterUnsupported(feature: "activated LoRA (adapter.alora.invocation_tokens)")
         }
@@ -70,7 +72,7 @@ extension LoRAAdapter {
     /// Writes this adapter as a llama.cpp GGUF LoRA file (f32 tensors, atomically).
     public func writeGGUF(to path: String) throws {
         var w = GGUFWriter()
-        w.setValue(.string("llama"), forKey: "general.architecture")
+        w.setValue(.string(base.architecture.rawValue), forKey: "general.architecture")
         w.setValue(.string("adapter"), forKey: "general.type")
         w.setValue(.string(name), forKey: "general.name")
         w.setValue(.string("lora"), forKey: "adapter.type")

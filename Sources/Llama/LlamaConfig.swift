@@ -1,6 +1,7 @@
-// The hyper-parameters of a Llama-architecture decoder, read from GGUF metadata
-// (`general.architecture = llama`, keys `llama.*`, as llama.cpp's llama-arch.cpp names
-// them) and validated once, so the forward pass can trust every derived size.
+// The hyper-parameters of a Llama-family decoder, read from GGUF metadata
+// (`general.architecture` = llama or qwen2, keys `<arch>.*`, as llama.cpp's llama-arch.cpp
+// names them; ModelArchitecture.swift) and validated once, so the forward pass can trust
+// every derived size.
 //
 // Glossary used in shape comments across this module:
 //   T positions in a pass, C model width, F FFN width, H query heads, Hkv KV heads,
@@ -9,6 +10,8 @@ import ModelFiles
 
 /// Llama hyper-parameters. Build it from a GGUF file with ``init(gguf:)``.
 public struct LlamaConfig: Sendable, Equatable {
+    /// `general.architecture`: where the keys below live and how RoPE pairs values.
+    public var architecture: ModelArchitecture
     /// L: decoder blocks (`llama.block_count`).
     public var layerCount: Int
     /// C: residual width (`llama.embedding_length`).
@@ -39,10 +42,13 @@ public struct LlamaConfig: Sendable, Equatable {
     public var kvWidth: Int { kvHeadCount * headDim }
     /// Query heads that share one KV head (grouped-query attention).
     public var headsPerKVHead: Int { headCount / kvHeadCount }
+    /// How RoPE pairs the values of a head (from the architecture).
+    public var ropeStyle: RoPEStyle { architecture.ropeStyle }
 
-    public init(layerCount: Int, width: Int, ffnWidth: Int, headCount: Int, kvHeadCount: Int,
+    public init(architecture: ModelArchitecture = .llama, layerCount: Int, width: Int, ffnWidth: Int, headCount: Int, kvHeadCount: Int,
                 rmsEpsilon: Float, ropeFreqBase: Float = 10_000, ropeDimensionCount: Int? = nil,
                 ropeFreqScale: Float = 1, vocabSize: Int, contextLength: Int) throws {
+        self.architecture = architecture
         self.layerCount = layerCount
         self.width = width
         self.ffnWidth = ffnWidth
@@ -57,45 +63,46 @@ public struct LlamaConfig: Sendable, Equatable {
         try validate()
     }
 
-    /// Reads `llama.*` metadata. `vocabularyRows` (the token-embedding row count) is the
-    /// fallback for the vocabulary size when `llama.vocab_size` is absent, as in llama.cpp.
+    /// Reads `<arch>.*` metadata. `vocabularyRows` (the token-embedding row count) is the
+    /// fallback for the vocabulary size when `<arch>.vocab_size` is absent, as in llama.cpp.
     public init(gguf: GGUFFile, vocabularyRows: Int? = nil) throws {
-        let arch = gguf.string("general.architecture") ?? ""
-        guard arch == "llama" else { throw LlamaError.unsupportedArchitecture(found: arch) }
+        let architecture = try ModelArchitecture(name: gguf.string("general.architecture") ?? "")
+        let p = architecture.metadataPrefix
         func int(_ key: String) throws -> Int {
-            guard let v = gguf.uint("llama." + key) else { throw LlamaError.missingMetadata(key: "llama." + key) }
+            guard let v = gguf.uint(p + key) else { throw LlamaError.missingMetadata(key: p + key) }
             guard v >= 0, v <= Int(Int32.max) else {
-                throw LlamaError.invalidMetadata(key: "llama." + key, reason: "value \(v) is too large")
+                throw LlamaError.invalidMetadata(key: p + key, reason: "value \(v) is too large")
             }
             return v
         }
         func optionalInt(_ key: String) throws -> Int? {
-            gguf.uint("llama." + key) == nil ? nil : try int(key)
+            gguf.uint(p + key) == nil ? nil : try int(key)
         }
         let heads = try int("attention.head_count")
         var freqScale: Float = 1
-        if let type = gguf.string("llama.rope.scaling.type"), type != "none" {
+        if let type = gguf.string(p + "rope.scaling.type"), type != "none" {
             guard type == "linear" else {
-                throw LlamaError.invalidMetadata(key: "llama.rope.scaling.type",
+                throw LlamaError.invalidMetadata(key: p + "rope.scaling.type",
                                                  reason: "'\(type)' is not supported (none, linear; Llama-3 scaling comes as rope_freqs.weight)")
             }
-            guard let factor = gguf.float("llama.rope.scaling.factor"), factor > 0 else {
-                throw LlamaError.invalidMetadata(key: "llama.rope.scaling.factor", reason: "missing or not positive")
+            guard let factor = gguf.float(p + "rope.scaling.factor"), factor > 0 else {
+                throw LlamaError.invalidMetadata(key: p + "rope.scaling.factor", reason: "missing or not positive")
             }
             freqScale = 1 / factor
         }
-        guard let eps = gguf.float("llama.attention.layer_norm_rms_epsilon") else {
-            throw LlamaError.missingMetadata(key: "llama.attention.layer_norm_rms_epsilon")
+        guard let eps = gguf.float(p + "attention.layer_norm_rms_epsilon") else {
+            throw LlamaError.missingMetadata(key: p + "attention.layer_norm_rms_epsilon")
         }
         let vocab = try optionalInt("vocab_size") ?? vocabularyRows
-        guard let vocab else { throw LlamaError.missingMetadata(key: "llama.vocab_size") }
-        try self.init(layerCount: try int("block_count"),
+        guard let vocab else { throw LlamaError.missingMetadata(key: p + "vocab_size") }
+        try self.init(architecture: architecture,
+                      layerCount: try int("block_count"),
                       width: try int("embedding_length"),
                       ffnWidth: try int("feed_forward_length"),
                       headCount: heads,
                       kvHeadCount: try optionalInt("attention.head_count_kv") ?? heads,
                       rmsEpsilon: eps,
-                      ropeFreqBase: gguf.float("llama.rope.freq_base") ?? 10_000,
+                      ropeFreqBase: gguf.float(p + "rope.freq_base") ?? 10_000,
                       ropeDimensionCount: try optionalInt("rope.dimension_count"),
                       ropeFreqScale: freqScale,
                       vocabSize: vocab,
@@ -105,7 +112,7 @@ public struct LlamaConfig: Sendable, Equatable {
     /// Checks that the sizes are consistent; the forward pass relies on every rule here.
     public func validate() throws {
         func bad(_ key: String, _ reason: String) -> LlamaError {
-            .invalidMetadata(key: "llama." + key, reason: reason)
+            .invalidMetadata(key: architecture.metadataPrefix + key, reason: reason)
         }
         guard layerCount > 0 else { throw bad("block_count", "must be positive, found \(layerCount)") }
         guard width > 0 else { throw bad("embedding_length", "must be positive, found \(width)") }

@@ -11,6 +11,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case missingTensor(name: String)
     case tensorShapeMismatch(name: String, expected: [Int], found: [Int])
     case unsupportedTensorType(name: String, type: String)
+    /// A tensor the file holds that this decoder would have to use but does not implement.
+    case unsupportedTensor(name: String)
     case nonFiniteWeight(tensor: String, index: Int)
     case layerCountOutOfRange(requested: Int, available: Int)
     case notANormTensor(name: String, layerCount: Int)
@@ -46,7 +48,7 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unsupportedArchitecture(found):
-            return "unsupported model architecture '\(found)' (only 'llama' is supported)"
+            return "unsupported model architecture '\(found)' (supported: \(ModelArchitecture.supportedNames))"
         case let .missingMetadata(key):
             return "GGUF metadata key '\(key)' is missing"
         case let .invalidMetadata(key, reason):
@@ -57,6 +59,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "tensor '\(name)' has shape \(found), expected \(expected)"
         case let .unsupportedTensorType(name, type):
             return "tensor '\(name)' has unsupported type \(type)"
+        case let .unsupportedTensor(name):
+            return "tensor '\(name)' is present but not supported by this decoder"
         case let .nonFiniteWeight(tensor, index):
             return "tensor '\(tensor)' holds a NaN or Inf (first at element/block \(index))"
         case let .layerCountOutOfRange(requested, available):

@@ -5,7 +5,8 @@
 //
 // Tensor layout (ggml ne order, ne[0] contiguous): a matrix `blk.N.attn_q.weight` has
 // ne = [in, out], i.e. `out` rows of `in` values, which is WeightMatrix's rows × cols.
-// W_q and W_k rows are in the RoPE-permuted order convert_hf_to_gguf.py writes.
+// Llama W_q and W_k rows are in the RoPE-permuted order convert_hf_to_gguf.py writes;
+// Qwen2 ones are in Hugging Face order (ModelArchitecture.swift).
 import ModelFiles
 import Quant
 
@@ -18,6 +19,16 @@ struct LayerWeights: Sendable {
     /// Indexed by LoRATarget order: q [C, C], k [Hkv·D, C], v [Hkv·D, C], o [C, C],
     /// gate [F, C], up [F, C], down [C, F] (rows × cols).
     let matrices: [WeightMatrix]
+    /// [rows] per matrix that has a `blk.N.<stem>.bias` (Qwen2: q, k, v; llama.cpp reads any
+    /// of the seven as optional for both architectures, and so does this module).
+    let biases: [LoRATarget: [Float]]
+
+    init(attentionNorm: [Float], ffnNorm: [Float], matrices: [WeightMatrix], biases: [LoRATarget: [Float]] = [:]) {
+        self.attentionNorm = attentionNorm
+        self.ffnNorm = ffnNorm
+        self.matrices = matrices
+        self.biases = biases
+    }
 
     subscript(_ target: LoRATarget) -> WeightMatrix {
         matrices[LoRATarget.allCases.firstIndex(of: target) ?? 0]
@@ -101,15 +112,24 @@ public final class LlamaModel: Sendable {
             tiedOutput = true
         }
         outputNorm = try vector(LlamaTensorName.outputNorm, count: c)
+        // llama.cpp reads an LM-head bias for Qwen2; no converted Llama or Qwen2 checkpoint has
+        // one, so refuse it rather than run without it.
+        if gguf.tensor(named: LlamaTensorName.outputBias) != nil {
+            throw LlamaError.unsupportedTensor(name: LlamaTensorName.outputBias)
+        }
         var layers: [LayerWeights] = []
         for l in 0 ..< config.layerCount {
             let matrices = try LoRATarget.allCases.map { t -> WeightMatrix in
                 let (rows, cols) = t.shape(in: config)
                 return try matrix(LlamaTensorName.matrix(l, t), rows: rows, cols: cols)
             }
+            var biases: [LoRATarget: [Float]] = [:]
+            for t in LoRATarget.allCases where gguf.tensor(named: LlamaTensorName.bias(l, t)) != nil {
+                biases[t] = try vector(LlamaTensorName.bias(l, t), count: t.shape(in: config).rows)
+            }
             layers.append(LayerWeights(attentionNorm: try vector(LlamaTensorName.attentionNorm(l), count: c),
                                        ffnNorm: try vector(LlamaTensorName.ffnNorm(l), count: c),
-                                       matrices: matrices))
+                                       matrices: matrices, biases: biases))
         }
         self.layers = layers
         var freqFactors: [Float]? = nil

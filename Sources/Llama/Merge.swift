@@ -28,7 +28,8 @@ extension LlamaModel {
                 matrices[ti] = try WeightMatrix(type: .f32, rows: base.rows, cols: base.cols, bytes: owned.bytes)
                 storage.append(owned)
             }
-            newLayers[l] = LayerWeights(attentionNorm: layers[l].attentionNorm, ffnNorm: layers[l].ffnNorm, matrices: matrices)
+            newLayers[l] = LayerWeights(attentionNorm: layers[l].attentionNorm, ffnNorm: layers[l].ffnNorm, matrices: matrices,
+                                        biases: layers[l].biases)
         }
         return LlamaModel(base: self, layers: newLayers, storage: storage)
     }

@@ -38,7 +38,8 @@ extension LlamaModel {
             let layer = site.layer, isAttention = site.attention
             let old = newLayers[layer]
             newLayers[layer] = LayerWeights(attentionNorm: isAttention ? values : old.attentionNorm,
-                                            ffnNorm: isAttention ? old.ffnNorm : values, matrices: old.matrices)
+                                            ffnNorm: isAttention ? old.ffnNorm : values, matrices: old.matrices,
+                                            biases: old.biases)
         }
         return LlamaModel(base: self, layers: newLayers, outputNorm: output, storage: [])
     }

@@ -1,9 +1,10 @@
-// Rotary position embedding in llama.cpp's NORM layout (LLAMA_ROPE_TYPE_NORM, what
-// llama-model.cpp uses for LLM_ARCH_LLAMA): within each head the adjacent pairs
-// (2i, 2i+1) of the first `ropeDimensionCount` values rotate by
-//     θ_i(p) = p · freqScale · base^(−2i / ropeDim) / freqFactor_i
-// Adjacent pairs are right for GGUF files because convert_hf_to_gguf.py permuted the
-// W_q/W_k rows (RoPEPermutation.swift). freqFactor_i comes from `rope_freqs.weight`
+// Rotary position embedding. Within each head, pair i of the first n = `ropeDimensionCount`
+// values rotates by
+//     θ_i(p) = p · freqScale · base^(−2i / n) / freqFactor_i
+// where the pair is (2i, 2i+1) in llama.cpp's NORM layout (LLAMA_ROPE_TYPE_NORM, Llama:
+// right for GGUF files because convert_hf_to_gguf.py permuted the W_q/W_k rows,
+// RoPEPermutation.swift) and (i, i + n/2) in its NEOX layout (Qwen2, Hugging Face's
+// `rotate_half` on unpermuted rows). Values past n are left alone in both. freqFactor_i comes from `rope_freqs.weight`
 // (Llama-3 scaling) and is 1 otherwise; freqScale is linear scaling's 1/factor.
 // Angles are computed in Double: the float64 reference agrees to ~1e-7 that way.
 import Foundation
@@ -12,11 +13,14 @@ import Foundation
 struct RoPETable: Sendable {
     /// Rotated values per head (even).
     let dimensionCount: Int
+    /// Which values form pair i.
+    let style: RoPEStyle
     /// [dimensionCount / 2] radians per position.
     let inverseFrequencies: [Double]
 
     init(config: LlamaConfig, freqFactors: [Float]?) throws {
         dimensionCount = config.ropeDimensionCount
+        style = config.ropeStyle
         let half = dimensionCount / 2
         if let freqFactors {
             guard freqFactors.count == half, freqFactors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
@@ -47,14 +51,17 @@ struct RoPETable: Sendable {
     func rotate(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, stride: Int, heads: Int, headDim: Int,
                 cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
         let half = dimensionCount / 2
+        // Pair i is (v[first(i)], v[first(i) + step]).
+        let (firstStride, step) = style == .adjacentPairs ? (2, 1) : (1, half)
         for r in rows {
             let c = cos + r * half, s = sin + r * half
             for h in 0 ..< heads {
                 let v = x + r * stride + h * headDim
                 for i in 0 ..< half {
-                    let x0 = v[2 * i], x1 = v[2 * i + 1]
-                    v[2 * i] = x0 * c[i] - x1 * s[i]
-                    v[2 * i + 1] = x0 * s[i] + x1 * c[i]
+                    let j0 = i * firstStride, j1 = j0 + step
+                    let x0 = v[j0], x1 = v[j1]
+                    v[j0] = x0 * c[i] - x1 * s[i]
+                    v[j1] = x0 * s[i] + x1 * c[i]
                 }
             }
         }

@@ -8,7 +8,8 @@
 // so within each head of D rows, GGUF row 2i + h is Hugging Face row h·D/2 + i.
 // A LoRA delta ΔW = B·A on q or k must get the same row permutation, which lands on
 // B alone (P·B·A): convert_lora_to_gguf.py permutes lora_B only. Without it the deltas
-// are silently scrambled.
+// are silently scrambled. Architectures with NEOX rope (Qwen2: RoPEStyle.halves) are not
+// permuted by the converter, so neither is their LoRA B.
 
 public enum RoPEPermutation {
     /// Hugging Face row order -> GGUF row order, for a row-major [rows, cols] matrix whose
@@ -23,8 +24,9 @@ public enum RoPEPermutation {
     }
 
     /// Heads whose rows the permutation of `target` runs over (H for q, Hkv for k), or nil
-    /// when the target is not permuted.
+    /// when the target is not permuted (every target of a model with NEOX rope).
     public static func heads(for target: LoRATarget, config: LlamaConfig) -> Int? {
+        guard config.ropeStyle == .adjacentPairs else { return nil }
         switch target {
         case .q: return config.headCount
         case .k: return config.kvHeadCount

@@ -1,4 +1,4 @@
-// GGUF tensor names of a Llama model and the LoRA target table, in one place (the
+// GGUF tensor names of a Llama or Qwen2 model (the same for both) and the LoRA target table, in one place (the
 // analogue of llama.cpp's llama-arch.cpp LLM_TENSOR_NAMES for LLM_ARCH_LLAMA and of
 // gguf-py's tensor_mapping for the Hugging Face / PEFT side). Nothing else in the
 // module spells a tensor name.
@@ -12,10 +12,17 @@ public enum LlamaTensorName {
     /// Llama-3 RoPE frequency factors (written by convert_hf_to_gguf.py for rope_type llama3).
     public static let ropeFreqs = "rope_freqs.weight"
 
+    /// An LM-head bias (llama.cpp reads one for Qwen2); not supported here.
+    public static let outputBias = "output.bias"
+
     public static func attentionNorm(_ layer: Int) -> String { "blk.\(layer).attn_norm.weight" }
     public static func ffnNorm(_ layer: Int) -> String { "blk.\(layer).ffn_norm.weight" }
     public static func matrix(_ layer: Int, _ target: LoRATarget) -> String {
         "blk.\(layer).\(target.ggufName).weight"
+    }
+    /// The optional bias of a matrix (Qwen2's q, k and v), [rows].
+    public static func bias(_ layer: Int, _ target: LoRATarget) -> String {
+        "blk.\(layer).\(target.ggufName).bias"
     }
 }
 

@@ -27,6 +27,29 @@ struct LlamaBPEQwen2VocabTests {
         print("\(vocabulary): \(passed)/\(cases.count) llama.cpp vectors match")
     }
 
+    struct Titles: Decodable {
+        let titles: [String]
+        let ids: [String: [[Int32]]]
+    }
+
+    @Test("item titles tokenize to llama.cpp's ids", .enabled(if: ModelFixtures.vocabFilesPresent, ModelFixtures.vocabMissing),
+          arguments: vocabularies)
+    func titles(vocabulary: String) throws {
+        // Tools/make_arch_fixtures.py: 200 titles of datasets/amazon-scientific in prompt form.
+        let url = ModelFixtures.fixturesDir.appendingPathComponent("goldens/vocab-titles.json")
+        let golden = try JSONDecoder().decode(Titles.self, from: Data(contentsOf: url))
+        let expected = try #require(golden.ids[vocabulary])
+        let tok = try Tokenizer(ggufPath: try #require(ModelFixtures.vocabPath(vocabulary)))
+        #expect(golden.titles.count == 200 && expected.count == 200)
+        var passed = 0
+        for (title, ids) in zip(golden.titles, expected) {
+            let got = tok.encode(title)
+            #expect(got == ids, "\(vocabulary): \(title.debugDescription)")
+            if got == ids { passed += 1 }
+        }
+        print("\(vocabulary): \(passed)/\(golden.titles.count) item titles match llama.cpp")
+    }
+
     @Test("the vocabulary's pre-tokenizer, flags and special ids are read",
           .enabled(if: ModelFixtures.vocabFilesPresent, ModelFixtures.vocabMissing))
     func metadata() throws {

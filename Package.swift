@@ -84,10 +84,10 @@ let package = Package(
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "ModelFiles", "Tokenizer", "Quant", "Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "RecSysTests", dependencies: ["RecSys", "ModelFiles", "Support"]),
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recommender", "Llama", "RecSys", "Kernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recommender", "Llama", "RecSys", "Kernels", "ModelFiles"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "Recommender"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "Recommender", "Llama", "ModelFiles"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Support", "Llama", "ModelFiles", "Tokenizer"]),
     ]
 )

@@ -10,7 +10,7 @@ import ModelFiles
 import Tokenizer
 
 struct DecoderOptions: ParsableArguments {
-    @Option(help: "GGUF model file (general.architecture = llama).")
+    @Option(help: "GGUF model file (general.architecture llama or qwen2).")
     var model: String
 
     @Option(name: .customLong("lora"), help: "LoRA adapter: a PEFT directory or a GGUF LoRA file. Repeat to stack adapters.")

@@ -14,7 +14,7 @@ struct TrainBenchCommand: ParsableCommand {
         commandName: "bench-train",
         abstract: "Measure HDRec training step speed (s/step, tokens/s) at the PyTorch + PEFT peer's shapes.")
 
-    @Option(help: "Base decoder GGUF (Llama architecture).") var base: String
+    @Option(help: "Base decoder GGUF (general.architecture llama or qwen2).") var base: String
     @Option(help: "Decoder layers used (the first L).") var layers: Int = 8
     @Option(help: "Sequences per step.") var sequences: Int = 10
     @Option(help: "Tokens per sequence.") var length: Int = 160

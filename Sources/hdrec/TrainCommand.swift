@@ -20,7 +20,7 @@ struct TrainCommand: AsyncParsableCommand {
         """)
 
     @Option(help: "Prepared dataset directory (hdrec prepare).") var data: String
-    @Option(help: "Base decoder GGUF (Llama architecture).") var base: String
+    @Option(help: "Base decoder GGUF (general.architecture llama or qwen2).") var base: String
     @Option(help: "Directory holding sasrec.safetensors (hdrec sasrec).") var sasrec: String
     @Option(help: "Run directory.") var out: String
     @Option(help: "An embedded recipe: default, cpu, paper or paper-games.") var profile: String?

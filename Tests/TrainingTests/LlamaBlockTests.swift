@@ -11,9 +11,11 @@ final class TinyBlock<T: TrainScalar> {
     var frozen: [String: Tensor<T>] = [:]
     var loraA: [LoRATargets: Tensor<T>] = [:], loraB: [LoRATargets: Tensor<T>] = [:]
     var gradA: [LoRATargets: Tensor<T>] = [:], gradB: [LoRATargets: Tensor<T>] = [:]
+    /// Frozen biases (Qwen2-style blocks); none unless `biased` is given.
+    var biases: [LoRATargets: Tensor<T>] = [:]
     let dAttnNorm: Tensor<T>, dFfnNorm: Tensor<T>
 
-    init(config: LlamaBlockConfig, lengths: [Int], paddedLength: Int, seed: UInt64) {
+    init(config: LlamaBlockConfig, lengths: [Int], paddedLength: Int, seed: UInt64, biased: LoRATargets = []) {
         self.config = config
         batch = try! SequenceBatch.leftPadded(lengths: lengths, paddedLength: paddedLength)
         positions = batch.positions()
@@ -37,13 +39,16 @@ final class TinyBlock<T: TrainScalar> {
                 gradB[t] = Tensor(count: p.out * c.loraRank)
             }
         }
+        for t in LlamaBlock.order where biased.contains(t) { biases[t] = tensor(c.projection(t).out, -0.5, 0.5) }
         dAttnNorm = Tensor(count: c.dim); dFfnNorm = Tensor(count: c.dim)
     }
 
     var weights: LlamaBlockWeights<T> {
         func f(_ t: LoRATargets) -> UnsafePointer<T> { frozen["\(t.rawValue)"]!.const }
-        return LlamaBlockWeights(attnNorm: frozen["attnNorm"]!.const, wq: f(.q), wk: f(.k), wv: f(.v), wo: f(.o),
-                                 ffnNorm: frozen["ffnNorm"]!.const, wGate: f(.gate), wUp: f(.up), wDown: f(.down))
+        var w = LlamaBlockWeights(attnNorm: frozen["attnNorm"]!.const, wq: f(.q), wk: f(.k), wv: f(.v), wo: f(.o),
+                                  ffnNorm: frozen["ffnNorm"]!.const, wGate: f(.gate), wUp: f(.up), wDown: f(.down))
+        w.biases = biases.mapValues { $0.const }
+        return w
     }
     var adapter: LlamaBlockAdapter<T> {
         LlamaBlockAdapter(Dictionary(uniqueKeysWithValues: loraA.keys.map { ($0, LoRAWeights(a: loraA[$0]!.const, b: loraB[$0]!.const)) }))

@@ -1,7 +1,8 @@
-// The frozen decoder as training sees it: the first L layers of a GGUF Llama base,
-// dequantized once to f32 (weights keep GGUF row order, so q/k rows are already
-// permuted for adjacent-pair RoPE and a B trained here is in the order the Llama
-// module's LoRAAdapter expects). Nothing here is ever written after load.
+// The frozen decoder as training sees it: the first L layers of a GGUF Llama or Qwen2
+// base, dequantized once to f32 (weights keep GGUF row order: Llama q/k rows are
+// already permuted for adjacent-pair RoPE, Qwen2 ones are not and rotate halves, and
+// either way a B trained here is in the order the Llama module's LoRAAdapter expects),
+// with the base's biases and RoPE frequency factors. Nothing here is ever written after load.
 //
 // Memory (f32): SmolLM2-135M, L layers: 49152·576 token table (113 MB) + L · 3.5 M
 // weights (14 MB per layer); L = 4 → about 170 MB.
@@ -16,6 +17,8 @@ public final class FrozenLayer: @unchecked Sendable {
     /// (H·D, C), (Hkv·D, C), (Hkv·D, C), (C, H·D), (F, C), (F, C), (C, F)
     public let wq: Tensor<Float>, wk: Tensor<Float>, wv: Tensor<Float>, wo: Tensor<Float>
     public let wGate: Tensor<Float>, wUp: Tensor<Float>, wDown: Tensor<Float>
+    /// (out) frozen biases of the projections that have one (Qwen2: q, k, v)
+    public let biases: [LoRATargets: Tensor<Float>]
 
     init(gguf: GGUFFile, layer l: Int) throws {
         func load(_ name: String) throws -> Tensor<Float> {
@@ -32,10 +35,25 @@ public final class FrozenLayer: @unchecked Sendable {
         wv = try load(LlamaTensorName.matrix(l, .v)); wo = try load(LlamaTensorName.matrix(l, .o))
         wGate = try load(LlamaTensorName.matrix(l, .gate)); wUp = try load(LlamaTensorName.matrix(l, .up))
         wDown = try load(LlamaTensorName.matrix(l, .down))
+        var biases: [LoRATargets: Tensor<Float>] = [:]
+        for (t, _) in targetOrder where gguf.tensor(named: LlamaTensorName.bias(l, llamaTarget(t))) != nil {
+            biases[t] = try load(LlamaTensorName.bias(l, llamaTarget(t)))
+        }
+        self.biases = biases
+    }
+
+    /// The block's view of these weights, with `attnNorm`/`ffnNorm` replacing the gains when given.
+    func blockWeights(attnNorm: UnsafePointer<Float>? = nil, ffnNorm: UnsafePointer<Float>? = nil) -> LlamaBlockWeights<Float> {
+        var w = LlamaBlockWeights(attnNorm: attnNorm ?? self.attnNorm.const, wq: wq.const, wk: wk.const, wv: wv.const,
+                                  wo: wo.const, ffnNorm: ffnNorm ?? self.ffnNorm.const, wGate: wGate.const,
+                                  wUp: wUp.const, wDown: wDown.const)
+        w.biases = biases.mapValues { $0.const }
+        return w
     }
 
     var byteCount: Int {
         [attnNorm, ffnNorm, wq, wk, wv, wo, wGate, wUp, wDown].reduce(0) { $0 + $1.byteCount }
+            + biases.values.reduce(0) { $0 + $1.byteCount }
     }
 }
 
@@ -48,6 +66,8 @@ public final class FrozenBase: @unchecked Sendable {
     /// (C)
     public let outputNorm: Tensor<Float>
     public let layers: [FrozenLayer]
+    /// (D/2) Llama 3 RoPE frequency factors (`rope_freqs.weight`), or nil.
+    public let ropeFreqFactors: [Double]?
 
     /// - Parameter layers: decoder layers to use (the first `layers`), 1...block_count.
     public init(gguf: GGUFFile, layers count: Int) throws {
@@ -59,13 +79,37 @@ public final class FrozenBase: @unchecked Sendable {
             throw HDRecTrainingError.invalidConfiguration(field: "layers", reason: "must be in 1...\(config.layerCount), found \(count)")
         }
         config.layerCount = count
+        // The trainer's RoPE turns the whole head (as every supported base does).
+        guard config.ropeDimensionCount == config.headDim else {
+            throw HDRecTrainingError.invalidConfiguration(field: "rope.dimension_count",
+                                                          reason: "training needs it equal to the head width \(config.headDim), found \(config.ropeDimensionCount)")
+        }
         self.config = config
+        if let info = gguf.tensor(named: LlamaTensorName.ropeFreqs) {
+            let factors = try gguf.floats(of: info)
+            guard factors.count == config.headDim / 2, factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw HDRecTrainingError.invalidConfiguration(field: LlamaTensorName.ropeFreqs,
+                                                              reason: "needs \(config.headDim / 2) positive factors, found \(factors.count)")
+            }
+            ropeFreqFactors = factors.map(Double.init)
+        } else {
+            ropeFreqFactors = nil
+        }
         tokenEmbedding = Tensor(try gguf.floats(of: embedding))
         guard let norm = gguf.tensor(named: LlamaTensorName.outputNorm) else {
             throw HDRecTrainingError.missingBaseTensor(name: LlamaTensorName.outputNorm)
         }
         outputNorm = Tensor(try gguf.floats(of: norm))
         layers = try (0 ..< count).map { try FrozenLayer(gguf: gguf, layer: $0) }
+    }
+
+    /// `c` with this base's RoPE: NORM or NEOX pairs, frequency factors, linear scaling.
+    public func withRoPE(_ c: LlamaBlockConfig) -> LlamaBlockConfig {
+        var c = c
+        c.ropeStyle = config.ropeStyle
+        c.ropeFreqFactors = ropeFreqFactors
+        c.ropeFreqScale = Double(config.ropeFreqScale)
+        return c
     }
 
     /// Bytes of f32 weights held for training.

@@ -83,8 +83,7 @@ public final class HDRecNetwork {
         let f = base.layers[l]
         let attn = config.trainNorms ? UnsafePointer(try p.store.parameter("norms.\(l).attn")) : f.attnNorm.const
         let ffn = config.trainNorms ? UnsafePointer(try p.store.parameter("norms.\(l).ffn")) : f.ffnNorm.const
-        return LlamaBlockWeights(attnNorm: attn, wq: f.wq.const, wk: f.wk.const, wv: f.wv.const, wo: f.wo.const,
-                                 ffnNorm: ffn, wGate: f.wGate.const, wUp: f.wUp.const, wDown: f.wDown.const)
+        return f.blockWeights(attnNorm: attn, ffnNorm: ffn)
     }
 
     private func adapter(_ l: Int, _ branch: AdapterRole, _ p: HDRecParameters, _ b: LlamaBlockConfig) throws -> LlamaBlockAdapter<Float> {
@@ -211,7 +210,7 @@ public final class HDRecNetwork {
                     cache.count(hit: false)
                 }
             }
-            let blockConfig = try config.blockConfig(base.config, training: training, layer: l)
+            let blockConfig = base.withRoPE(try config.blockConfig(base.config, training: training, layer: l))
             let saved = LlamaBlockActivations<Float>(config: blockConfig, rows: m)  // also the forward's scratch
             let out = Tensor<Float>(unfilled: m * c) // LlamaBlock.forward writes every row
             let weights = try blockWeights(l, p), lora = try adapter(l, branch, p, blockConfig)
@@ -307,7 +306,7 @@ public final class HDRecNetwork {
                          dOut: dNormed.const, input: f.last.const, weight: normWeight, rstd: f.lastRstd.const, m: m, c: c)
         // Blocks, last to first
         for l in stride(from: config.layers - 1, through: f.lowestLayer, by: -1) {
-            let blockConfig = try config.blockConfig(base.config, training: f.training, layer: l)
+            let blockConfig = base.withRoPE(try config.blockConfig(base.config, training: f.training, layer: l))
             var grads: [LoRATargets: LoRAGradients<Float>] = [:]
             for (t, name) in targetOrder where blockConfig.targets.contains(t) {
                 grads[t] = LoRAGradients(a: try store.gradient(HDRecParameters.loraName(f.branch, l, name, "a")),

@@ -29,10 +29,10 @@ public enum HeadInitializer {
         var offsets = [0]
         for b in 0 ..< sequences.count { offsets.append(offsets[b] + (pool?[b].count ?? 1)) }
         var out = [Float](repeating: 0, count: offsets.last! * c)
-        let blockConfig = LlamaBlockConfig(dim: c, ffnDim: base.config.ffnWidth, heads: base.config.headCount,
+        let blockConfig = base.withRoPE(LlamaBlockConfig(dim: c, ffnDim: base.config.ffnWidth, heads: base.config.headCount,
                                            kvHeads: base.config.kvHeadCount, headDim: base.config.headDim,
                                            rmsEps: Double(base.config.rmsEpsilon), ropeBase: Double(base.config.ropeFreqBase),
-                                           loraRank: 1, loraAlpha: 1, loraDropout: 0, targets: [])
+                                           loraRank: 1, loraAlpha: 1, loraDropout: 0, targets: []))
         for start in stride(from: 0, to: sequences.count, by: batchSize) {
             let chunk = Array(sequences[start ..< min(sequences.count, start + batchSize)])
             let batch = try SequenceBatch.leftPadded(lengths: chunk.map(\.count))
@@ -54,9 +54,7 @@ public enum HeadInitializer {
                 let saved = LlamaBlockActivations<Float>(config: blockConfig, rows: m)
                 let y = Tensor<Float>(unfilled: m * c)
                 LlamaBlock.forward(out: y.pointer, saved: saved, input: x.const,
-                                   weights: LlamaBlockWeights(attnNorm: f.attnNorm.const, wq: f.wq.const, wk: f.wk.const, wv: f.wv.const,
-                                                              wo: f.wo.const, ffnNorm: f.ffnNorm.const, wGate: f.wGate.const,
-                                                              wUp: f.wUp.const, wDown: f.wDown.const),
+                                   weights: f.blockWeights(),
                                    adapter: LlamaBlockAdapter(), batch: batch, positions: positions, config: blockConfig, seed: 0)
                 x = y
             }

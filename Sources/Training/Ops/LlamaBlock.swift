@@ -1,10 +1,13 @@
-// LlamaBlock: one pre-norm Llama decoder layer with LoRA adapters, forward + backward.
+// LlamaBlock: one pre-norm Llama (or Qwen2) decoder layer with LoRA adapters, forward + backward.
 //
-//   xn1 = RMSNorm(x; w_attn)                    h = x + Wo·Attn(RoPE(Wq·xn1), RoPE(Wk·xn1), Wv·xn1)
+//   xn1 = RMSNorm(x; w_attn)                    h = x + Wo·Attn(RoPE(Wq·xn1 + bq), RoPE(Wk·xn1 + bk), Wv·xn1 + bv)
 //   xn2 = RMSNorm(h; w_ffn)                     y = h + Wdown·(silu(Wgate·xn2) ⊙ Wup·xn2)
 // Each projection in `LoRATargets` adds s·B·A·drop(·) (LoRALinear.swift; HDRec default q, k, v, o,
 // up, down, reference-implementation.md §3). The base weights are frozen f32; the norm gains get a
-// gradient only when the caller passes buffers for them (`--train-norms`).
+// gradient only when the caller passes buffers for them (`--train-norms`). Biases (Qwen2's q, k,
+// v; optional on any projection) are frozen too: they shift a projection's output, so backward,
+// which needs only W and the adapters for dInput, dA and dB, does not read them. RoPE follows the
+// base (config.rope: NORM or NEOX pairs, Llama 3 frequency factors).
 //
 // What is saved (LlamaBlockActivations, counted per token in docs/training.md): the block input
 // x, post-RoPE q and k, v, attention output and lse, the mid residual h, gate and up
@@ -12,6 +15,8 @@
 // product and dropout masks are recomputed in backward; the block output is the next block's x.
 //
 // Glossary: M = B·T rows, C dim, F FFN dim, H heads, Hkv KV heads, D head dim, R LoRA rank.
+
+import Llama
 
 /// Which projections carry a LoRA adapter.
 public struct LoRATargets: OptionSet, Sendable, Hashable {
@@ -35,6 +40,10 @@ public struct LlamaBlockConfig: Sendable, Equatable {
     public var rmsEps: Double, ropeBase: Double
     public var loraRank: Int, loraAlpha: Double, loraDropout: Double
     public var targets: LoRATargets
+    /// RoPE layout and frequency adjustments of the base (defaults: NORM pairs, none).
+    public var ropeStyle: RoPEStyle = .adjacentPairs
+    public var ropeFreqFactors: [Double]? = nil
+    public var ropeFreqScale: Double = 1
 
     public init(dim: Int, ffnDim: Int, heads: Int, kvHeads: Int, headDim: Int, rmsEps: Double, ropeBase: Double,
                 loraRank: Int, loraAlpha: Double, loraDropout: Double, targets: LoRATargets) {
@@ -49,6 +58,9 @@ public struct LlamaBlockConfig: Sendable, Equatable {
                                                  loraDropout: 0.3, targets: .hdrecDefault)
 
     public var loraScale: Double { loraAlpha / Double(loraRank) }
+    public var rope: RoPEParameters {
+        RoPEParameters(base: ropeBase, style: ropeStyle, freqFactors: ropeFreqFactors, freqScale: ropeFreqScale)
+    }
     public var qDim: Int { heads * headDim }
     public var kvDim: Int { kvHeads * headDim }
     public var attention: AttentionShape { AttentionShape(heads: heads, kvHeads: kvHeads, headDim: headDim) }
@@ -75,6 +87,8 @@ public struct LlamaBlockWeights<T: TrainScalar> {
     public var ffnNorm: UnsafePointer<T>
     /// (F, C), (F, C), (C, F)
     public var wGate: UnsafePointer<T>, wUp: UnsafePointer<T>, wDown: UnsafePointer<T>
+    /// (out) frozen bias of a projection, where the base has one (Qwen2: q, k, v)
+    public var biases: [LoRATargets: UnsafePointer<T>] = [:]
 
     public init(attnNorm: UnsafePointer<T>, wq: UnsafePointer<T>, wk: UnsafePointer<T>, wv: UnsafePointer<T>,
                 wo: UnsafePointer<T>, ffnNorm: UnsafePointer<T>, wGate: UnsafePointer<T>, wUp: UnsafePointer<T>,
@@ -193,10 +207,11 @@ public enum LlamaBlock {
         RMSNorm.forward(out: xn.pointer, rstd: s.rstd1.pointer, input: input, weight: w.attnNorm,
                         m: m, c: c.dim, eps: c.rmsEps)
         projectShared([(.q, s.q.pointer), (.k, s.k.pointer), (.v, s.v.pointer)], input: xn.const, s, w, adapter, c, m, seed)
+        let rope = c.rope
         RoPE.forward(out: s.q.pointer, input: s.q.const, positions: positions, m: m, heads: c.heads,
-                     headDim: c.headDim, base: c.ropeBase)
+                     headDim: c.headDim, rope: rope)
         RoPE.forward(out: s.k.pointer, input: s.k.const, positions: positions, m: m, heads: c.kvHeads,
-                     headDim: c.headDim, base: c.ropeBase)
+                     headDim: c.headDim, rope: rope)
         CausalAttention.forward(out: s.attn.pointer, lse: s.lse.pointer, q: s.q.const, k: s.k.const,
                                 v: s.v.const, batch: batch, shape: c.attention)
         project(.o, out: s.mid.pointer, input: s.attn.const, s, w, adapter, c, m, seed)
@@ -250,11 +265,12 @@ public enum LlamaBlock {
                                  batch: batch, shape: c.attention)
         let dQpre = dAttn // same size, no longer needed
         dQpre.zero()
+        let rope = c.rope
         RoPE.backward(dInput: dQpre.pointer, dOut: dQ.const, positions: positions, m: m, heads: c.heads,
-                      headDim: c.headDim, base: c.ropeBase)
+                      headDim: c.headDim, rope: rope)
         let dKpre = Tensor<T>(count: m * c.kvDim)
         RoPE.backward(dInput: dKpre.pointer, dOut: dK.const, positions: positions, m: m, heads: c.kvHeads,
-                      headDim: c.headDim, base: c.ropeBase)
+                      headDim: c.headDim, rope: rope)
         normalize(out: xn.pointer, input: s.x.const, weight: w.attnNorm, rstd: s.rstd1.const, m: m, c: c.dim)
         dXn.zero()
         projectBackward(.q, dInput: dXn.pointer, dOut: dQpre.const, input: xn.const, s, w, adapter, g, c, m, seed)
@@ -285,6 +301,13 @@ public enum LlamaBlock {
         }
     }
 
+    /// y[i, j] += b[j] for each of `rows` rows (a frozen bias after a shared product).
+    static func addBias<T: TrainScalar>(_ y: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, rows: Int, width: Int) {
+        parallelRows(rows) { r in
+            for i in r { for j in 0..<width { y[i * width + j] += b[j] } }
+        }
+    }
+
     static func loraShape(_ t: LoRATargets, _ c: LlamaBlockConfig, _ m: Int) -> LoRAShape {
         let p = c.projection(t)
         return LoRAShape(m: m, n: p.out, k: p.in, rank: c.loraRank, scale: c.loraScale, dropout: c.loraDropout)
@@ -300,10 +323,10 @@ public enum LlamaBlock {
                                         _ seed: UInt64) {
         let p = c.projection(t)
         if c.targets.contains(t), let lora = adapter.byTarget[t], let u = s.u[t] {
-            LoRALinear.forward(out: out, saved: u.pointer, input: input, weight: w.weight(t), bias: nil,
+            LoRALinear.forward(out: out, saved: u.pointer, input: input, weight: w.weight(t), bias: w.biases[t],
                                a: lora.a, b: lora.b, shape: loraShape(t, c, m), seed: siteSeed(seed, t))
         } else {
-            Linear.forward(out: out, input: input, weight: w.weight(t), bias: nil, m: m, n: p.out, k: p.in)
+            Linear.forward(out: out, input: input, weight: w.weight(t), bias: w.biases[t], m: m, n: p.out, k: p.in)
         }
     }
 
@@ -317,6 +340,7 @@ public enum LlamaBlock {
         T.gemmLinearShared(targets.map { (y: $0.1, w: w.weight($0.0), n: c.projection($0.0).out) }, input,
                            m: m, k: c.dim)
         for (t, out) in targets {
+            if let bias = w.biases[t] { addBias(out, bias, rows: m, width: c.projection(t).out) }
             guard c.targets.contains(t), let lora = adapter.byTarget[t], let u = s.u[t] else { continue }
             LoRALinear.forwardAdapter(out: out, saved: u.pointer, input: input, a: lora.a, b: lora.b,
                                       shape: loraShape(t, c, m), seed: siteSeed(seed, t))

@@ -1,13 +1,38 @@
-// RoPE (Su et al. 2021) in llama.cpp's NORM mode: rotate ADJACENT pairs (x[2i], x[2i+1]).
-//
-// llama.cpp's `rotate_pairs` with GGML_ROPE_TYPE_NORMAL reads src[0] and src[1] (n_offset 1), and
-// the GGUF converter permutes Llama's Q/K weights so that this matches HF's rotate-half layout.
-// So a GGUF Llama (SmolLM2) needs the adjacent-pair form here. Pair i of a head of size D turns by
-// θ = pos · base^(−2i/D) (SmolLM2: base 100000). Backward is the rotation by −θ (a rotation's
-// inverse is its transpose). Angles are computed in Double so Float and Double runs agree.
+// RoPE (Su et al. 2021) in either of llama.cpp's layouts (RoPEStyle):
+//   .adjacentPairs  NORM: pair i is (x[2i], x[2i+1]). llama.cpp's `rotate_pairs` with
+//                   GGML_ROPE_TYPE_NORMAL reads src[0] and src[1], and the GGUF converter permutes
+//                   Llama's Q/K weights so that this matches HF's rotate-half layout; a GGUF Llama
+//                   (SmolLM2, Llama 3) needs this form.
+//   .halves         NEOX: pair i is (x[i], x[i + D/2]), HF's rotate_half on unpermuted rows (Qwen2).
+// Pair i of a head of size D turns by θ = pos · freqScale · base^(−2i/D) / factor_i (SmolLM2:
+// base 100000, no factors; Llama 3: factors from rope_freqs.weight). Backward is the rotation by
+// −θ (a rotation's inverse is its transpose). Angles are computed in Double so Float and Double
+// runs agree.
 //
 // Glossary: M tokens, H heads, D head dim.
 import Foundation
+import Llama
+
+/// The frequencies and layout of a model's RoPE; the defaults are plain NORM RoPE.
+public struct RoPEParameters: Sendable, Equatable {
+    public var base: Double
+    public var style: RoPEStyle
+    /// (D/2) divisors of each pair's frequency (Llama 3's `rope_freqs.weight`), or nil for none.
+    public var freqFactors: [Double]?
+    /// Linear scaling's 1/factor (1: none).
+    public var freqScale: Double
+
+    public init(base: Double, style: RoPEStyle = .adjacentPairs, freqFactors: [Double]? = nil, freqScale: Double = 1) {
+        self.base = base; self.style = style; self.freqFactors = freqFactors; self.freqScale = freqScale
+    }
+
+    /// The (D/2) radians per position of each pair.
+    func inverseFrequencies(headDim: Int) -> [Double] {
+        (0..<headDim / 2).map { i in
+            freqScale * Foundation.pow(base, -2.0 * Double(i) / Double(headDim)) / (freqFactors?[i] ?? 1)
+        }
+    }
+}
 
 /// Rotary position embedding over (M, H, D) buffers.
 public enum RoPE {
@@ -20,8 +45,18 @@ public enum RoPE {
     public static func forward<T: TrainScalar>(out: UnsafeMutablePointer<T>, input: UnsafePointer<T>,
                                               positions: UnsafePointer<Int32>, m: Int, heads: Int, headDim: Int,
                                               base: Double) {
+        forward(out: out, input: input, positions: positions, m: m, heads: heads, headDim: headDim,
+                rope: RoPEParameters(base: base))
+    }
+
+    /// out = R(θ)·x per pair with a model's full RoPE parameters; `out` may alias `input`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func forward<T: TrainScalar>(out: UnsafeMutablePointer<T>, input: UnsafePointer<T>,
+                                              positions: UnsafePointer<Int32>, m: Int, heads: Int, headDim: Int,
+                                              rope: RoPEParameters) {
         rotate(out: out, input: input, accumulate: false, sign: 1, positions: positions,
-               m: m, heads: heads, headDim: headDim, base: base)
+               m: m, heads: heads, headDim: headDim, rope: rope)
     }
 
     /// dX (M, H, D) += R(−θ)·dY.
@@ -30,18 +65,29 @@ public enum RoPE {
     public static func backward<T: TrainScalar>(dInput: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>,
                                                positions: UnsafePointer<Int32>, m: Int, heads: Int, headDim: Int,
                                                base: Double) {
+        backward(dInput: dInput, dOut: dOut, positions: positions, m: m, heads: heads, headDim: headDim,
+                 rope: RoPEParameters(base: base))
+    }
+
+    /// dX (M, H, D) += R(−θ)·dY with a model's full RoPE parameters.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func backward<T: TrainScalar>(dInput: UnsafeMutablePointer<T>, dOut: UnsafePointer<T>,
+                                               positions: UnsafePointer<Int32>, m: Int, heads: Int, headDim: Int,
+                                               rope: RoPEParameters) {
         rotate(out: dInput, input: dOut, accumulate: true, sign: -1, positions: positions,
-               m: m, heads: heads, headDim: headDim, base: base)
+               m: m, heads: heads, headDim: headDim, rope: rope)
     }
 
     @inline(__always)
     static func rotate<T: TrainScalar>(out: UnsafeMutablePointer<T>, input: UnsafePointer<T>, accumulate: Bool,
                                        sign: Double, positions: UnsafePointer<Int32>,
-                                       m: Int, heads: Int, headDim: Int, base: Double) {
+                                       m: Int, heads: Int, headDim: Int, rope: RoPEParameters) {
         let half = headDim / 2
-        // inverse frequencies base^(−2i/D), shared by every token
-        var invFreq = [Double](repeating: 0, count: half)
-        for i in 0..<half { invFreq[i] = Foundation.pow(base, -2.0 * Double(i) / Double(headDim)) }
+        // inverse frequencies, shared by every token
+        let invFreq = rope.inverseFrequencies(headDim: headDim)
+        // pair i is (first(i), first(i) + step)
+        let (firstStride, step) = rope.style == .adjacentPairs ? (2, 1) : (1, half)
         // cos and sign·sin per position, not per row: a batch's M rows repeat the same T positions
         // (B sequences), so a (max position + 1, D/2) table needs 1/B of the libm calls (they were
         // ~1 % of a step). The values are the ones a per-row computation gives. Positions outside
@@ -75,13 +121,14 @@ public enum RoPE {
                         for h in 0..<heads {
                             let off = (t * heads + h) * headDim
                             for i in 0..<half {
-                                let x0 = input[off + 2 * i], x1 = input[off + 2 * i + 1]
+                                let j0 = off + i * firstStride, j1 = j0 + step
+                                let x0 = input[j0], x1 = input[j1]
                                 let y0 = x0 * cs[i] - x1 * sn[i]
                                 let y1 = x0 * sn[i] + x1 * cs[i]
                                 if accumulate {
-                                    out[off + 2 * i] += y0; out[off + 2 * i + 1] += y1
+                                    out[j0] += y0; out[j1] += y1
                                 } else {
-                                    out[off + 2 * i] = y0; out[off + 2 * i + 1] = y1
+                                    out[j0] = y0; out[j1] = y1
                                 }
                             }
                         }

@@ -91,15 +91,15 @@ struct ArchitectureBlockTests {
         let pool = sequences.map { Array(0..<$0.count) }
         let trainer = try HeadInitializer.frozenStates(base: base, sequences: sequences, addedRow: [], addedFrom: .max,
                                                        pool: pool)
-        var row = 0
+        var row = 0, worst: Float = 0
         let c = decoder.config.width
         for seq in sequences {
             let out = try decoder.forward(.init(tokens: seq), cache: KVCache(config: decoder.config), logits: .none)
-            for j in 0..<seq.count * c {
-                #expect(abs(out.hidden[j] - trainer[row * c + j]) < 2e-4, "\(architecture) element \(j)")
-            }
+            for j in 0..<seq.count * c { worst = max(worst, abs(out.hidden[j] - trainer[row * c + j])) }
             row += seq.count
         }
+        // f32 summation order only (hidden states are O(1) after the final norm).
+        #expect(worst < 2e-4, "\(architecture): trainer vs decoder hidden states differ by up to \(worst)")
     }
 }
 

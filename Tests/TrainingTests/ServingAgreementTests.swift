@@ -14,19 +14,27 @@ import Testing
 @testable import Training
 
 /// A tiny synthetic dataset, SASRec table and trained run in a temporary directory.
-private final class TinyRun {
+final class TinyRun {
     let root: String
     let runDir: String
     let basePath: String
     let spec: TrainingRunSpec
 
     static let layers = 3
+    static let storiesPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/stories260K/stories260K.gguf").path
 
-    init(evaluationUsers: Int = 6) throws {
+    /// - Parameter writeBase: writes another base to the path it is given (default: stories260K as is).
+    init(evaluationUsers: Int = 6, writeBase: ((String) throws -> Void)? = nil) throws {
         root = NSTemporaryDirectory() + "hdrec-serving-\(UUID().uuidString)"
         runDir = root + "/run"
-        basePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/stories260K/stories260K.gguf").path
+        if let writeBase {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            basePath = root + "/base.gguf"
+            try writeBase(basePath)
+        } else {
+            basePath = Self.storiesPath
+        }
         let titles = ["red ball", "big dog", "little cat", "blue car", "happy bird", "tall tree", "green frog", "old boat"]
         let items = titles.enumerated().map { Item(id: "i\($0.offset)", title: $0.element, brand: $0.offset % 3 == 0 ? "" : "toy") }
         var rng = TrainingRNG(seed: 3)

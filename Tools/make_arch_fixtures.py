@@ -28,7 +28,7 @@ Value of element i of a tensor: SplitMix64 seeded with FNV-1a-64(name), u = (nex
 / 2^24, value = float32(offset + scale * (2u - 1)) computed in float64.
 
 Run from the package root:  .venv-tools/bin/python Tools/make_arch_fixtures.py
-Needs numpy, gguf and llama-cpp-python 0.3.36 (.venv-tools; Tools/README.md).
+Needs numpy, gguf and llama-cpp-python 0.3.36 (.venv-tools; Tools/README.md); about two minutes.
 """
 from __future__ import annotations
 
@@ -165,10 +165,14 @@ def llama_cpp_logits(path: str, tokens: list[int]) -> np.ndarray:
     return out
 
 
+_VOCAB_ONLY: dict = {}
+
+
 def tokenize(path: str, text: str, add_bos: bool) -> list[int]:
-    llm = llama_cpp.Llama(model_path=path, vocab_only=True, verbose=False)
-    ids = llm.tokenize(text.encode(), add_bos=add_bos, special=False)
-    del llm
+    """llama.cpp's ids; one vocab-only model per file (loading one per call took minutes)."""
+    if path not in _VOCAB_ONLY:
+        _VOCAB_ONLY[path] = llama_cpp.Llama(model_path=path, vocab_only=True, verbose=False)
+    ids = _VOCAB_ONLY[path].tokenize(text.encode(), add_bos=add_bos, special=False)
     return [int(i) for i in ids]
 
 

@@ -49,4 +49,19 @@ struct NEOXLoRATests {
         let back = try LoRAAdapter(peftDirectory: dir, name: "t", base: config)
         for (site, pair) in pairs { #expect(back.pairs[site]?.b == pair.b, "\(architecture) \(site) read back") }
     }
+
+    @Test("a llama.cpp GGUF LoRA carries its base's architecture and is refused on the other")
+    func ggufArchitecture() throws {
+        let qwen2 = try Self.config(.qwen2), llama = try Self.config(.llama)
+        let adapter = try LoRAAdapter.fresh(name: "t", base: qwen2, rank: 2, alpha: 4, targets: [.q, .v], seed: 5)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("neox-lora-\(UUID().uuidString).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try adapter.writeGGUF(to: path)
+        #expect(try GGUFFile(path: path).string("general.architecture") == "qwen2")
+        let back = try LoRAAdapter(ggufPath: path, name: "t", base: qwen2)
+        for (site, pair) in adapter.pairs { #expect(back.pairs[site]?.b == pair.b && back.pairs[site]?.a == pair.a) }
+        #expect(throws: LlamaError.adapterArchitectureMismatch(expected: "llama", found: "qwen2")) {
+            _ = try LoRAAdapter(ggufPath: path, name: "t", base: llama)
+        }
+    }
 }

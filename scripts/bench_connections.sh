@@ -47,6 +47,8 @@ trap cleanup EXIT
 port=$(freeport); nport=$(freeport)
 
 mkdir -p "$work/www"; printf 'ok' > "$work/www/h"
+# nginx's workers run as an unprivileged user: they must be able to read the file (else 403s).
+chmod a+rx "$work" "$work/www"; chmod a+r "$work/www/h"
 cat > "$work/nginx.conf" <<NGINX
 worker_processes 2;
 pid $work/nginx.pid;
@@ -62,12 +64,26 @@ base_args=(); [ -n "$BASE" ] && base_args=(--base "$BASE")
 pid=$!
 wait_ready "$pid" "$port" "$work/server.err" || exit 2
 
-rate() { wrk -t2 -c64 -d"$DURATION" "$1" | awk '/Requests\/sec/ { print $2 }'; }
+# Requests/s, and the serving processes' CPU microseconds per request (user + system,
+# from /proc): a figure that moves less than req/s when the machine is shared.
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
+rate() {
+  local url=$1; shift
+  local t0 out t1
+  t0=$(cpu_ticks "$@"); out=$(wrk -t2 -c64 -d"$DURATION" "$url"); t1=$(cpu_ticks "$@")
+  # A rate of error pages would compare nothing: stop instead.
+  if grep -q "Non-2xx" <<<"$out"; then echo "bench_connections: $url answered errors: $out" >&2; return 1; fi
+  awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/requests in/ { n = $1 } /Requests\/sec/ { r = $2 }
+    END { printf "%s %.1f\n", r, ticks / hz / n * 1e6 }' <<<"$out"
+}
+nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
 : > "$work/rates.tsv"
 for r in $(seq 1 "$ROUNDS"); do
-  n=$(rate "http://127.0.0.1:$nport/h"); o=$(rate "http://127.0.0.1:$port/healthz")
-  printf '%s\t%s\t%s\t%s\n' "$r" "$n" "$o" "$(cut -d' ' -f1 /proc/loadavg)" >> "$work/rates.tsv"
-  echo "round $r: nginx $n req/s, hdrec-server $o req/s"
+  nline=$(rate "http://127.0.0.1:$nport/h" $nginx_workers) || exit 2
+  oline=$(rate "http://127.0.0.1:$port/healthz" "$pid") || exit 2
+  read -r n ncpu <<<"$nline"; read -r o ocpu <<<"$oline"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$n" "$o" "$(cut -d' ' -f1 /proc/loadavg)" "$ncpu" "$ocpu" >> "$work/rates.tsv"
+  echo "round $r: nginx $n req/s ($ncpu us CPU/request), hdrec-server $o req/s ($ocpu us CPU/request)"
 done
 
 body=$(python3 -c 'import json,sys; ids=[json.loads(l)["id"] for l in open(sys.argv[1]) if l.strip()][:3]; print(json.dumps({"history": ids, "k": 10}))' "$ARTIFACTS/catalog.jsonl")
@@ -83,17 +99,21 @@ python3 - "$BENCH" "$work" "$IDLE" "$threads_held" "$rss_held" "$DURATION" <<'PY
 import datetime, json, re, statistics, sys
 bench, work, idle, threads, rss_kb, duration = sys.argv[1:]
 rows = [l.split("\t") for l in open(f"{work}/rates.tsv") if l.strip()]
-ratios = [float(o) / float(n) for _, n, o, _ in rows]
+ratios = [float(o) / float(n) for _, n, o, *_ in rows]
 i0, iN = (json.load(open(f"{work}/{n}.json")) for n in ("idle0", "idleN"))
 lines = ["## Service: connections (issue 14)", "",
          f"`scripts/bench_connections.sh` (part of `make loadtest`) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, "
          "2 cores shared by server and load generator, loopback.", "",
          f"**GET /healthz at 64 connections** (`wrk -t2 -c64 -d{duration}`), alternating with nginx 1.22 (2 worker processes, "
          "access log off, a 2-byte static file); hdrec-server keeps its JSON access log on (stdout to a file).", "",
-         "| round | nginx req/s | hdrec-server req/s | ratio | load avg |", "|---|---:|---:|---:|---:|"]
-for (r, n, o, load), ratio in zip(rows, ratios):
-    lines.append(f"| {r} | {float(n):,.0f} | {float(o):,.0f} | {ratio:.2f} | {load.strip()} |")
-lines += ["", f"Median ratio **{statistics.median(ratios):.2f}×** nginx.", "",
+         "CPU µs/request is the serving processes' user + system time over the run (nginx: its workers) divided by the requests answered.", "",
+         "| round | nginx req/s | hdrec-server req/s | ratio | nginx CPU µs/req | hdrec-server CPU µs/req | load avg |",
+         "|---|---:|---:|---:|---:|---:|---:|"]
+for (r, n, o, load, ncpu, ocpu), ratio in zip(rows, ratios):
+    lines.append(f"| {r} | {float(n):,.0f} | {float(o):,.0f} | {ratio:.2f} | {ncpu.strip()} | {ocpu.strip()} | {load.strip()} |")
+cpu_ratio = statistics.median(float(row[4]) / float(row[5]) for row in rows)
+lines += ["", f"Median ratio **{statistics.median(ratios):.2f}×** nginx in requests/s; nginx's CPU per request is "
+          f"{cpu_ratio:.2f}× ours (median).", "",
           f"**{int(idle):,} idle keep-alive connections** held open by a client in its own process "
           "(`Tools/idle_connections_probe.py`), against the same server with none:", "",
           "| | idle connections | closed by server | /healthz p50 ms (fresh connection) | p99 ms | max ms | /recommend median ms | failures |",

@@ -8,25 +8,47 @@ public enum HTTPSerializer {
     /// request the body is omitted but `Content-Length` still describes it (RFC 9110 §9.3.2).
     public static func serialize(_ response: HTTPResponse, keepAlive: Bool, headRequest: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128 + response.body.count)
-        out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
+        out.reserveCapacity(160 + response.body.count)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(response.status.code, into: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: response.status.reason.utf8)
+        out.append(contentsOf: "\r\n".utf8)
         for (name, value) in response.headers {
             if asciiEqualsIgnoringCase(name, "Content-Length") || asciiEqualsIgnoringCase(name, "Connection")
                 || asciiEqualsIgnoringCase(name, "Transfer-Encoding") { continue }
             out.append(contentsOf: name.utf8)
             out.append(contentsOf: ": ".utf8)
             // Field values never carry CR/LF: a handler echoing user data cannot split the response.
-            out.append(contentsOf: value.utf8.filter { $0 != 13 && $0 != 10 && $0 != 0 })
+            for byte in value.utf8 where byte != 13 && byte != 10 && byte != 0 { out.append(byte) }
             out.append(contentsOf: "\r\n".utf8)
         }
         if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
         let status = response.status.code
         if status >= 200 && status != 204 && status != 304 {
-            out.append(contentsOf: "Content-Length: \(response.body.count)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(response.body.count, into: &out)
+            out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "\r\n".utf8)
         if !headRequest && status != 204 && status != 304 { out.append(contentsOf: response.body) }
         return out
+    }
+
+    /// A non-negative decimal integer, without the String that interpolation would make.
+    static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
+        guard value > 0 else {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// The interim `100 Continue` response (RFC 9110 §15.2.1).

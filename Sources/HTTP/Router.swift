@@ -52,18 +52,28 @@ public struct Route: Sendable {
 
 public struct Router: HTTPResponder {
     public private(set) var routes: [Route] = []
+    /// Routes without parameters by their canonical path ("/healthz"): most requests
+    /// (probes, /recommend) are answered without splitting their path.
+    private var literalRoutes: [String: [Int]] = [:]
 
     public init() {}
 
     /// Registers `handler` for `method` on `pattern` (e.g. "/adapters/:name").
     public mutating func on(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
-        routes.append(Route(method: method, pattern: pattern, handler: handler, inlineHandler: nil, segments: Router.split(pattern)))
+        add(Route(method: method, pattern: pattern, handler: handler, inlineHandler: nil, segments: Router.split(pattern)))
     }
 
     /// Registers a handler that answers at once (see `InlineHTTPHandler`).
     public mutating func onInline(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping InlineHTTPHandler) {
-        routes.append(Route(method: method, pattern: pattern, handler: { handler($0, $1) }, inlineHandler: handler,
-                            segments: Router.split(pattern)))
+        add(Route(method: method, pattern: pattern, handler: { handler($0, $1) }, inlineHandler: handler,
+                  segments: Router.split(pattern)))
+    }
+
+    private mutating func add(_ route: Route) {
+        if !route.segments.contains(where: { $0.first == ":" }) {
+            literalRoutes["/" + route.segments.joined(separator: "/"), default: []].append(routes.count)
+        }
+        routes.append(route)
     }
 
     /// The (method, pattern) pairs, sorted: the route table that openapi.yaml must match.
@@ -80,6 +90,13 @@ public struct Router: HTTPResponder {
 
     /// Finds the route for a method and path. HEAD matches a GET route.
     public func match(method: HTTPMethod, path: String) -> Match {
+        // A literal route on exactly this path has the most literal segments possible, so
+        // it is what the scan below would choose (the first registered, on a tie).
+        if let candidates = literalRoutes[path] {
+            for i in candidates where routes[i].method == method || (method == .head && routes[i].method == .get) {
+                return .found(routes[i], parameters: [:])
+            }
+        }
         let parts = Router.split(path)
         var best: (index: Int, params: [String: String], literals: Int)?
         for (i, route) in routes.enumerated() where route.method == method || (method == .head && route.method == .get) {
@@ -100,8 +117,13 @@ public struct Router: HTTPResponder {
     }
 
     public func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        await respond(to: request, context: context, match: match(method: request.method, path: request.path))
+    }
+
+    /// `respond(to:context:)` for a request already matched (the caller needed the route too).
+    public func respond(to request: HTTPRequest, context: RequestContext, match: Match) async -> HTTPResponse {
         var context = context
-        switch match(method: request.method, path: request.path) {
+        switch match {
         case let .found(route, parameters):
             context.parameters = parameters
             context.route = route.pattern
@@ -114,8 +136,13 @@ public struct Router: HTTPResponder {
     }
 
     public func respondInline(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
+        respondInline(to: request, context: context, match: match(method: request.method, path: request.path))
+    }
+
+    /// `respondInline(to:context:)` for a request already matched.
+    public func respondInline(to request: HTTPRequest, context: RequestContext, match: Match) -> HTTPResponse? {
         var context = context
-        switch match(method: request.method, path: request.path) {
+        switch match {
         case let .found(route, parameters):
             guard let inline = route.inlineHandler else { return nil }
             context.parameters = parameters
@@ -140,7 +167,12 @@ public struct Router: HTTPResponder {
 
     /// The route label for metrics: the matched pattern, or "unmatched".
     public func routeLabel(method: HTTPMethod, path: String) -> String {
-        switch match(method: method, path: path) {
+        Router.label(of: match(method: method, path: path))
+    }
+
+    /// The route label of a match: its pattern, or "unmatched".
+    public static func label(of match: Match) -> String {
+        switch match {
         case let .found(route, _): return route.pattern
         case let .methodNotAllowed(pattern, _): return pattern
         case .notFound: return "unmatched"

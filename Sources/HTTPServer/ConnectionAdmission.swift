@@ -1,7 +1,8 @@
 // Who may open a connection: the server-wide cap (`maxConnections`) and an optional
 // per-client-address cap, counted across every event loop. At the server-wide cap the
-// accepting loop first closes its longest-idle keep-alive connection (EventLoop), and
-// only refuses when it has none.
+// accepting loop closes its longest-idle keep-alive connection (EventLoop); when it has
+// none it hands the new client to the next loop, which does the same; the client is
+// refused only when no loop has an idle connection.
 import Synchronization
 
 final class ConnectionAdmission: Sendable {

@@ -104,6 +104,8 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         for connection in Array(connections.values) { connection.abort() }
+        // Connections handed over by a sibling loop meanwhile are refused (`admit` checks `running`).
+        runJobs()
         if listenFD >= 0, acceptPausedUntil == 0 { _ = hdrec_epoll_remove(epfd, listenFD) }
         Glibc.close(wakeFD)
         Glibc.close(epfd)
@@ -156,10 +158,21 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func admit(fd: Int32, peer: String, address: String) {
+    /// `loopsTried` counts the loops that have looked for an idle connection to close.
+    private func admit(fd: Int32, peer: String, address: String, loopsTried: Int = 1) {
+        guard running else {
+            server.reject(fd: fd, verdict: .overCapacity)
+            return
+        }
         var verdict = server.admission.admit(address: address)
         if verdict == .overCapacity, evictOldestIdle() {
             verdict = server.admission.admit(address: address)
+        }
+        // The longest-idle connection may belong to another loop, and only that loop's
+        // thread may close it: hand the new client over, and let that loop try.
+        if verdict == .overCapacity, let next = server.loop(after: index), loopsTried < server.loopCount {
+            next.post { next.admit(fd: fd, peer: peer, address: address, loopsTried: loopsTried + 1) }
+            return
         }
         guard verdict == .admitted else {
             server.reject(fd: fd, verdict: verdict)
@@ -189,7 +202,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// At the connection cap a new client beats the longest-idle keep-alive connection.
-    /// Closes that one and returns true, or false when none of this loop's is idle.
+    /// Closes that one and returns true, or false when none of this loop's is idle
+    /// (`admit` then asks the other loops).
     private func evictOldestIdle() -> Bool {
         var oldest: HTTPConnection?
         for c in connections.values where c.isIdle {

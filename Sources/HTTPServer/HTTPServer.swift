@@ -59,6 +59,14 @@ public final class HTTPServer: Sendable {
         for loop in loops { loop.start(listening: fd) }
     }
 
+    /// The number of event loops (0 before `start()` and after shutdown).
+    var loopCount: Int { state.withLock { $0.loops.count } }
+
+    /// The loop after the one with `index`, round the ring; nil when there is no other.
+    func loop(after index: Int) -> EventLoop? {
+        state.withLock { s in s.loops.count > 1 ? s.loops[(index + 1) % s.loops.count] : nil }
+    }
+
     /// The bound port (useful with port 0).
     public var port: Int { state.withLock { $0.port } }
     /// The process's open-file limit after `start()` raised it (RLIMIT_NOFILE, soft).

@@ -67,14 +67,16 @@ public struct PromptBuilder: Sendable {
         }
     }
 
-    /// The history items a user prompt keeps, oldest first: the last `maxItems`,
-    /// then, walking from the most recent, items while their text tokens total
+    /// The history items a user prompt keeps, oldest first: the last `maxItems` (with a
+    /// `windowStep` above 1, the oldest dropped in blocks of that many), then, walking from the most recent, items while their text tokens total
     /// strictly less than `maxTokens` (data.py L121-143). The most recent item is
     /// always kept, so a prompt is never empty.
     public func selectHistory(_ history: [Int]) throws -> [Int] {
         guard !history.isEmpty else { throw RecommenderError.emptyHistory }
         for item in history { try check(item) }
-        let recent = history.suffix(configuration.maxItems)
+        let excess = max(0, history.count - configuration.maxItems)
+        let step = min(max(1, configuration.windowStep), configuration.maxItems)
+        let recent = history.dropFirst((excess + step - 1) / step * step)
         var kept: [Int] = []
         var total = 0
         for item in recent.reversed() {

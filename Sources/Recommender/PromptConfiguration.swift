@@ -26,6 +26,14 @@ public struct PromptConfiguration: Sendable, Equatable, Codable {
     /// tokens): the oldest items are dropped until the kept items' text tokens
     /// total strictly less than this.
     public var maxTokens: Int
+    /// When a history is longer than `maxItems`, its oldest items are dropped in blocks of
+    /// this many, so the kept window starts at a multiple of it and holds
+    /// `maxItems - windowStep + 1 ... maxItems` items. 1 (the default, the public code's
+    /// rule) keeps exactly the last `maxItems`, which moves the window, and so every
+    /// position, at each new item: a returning user then reuses nothing from the prefix
+    /// cache beyond the instruction. A larger step keeps the window's start, and the cached
+    /// keys and values of the items in it, for `windowStep` requests in a row.
+    public var windowStep: Int
 
     public static let seqToken = "[SEQ]"
     public static let alignToken = "[ALIGN]"
@@ -33,19 +41,39 @@ public struct PromptConfiguration: Sendable, Equatable, Codable {
     public init(userInstruction: String = "Provide the next item's hidden state for each [SEQ]. User's history: ",
                 itemInstruction: String = "Provide the item's hidden state for [ALIGN]. Item Description: ",
                 attributes: [ItemAttribute] = [.title, .brand],
-                maxAttributeTokens: Int = 32, maxItems: Int = 30, maxTokens: Int = 1024) {
+                maxAttributeTokens: Int = 32, maxItems: Int = 30, maxTokens: Int = 1024, windowStep: Int = 1) {
         self.userInstruction = userInstruction
         self.itemInstruction = itemInstruction
         self.attributes = attributes
         self.maxAttributeTokens = maxAttributeTokens
         self.maxItems = maxItems
         self.maxTokens = maxTokens
+        self.windowStep = windowStep
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case userInstruction, itemInstruction, attributes, maxAttributeTokens, maxItems, maxTokens, windowStep
+    }
+
+    /// Manifests written before `windowStep` existed hold no such key: they mean 1.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        userInstruction = try c.decode(String.self, forKey: .userInstruction)
+        itemInstruction = try c.decode(String.self, forKey: .itemInstruction)
+        attributes = try c.decode([ItemAttribute].self, forKey: .attributes)
+        maxAttributeTokens = try c.decode(Int.self, forKey: .maxAttributeTokens)
+        maxItems = try c.decode(Int.self, forKey: .maxItems)
+        maxTokens = try c.decode(Int.self, forKey: .maxTokens)
+        windowStep = try c.decodeIfPresent(Int.self, forKey: .windowStep) ?? 1
     }
 
     /// Throws unless the limits are positive and at least one attribute is used.
     public func validate() throws {
-        for (name, v) in [("maxAttributeTokens", maxAttributeTokens), ("maxItems", maxItems), ("maxTokens", maxTokens)] where v < 1 {
+        for (name, v) in [("maxAttributeTokens", maxAttributeTokens), ("maxItems", maxItems), ("maxTokens", maxTokens), ("windowStep", windowStep)] where v < 1 {
             throw RecommenderError.invalidParameter(name: name, value: "\(v)", expected: "an integer >= 1")
+        }
+        guard windowStep <= maxItems else {
+            throw RecommenderError.invalidParameter(name: "windowStep", value: "\(windowStep)", expected: "at most maxItems (\(maxItems))")
         }
         guard !attributes.isEmpty else {
             throw RecommenderError.invalidParameter(name: "attributes", value: "[]", expected: "at least one item attribute")

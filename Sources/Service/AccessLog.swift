@@ -10,9 +10,11 @@ import Synchronization
 public struct JSONLineLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
-    private let label: String
+    let label: String
     private let sink: @Sendable (String) -> Void
     private let bufferedSink: @Sendable (String) -> Void
+    /// Where access lines rendered as bytes go (`logAccess`): stdout's buffer, or `sink`.
+    private let accessSink: @Sendable ([UInt8]) -> Void
 
     /// Writes to stdout by default; `sink` receives each line (without newline) otherwise.
     public init(label: String, sink: (@Sendable (String) -> Void)? = nil) {
@@ -20,11 +22,15 @@ public struct JSONLineLogHandler: LogHandler {
         if let sink {
             self.sink = sink
             self.bufferedSink = sink
+            self.accessSink = { bytes in sink(String(decoding: bytes, as: UTF8.self)) }
         } else {
             self.sink = { line in StdoutLines.shared.write(line) }
             self.bufferedSink = { line in StdoutLines.shared.write(line, buffered: true) }
+            self.accessSink = { bytes in StdoutLines.shared.write(bytes: bytes) }
         }
     }
+
+    func writeAccessLine(_ bytes: [UInt8]) { accessSink(bytes) }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -105,6 +111,15 @@ final class StdoutLines: Sendable {
             pending.append(contentsOf: line.utf8)
             pending.append(10)
             if !buffered || pending.count >= StdoutLines.blockBytes { StdoutLines.writeAll(&pending) }
+        }
+    }
+
+    /// Appends one buffered line (no newline in `bytes`).
+    func write(bytes: [UInt8]) {
+        buffer.withLock { pending in
+            pending.append(contentsOf: bytes)
+            pending.append(10)
+            if pending.count >= StdoutLines.blockBytes { StdoutLines.writeAll(&pending) }
         }
     }
 

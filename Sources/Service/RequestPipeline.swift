@@ -17,8 +17,9 @@ struct RequestPipeline: HTTPResponder {
     func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         let start = monotonicSeconds()
         let context = begin(request, context)
-        let response = await router.respond(to: request, context: context)
-        return finish(request, context, response, start: start)
+        let match = router.match(method: request.method, path: request.path)
+        let response = await router.respond(to: request, context: context, match: match)
+        return finish(request, context, response, route: Router.label(of: match), start: start)
     }
 
     /// Probes and routing errors are answered on the server's I/O thread, with the same
@@ -26,11 +27,12 @@ struct RequestPipeline: HTTPResponder {
     func respondInline(to request: HTTPRequest, context: RequestContext) -> HTTPResponse? {
         let start = monotonicSeconds()
         let context = begin(request, context)
-        guard let response = router.respondInline(to: request, context: context) else {
+        let match = router.match(method: request.method, path: request.path)
+        guard let response = router.respondInline(to: request, context: context, match: match) else {
             metrics.inflight.add(-1)
             return nil
         }
-        return finish(request, context, response, start: start)
+        return finish(request, context, response, route: Router.label(of: match), start: start)
     }
 
     private func begin(_ request: HTTPRequest, _ context: RequestContext) -> RequestContext {
@@ -40,29 +42,24 @@ struct RequestPipeline: HTTPResponder {
         return context
     }
 
-    private func finish(_ request: HTTPRequest, _ context: RequestContext, _ response: HTTPResponse, start: Double) -> HTTPResponse {
+    private func finish(_ request: HTTPRequest, _ context: RequestContext, _ response: HTTPResponse, route: String, start: Double) -> HTTPResponse {
         var response = response
         let requestID = context.requestID
         metrics.inflight.add(-1)
         response.headers.set("X-Request-Id", requestID)
 
         let duration = monotonicSeconds() - start
-        let route = router.routeLabel(method: request.method, path: request.path)
         let method = RequestPipeline.knownMethods.contains(request.method.rawValue) ? request.method.rawValue : "other"
         metrics.requests.increment([route, method, "\(response.status.code)"])
         metrics.requestDuration.observe(duration, [route])
-        logger.info("request", metadata: [
-            "request_id": .string(requestID),
-            "remote": .string(context.remoteAddress),
-            "method": .string(request.method.rawValue),
-            "path": .string(String(request.path.prefix(256))),
-            "route": .string(route),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .stringConvertible((duration * 1e6).rounded() / 1e3),
-            "bytes_in": .stringConvertible(request.body.count),
-            "bytes_out": .stringConvertible(response.body.count),
-            "user_agent": .string(String((request.headers["User-Agent"] ?? "").prefix(128))),
-        ])
+        guard logger.logLevel <= .info else { return response }
+        let record = AccessLogRecord(
+            requestID: requestID, remote: context.remoteAddress, method: request.method.rawValue,
+            path: String(request.path.prefix(256)), route: route, status: response.status.code, durationSeconds: duration,
+            bytesIn: request.body.count, bytesOut: response.body.count,
+            userAgent: String((request.headers["User-Agent"] ?? "").prefix(128)))
+        if let handler = logger.handler as? JSONLineLogHandler, handler.logAccess(record) { return response }
+        logger.info("request", metadata: record.metadata)
         return response
     }
 

@@ -16,6 +16,14 @@ struct SerializerRouterTests {
         #expect(String(decoding: closing, as: UTF8.self) == "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
     }
 
+    @Test("writes Content-Length and status digits exactly", arguments: [0, 1, 9, 10, 99, 100, 1000, 65_536, 1_048_577])
+    func lengths(length: Int) {
+        let bytes = HTTPSerializer.serialize(HTTPResponse(status: .init(code: 299), body: [UInt8](repeating: 65, count: length)), keepAlive: true)
+        let text = String(decoding: bytes.prefix(80), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 299 "))
+        #expect(text.contains("\r\nContent-Length: \(length)\r\n\r\n"))
+    }
+
     @Test("omits the body of a HEAD response but keeps its length")
     func headResponse() {
         let bytes = HTTPSerializer.serialize(.text("hello"), keepAlive: true, headRequest: true)
@@ -55,6 +63,22 @@ struct SerializerRouterTests {
         #expect(await r.respond(to: HTTPRequest(method: .get, target: "/items/42?x"), context: RequestContext()).bodyText == "item 42")
         #expect(await r.respond(to: HTTPRequest(method: .get, target: "/items/special"), context: RequestContext()).bodyText == "special")
         #expect(await r.respond(to: HTTPRequest(method: .head, target: "/adapters"), context: RequestContext()).bodyText == "list")
+    }
+
+    @Test("routes a literal path written non-canonically as its canonical form, and the first of two equal routes")
+    func literalIndex() async {
+        var r = router()
+        r.on(.get, "/adapters") { _, _ in .text("second") }
+        for target in ["/adapters", "/adapters/", "//adapters", "/adapters?x=1"] {
+            #expect(await r.respond(to: HTTPRequest(method: .get, target: target), context: RequestContext()).bodyText == "list")
+        }
+        guard case .found(let route, let parameters) = r.match(method: .head, path: "/items/special") else {
+            Issue.record("HEAD /items/special did not match")
+            return
+        }
+        #expect(route.pattern == "/items/special" && parameters.isEmpty)
+        #expect(r.routeLabel(method: .post, path: "/adapters") == "/adapters")
+        #expect(r.routeLabel(method: .get, path: "/adapters/x/y") == "unmatched")
     }
 
     @Test("answers unknown paths with 404 and wrong methods with 405 and Allow")

@@ -98,6 +98,27 @@ struct PromptBuilderTests {
         #expect(p.text.tokens.last == 1 && p.id.tokens.last == 1)
     }
 
+    @Test("window step: past maxItems the oldest items go in blocks, so the window's start holds for step requests")
+    func windowStep() throws {
+        var c = config
+        c.maxItems = 4
+        c.windowStep = 2
+        let b = try builder(c)
+        let history = [0, 1, 2, 3, 0, 1, 2, 3]
+        #expect(try b.selectHistory(Array(history.prefix(4))) == [0, 1, 2, 3])
+        #expect(try b.selectHistory(Array(history.prefix(5))) == [2, 3, 0])        // 1 over: 2 dropped
+        #expect(try b.selectHistory(Array(history.prefix(6))) == [2, 3, 0, 1])     // same start
+        #expect(try b.selectHistory(Array(history.prefix(7))) == [0, 1, 2])        // 3 over: 4 dropped
+        c.windowStep = 1
+        #expect(try builder(c).selectHistory(Array(history.prefix(7))) == [3, 0, 1, 2])
+        c.windowStep = 5
+        #expect(throws: RecommenderError.self) { try c.validate() }
+        let old = #"{"attributes":["title"],"item_instruction":"i","max_attribute_tokens":8,"max_items":8,"max_tokens":64,"user_instruction":"u"}"#
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        #expect(try decoder.decode(PromptConfiguration.self, from: Data(old.utf8)).windowStep == 1)
+    }
+
     @Test("history: last maxItems, then oldest dropped under the token budget; ID prompt keeps the same items")
     func truncation() throws {
         var c = config

@@ -15,7 +15,7 @@ import Testing
 struct Qwen2TrainingTests {
     /// stories260K as a qwen2 file with uniform(-0.5, 0.5) q/k/v biases.
     static func writeQwen2Stories(to path: String) throws {
-        let stories = try GGUFFile(path: TinyRun.storiesPath)
+        let stories = try GGUFFile(path: TinyRun.storiesBase)
         var w = GGUFWriter(copying: stories)
         for (key, value) in w.metadata where key.hasPrefix("llama.") {
             w.removeValue(forKey: key)
@@ -36,7 +36,11 @@ struct Qwen2TrainingTests {
 
     @Test("a run trains on the Qwen2 base, and its exported bundle serves the training logits")
     func trainsAndServes() throws {
-        let run = try TinyRun(writeBase: Self.writeQwen2Stories)
+        let dir = NSTemporaryDirectory() + "hdrec-qwen2-base-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.writeQwen2Stories(to: dir + "/base.gguf")
+        let run = try TinyRun(basePath: dir + "/base.gguf")
         let base = try LlamaModel(path: run.basePath)
         #expect(base.config.architecture == .qwen2)
         let trained = try TrainedRun(directory: run.runDir)

@@ -21,20 +21,13 @@ final class TinyRun {
     let spec: TrainingRunSpec
 
     static let layers = 3
-    static let storiesPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let storiesBase = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/stories260K/stories260K.gguf").path
 
-    /// - Parameter writeBase: writes another base to the path it is given (default: stories260K as is).
-    init(evaluationUsers: Int = 6, writeBase: ((String) throws -> Void)? = nil) throws {
+    init(evaluationUsers: Int = 6, basePath: String = TinyRun.storiesBase) throws {
         root = NSTemporaryDirectory() + "hdrec-serving-\(UUID().uuidString)"
         runDir = root + "/run"
-        if let writeBase {
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-            basePath = root + "/base.gguf"
-            try writeBase(basePath)
-        } else {
-            basePath = Self.storiesPath
-        }
+        self.basePath = basePath
         let titles = ["red ball", "big dog", "little cat", "blue car", "happy bird", "tall tree", "green frog", "old boat"]
         let items = titles.enumerated().map { Item(id: "i\($0.offset)", title: $0.element, brand: $0.offset % 3 == 0 ? "" : "toy") }
         var rng = TrainingRNG(seed: 3)
@@ -71,6 +64,10 @@ private func relativeError(_ a: [Float], _ b: [Float]) -> Float {
     zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
 }
 
+/// SmolLM2-135M re-quantized to Q4_K_M by `make kquant-models` (not committed).
+private let kquantBase = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_K_M.gguf").path
+
 @Suite("Serving a trained run exactly as trained (stories260K)", .serialized)
 struct ServingAgreementTests {
     /// The stories260K base is f32, so the serving decoder reads the very weights the
@@ -80,6 +77,28 @@ struct ServingAgreementTests {
     /// CPUs' SIMD widths and is far below the effects checked against it (ignoring the
     /// trained norms or running all 5 layers moves the logits by > 1e-2).
     static let tolerance: Float = 1e-4
+
+    /// Training on a K-quant base: the trainer holds the first 3 of SmolLM2's 30 layers
+    /// dequantized to f32 (Q4_K, Q6_K, Q5_0 and Q8_0 tensors); the server multiplies the
+    /// quantized blocks directly. Both see the same weight values, so the same tolerance holds.
+    @Test("a run trained on a truncated Q4_K_M base serves as trained",
+          .enabled(if: FileManager.default.fileExists(atPath: kquantBase),
+                   "models/SmolLM2-135M-Instruct.Q4_K_M.gguf not found: build it with `make kquant-models` (needs llama-cpp-python)"))
+    func kquantBaseServesAsTrained() throws {
+        let run = try TinyRun(evaluationUsers: 2, basePath: kquantBase)
+        let bundle = run.root + "/bundle"
+        try RunExporter.export(run: run.runDir, to: bundle, copyBase: false, command: "test")
+        let loaded = try HDRecModel.load(bundle: bundle, basePath: run.basePath)
+        #expect(loaded.contents.manifest.base.layers == TinyRun.layers)
+        let trained = try TrainedRun(directory: run.runDir)
+        let dataset = trained.context.dataset
+        let histories = (0 ..< 4).map { Array(dataset.history($0, for: .test)) }
+        let reference = try trained.trainingScorer().passScores(histories: histories)
+        let served = try loaded.model.passScores(histories: histories)
+        let worst = histories.indices.map { max(relativeError(served.text[$0], reference.text[$0]), relativeError(served.id[$0], reference.id[$0])) }.max() ?? 0
+        print("Q4_K_M base: served vs training logits, max relative error \(worst) (tolerance \(Self.tolerance))")
+        #expect(worst < Self.tolerance)
+    }
 
     @Test("the exported bundle's text and ID passes equal the training network's eval-mode logits; top-k agree")
     func exportedBundleMatchesTraining() throws {

@@ -126,7 +126,7 @@ lines += ["", f"While the {int(idle):,} were held the server had {threads} threa
 text = open(bench).read()
 section = "\n".join(lines)
 pattern = re.compile(r"## Service: connections \(issue 14\)\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda _: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
 open(bench, "w").write(text)
 print(section)
 PY

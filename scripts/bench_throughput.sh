@@ -92,7 +92,7 @@ lines.append("")
 text = open(bench).read()
 section = "\n".join(lines)
 pattern = re.compile(r"## Service: throughput \(issue 15\)\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda _: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
 open(bench, "w").write(text)
 print(section)
 PY

@@ -2,9 +2,11 @@
 // HDRec: hybrid dual-semantics LLM recommender (WSDM '26) as a Swift package.
 //
 // Layering (data flows one way, see README "Architecture"):
-//   Kernels -> Quant -> ModelFiles -> Tokenizer -> Llama -> Recommender -> Training  [hdrec]
-//                                         RecSys -> Recommender
-//   HTTP -> HTTPServer -> Service (uses Recommender)                                  [hdrec-server]
+//   Kernels -> Quant -> ModelFiles -> Llama -> Recommender -> Training  [hdrec]
+//                       ModelFiles -> Tokenizer -> Recommender
+//                                     RecSys -> Recommender
+//   HTTP -> HTTPServer -> Service (uses Recommender)                    [hdrec-server]
+//   Support (files, hashing, clocks) sits below all of them.
 import PackageDescription
 
 // Numeric code is compiled for the machine it runs on (AVX2 + FMA on the
@@ -42,7 +44,7 @@ let package = Package(
         .target(name: "Quant", dependencies: ["Kernels"], swiftSettings: numericSettings),
         .target(name: "ModelFiles", dependencies: ["Quant", "Support"]),
         .target(name: "Tokenizer", dependencies: ["ModelFiles"]),
-        .target(name: "Llama", dependencies: ["Kernels", "Quant", "ModelFiles", "Tokenizer"],
+        .target(name: "Llama", dependencies: ["Kernels", "Quant", "ModelFiles"],
                 swiftSettings: numericSettings),
 
         // MARK: - Recommendation
@@ -56,7 +58,7 @@ let package = Package(
         // MARK: - Serving
         .target(name: "HTTP"),
         .target(name: "CLinux"),
-        .target(name: "HTTPServer", dependencies: ["HTTP", "COpenSSL", "CZlib", "CLinux"]),
+        .target(name: "HTTPServer", dependencies: ["HTTP", "Support", "COpenSSL", "CZlib", "CLinux"]),
         .target(name: "Service", dependencies: [
             "CLinux",
             "HTTP", "HTTPServer", "Kernels", "Recommender", "Support",

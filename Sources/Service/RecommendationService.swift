@@ -10,9 +10,9 @@
 // Every response goes through `RequestPipeline` (request id, metrics, access log).
 import Foundation
 import HTTP
-import HTTPServer
 import Logging
 import Recommender
+import Support
 import Synchronization
 
 public final class RecommendationService: Sendable {

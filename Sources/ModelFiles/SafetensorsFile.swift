@@ -10,6 +10,7 @@
 // arithmetic), tensors sorted by BEGIN tile the buffer from 0 with no gap or
 // overlap, and the buffer ends exactly at the end of the file.
 import Foundation
+import JSON
 import Quant
 
 /// One tensor of a safetensors file.
@@ -127,7 +128,8 @@ public final class SafetensorsFile: Sendable {
         guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw ModelFilesError.invalidUTF8(field: "safetensors header", offset: 8)
         }
-        let json = try StrictJSON.parse(headerBytes, baseOffset: 8)
+        let json: JSONValue
+        do { json = try JSONValue.parse(headerBytes, baseOffset: 8) } catch let e as JSONError { throw ModelFilesError(json: e) }
         guard let members = json.objectValue else {
             throw ModelFilesError.invalidJSON(reason: "the header is not a JSON object", offset: 8)
         }

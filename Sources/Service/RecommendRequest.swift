@@ -4,6 +4,7 @@
 // history -> 422; k outside 1...#items -> 422; alpha outside [0, 1] or an unknown
 // fusion -> 422. Unknown members are 400 too, so a misspelt option is never ignored.
 import HTTP
+import JSON
 import Recommender
 
 public enum RecommendRequest {
@@ -17,14 +18,14 @@ public enum RecommendRequest {
         let json: JSONValue
         do {
             json = try JSONValue.parse(body)
-        } catch let error as HTTPError {
+        } catch let error as JSONError {
             throw invalidType(field: nil, detail: "the body is not valid JSON: \(error)")
         }
         guard case .object(let members) = json else {
             throw invalidType(field: nil, detail: "the body must be a JSON object, not \(json.typeName)")
         }
-        if let unknown = members.first(where: { !knownFields.contains($0.0) }) {
-            throw invalidType(field: unknown.0, detail: "unknown field '\(unknown.0)'; known fields: \(knownFields.sorted().joined(separator: ", "))")
+        if let unknown = members.first(where: { !knownFields.contains($0.key) }) {
+            throw invalidType(field: unknown.key, detail: "unknown field '\(unknown.key)'; known fields: \(knownFields.sorted().joined(separator: ", "))")
         }
 
         guard let historyValue = json["history"] else { throw invalidType(field: "history", detail: "'history' is required") }
@@ -86,13 +87,15 @@ public enum RecommendRequest {
     }
 
     private static func integer(_ v: JSONValue, field: String) throws -> Int {
-        guard case .number(let d) = v, d == d.rounded(), abs(d) < 1e9 else { throw wrongType(field, expected: "an integer", found: v) }
+        guard case .number(let n) = v else { throw wrongType(field, expected: "an integer", found: v) }
+        let d = n.double
+        guard d == d.rounded(), abs(d) < 1e9 else { throw wrongType(field, expected: "an integer", found: v) }
         return Int(d)
     }
 
     private static func number(_ v: JSONValue, field: String) throws -> Double {
-        guard case .number(let d) = v else { throw wrongType(field, expected: "a number", found: v) }
-        return d
+        guard case .number(let n) = v else { throw wrongType(field, expected: "a number", found: v) }
+        return n.double
     }
 
     private static func string(_ v: JSONValue, field: String) throws -> String {
@@ -110,7 +113,8 @@ public enum RecommendRequest {
     private static func wrongType(_ field: String, expected: String, found: JSONValue) -> Problem {
         let shown: String
         switch found {
-        case .number(let d): shown = "the number \(JSONValue.number(d).serialized())"
+        // Shown as a Double prints it ("2.50" as 2.5), as the answer always has.
+        case .number(let n): shown = "the number \(JSONValue.number(n.double).serialized())"
         default: shown = found.typeName
         }
         return invalidType(field: field, detail: "'\(field)' must be \(expected), not \(shown)")

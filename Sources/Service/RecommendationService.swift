@@ -10,6 +10,7 @@
 // Every response goes through `RequestPipeline` (request id, metrics, access log).
 import Foundation
 import HTTP
+import JSON
 import Logging
 import Recommender
 import Support
@@ -108,7 +109,9 @@ public final class RecommendationService: Sendable {
             logger.error("inference failed", metadata: ["error": "\(error)"])
             return Problem(status: .internalServerError, detail: "\(error)").response
         }
-        return RecommendResponse.render(output, query: query, engine: engine, totalSeconds: monotonicSeconds() - started)
+        let response = RecommendationResponse(output, catalog: engine.catalog, versions: engine.versions, explain: query.explain,
+                                              totalMilliseconds: (monotonicSeconds() - started) * 1e3)
+        return .json(response.json)
     }
 
     private func checkAPIKey(_ req: HTTPRequest) -> HTTPResponse? {
@@ -127,7 +130,7 @@ public final class RecommendationService: Sendable {
     private func readyz() -> HTTPResponse {
         if isDraining { return notReady("shutting down") }
         guard let engine = registry.current else { return notReady("loading the bundle") }
-        var members: [(String, JSONValue)] = [("status", .string("ready")), ("adapters", versionsJSON(engine.versions))]
+        var members: [(String, JSONValue)] = [("status", .string("ready")), ("adapters", engine.versions.json)]
         if let threads = engine.decoderThreads { members.append(("decoder_threads", .number(Double(threads)))) }
         return .json(.object(members))
     }
@@ -216,8 +219,8 @@ public final class RecommendationService: Sendable {
             logger.info("adapters swapped", metadata: ["text": "\(result.current.text)", "id": "\(result.current.id)",
                                                        "path": "\(result.directory)"])
             return .json(.object([
-                ("adapters", versionsJSON(result.current)),
-                ("previous", result.previous.map(versionsJSON) ?? .null),
+                ("adapters", result.current.json),
+                ("previous", result.previous?.json ?? .null),
                 ("path", .string(result.directory)),
             ]))
         } catch ServiceError.noPreviousAdapters {
@@ -231,8 +234,4 @@ public final class RecommendationService: Sendable {
                            detail: "\(error); the previous adapter pair is still serving").response
         }
     }
-}
-
-func versionsJSON(_ v: AdapterVersions) -> JSONValue {
-    .object([("text", .string(v.text)), ("id", .string(v.id))])
 }

@@ -7,6 +7,7 @@
 // first engine and for every swapped one.
 import Foundation
 import HTTP
+import JSON
 @testable import Recommender
 import Testing
 @testable import Service
@@ -69,7 +70,7 @@ struct HDRecEngineTests {
         #expect(items.count == expected.count)
         for (got, want) in zip(items, expected) {
             #expect(got["id"] == .string("i\(want.index)"))
-            guard case .number(let s)? = got["score"] else { Issue.record("no score in \(got)"); continue }
+            guard let s = got["score"]?.doubleValue else { Issue.record("no score in \(got)"); continue }
             #expect(abs(s - Double(want.score)) < 1e-5)
         }
         let before = engine.versions

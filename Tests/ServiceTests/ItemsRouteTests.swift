@@ -4,6 +4,7 @@
 // catalog is i0...i19 titled "Item 0"..."Item 19"; CatalogSearch is also tested on
 // titles of its own.
 import HTTP
+import JSON
 import Recommender
 import Testing
 @testable import Service

@@ -4,6 +4,7 @@
 import Foundation
 import HTTP
 import HTTPServer
+import JSON
 import Testing
 @testable import Service
 

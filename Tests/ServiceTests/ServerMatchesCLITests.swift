@@ -15,6 +15,7 @@
 // are not built next to the tests.
 import Foundation
 import HTTP
+import JSON
 import Recommender
 import Testing
 @testable import Service
@@ -36,7 +37,7 @@ struct ServerMatchesCLITests {
     static func ranking(_ json: JSONValue) throws -> [(id: String, score: Double)] {
         guard case .array(let items)? = json["items"] else { throw ServiceError.engineFailed("no items in \(json.serialized())") }
         return try items.map { item in
-            guard case .string(let id)? = item["id"], case .number(let s)? = item["score"] else {
+            guard case .string(let id)? = item["id"], let s = item["score"]?.doubleValue else {
                 throw ServiceError.engineFailed("item without id or score: \(item.serialized())")
             }
             return (id, s)

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // HDRec: hybrid dual-semantics LLM recommender (WSDM '26) as a Swift package.
 //
-// Layering (data flows one way, see README "Architecture"):
+// Layering (data flows one way, see docs/architecture.md):
 //   Kernels -> Quant -> ModelFiles -> Llama -> Recommender -> Training  [hdrec]
 //                       ModelFiles -> Tokenizer -> Recommender
 //                                     RecSys -> Recommender

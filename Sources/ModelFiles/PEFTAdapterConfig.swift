@@ -1,5 +1,5 @@
 // `adapter_config.json` of a PEFT LoRA adapter (huggingface/peft src/peft/tuners/
-// lora/config.py; field table in ../shared/docs/serving-anchors.md section C.1).
+// lora/config.py; the fields HDRec reads: docs/model-files.md "PEFT adapter directories").
 // File level only: fields are parsed, typed and checked for shape (a rank is a
 // positive integer, ...); what they mean for the decoder is the Llama module's job.
 // Absent optional fields take PEFT's defaults. Unknown fields are kept (as JSON

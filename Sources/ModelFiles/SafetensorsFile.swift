@@ -1,5 +1,5 @@
 // A safetensors file (huggingface/safetensors README and src/tensor.rs; the strict
-// rules are listed in ../shared/docs/serving-anchors.md section C.3), memory-mapped
+// rules and the error each breaks: docs/model-files.md "safetensors"), memory-mapped
 // read-only. Layout:
 //   [0..8)      N: u64 little-endian, byte length of the JSON header (<= 100,000,000)
 //   [8..8+N)    UTF-8 JSON: {"name": {"dtype", "shape", "data_offsets": [BEGIN, END]}, ...,
@@ -32,7 +32,7 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 }
 
 public final class SafetensorsFile: Sendable {
-    /// Largest JSON header accepted (the reference implementation's limit).
+    /// Largest JSON header accepted (the limit of the safetensors library's own reader).
     public static let maxHeaderLength: UInt64 = 100_000_000
 
     /// Tensor names in header order.

@@ -1,4 +1,4 @@
-// HDRec inference (paper §3.5; architecture.md "One request", steps 2-5): build
+// HDRec inference (paper §3.5; docs/architecture.md "One `/recommend`", steps 4-5): build
 // the text and ID prompts of each history, run the text adapter over the text
 // prompts and the ID adapter over the ID prompts (each batched over requests),
 // read the hidden state at the last [SEQ], apply the shared IPL, fuse, and take

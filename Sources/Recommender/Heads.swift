@@ -1,5 +1,5 @@
 // HDRec's trained heads for inference (paper §3.2-3.3; shapes from
-// reference-implementation §3), stored in heads.safetensors:
+// docs/public-code.md §3), stored in heads.safetensors:
 //   Projector  Linear(128 → H_p, bias) → SiLU → Linear(H_p → C, bias)    (Eq. 7)
 //   IPL        Linear(C → H_i, bias) → [dropout, training only] → SiLU → Linear(H_i → I, no bias)
 //              or, factorized: (h·Wpᵀ + bp)·Eᵀ + b over a frozen item table E [I, K]

@@ -1,6 +1,6 @@
 // Validation of the POST /recommend body (openapi.yaml RecommendRequest) into the
-// Recommender's RecommendationRequest (IPL indices, α and fusion resolved), with RFC 9457 problems as issue 6 item 5 specifies: malformed JSON or
-// wrong types -> 400 naming the field; unknown item ids -> 422 listing them; empty
+// Recommender's RecommendationRequest (IPL indices, α and fusion resolved), or an RFC 9457
+// problem (docs/service.md "POST /recommend"): malformed JSON or wrong types -> 400 naming the field; unknown item ids -> 422 listing them; empty
 // history -> 422; k outside 1...#items -> 422; alpha outside [0, 1] or an unknown
 // fusion -> 422. Unknown members are 400 too, so a misspelt option is never ignored.
 import HTTP

@@ -1,6 +1,6 @@
-// TrainStepBenchmark: the speed of one HDRec text-branch training step, shaped like the
-// PyTorch + PEFT peer step of ../shared/docs/peer-figures.md ("a LoRA training step on
-// SmolLM2-135M"), so the two can be measured side by side (`hdrec bench-train`,
+// TrainStepBenchmark: the speed of one HDRec text-branch training step, shaped like a
+// PyTorch + PEFT LoRA training step on SmolLM2-135M (the peer docs/training.md "Speed"
+// compares with), so the two can be measured side by side (`hdrec bench-train`,
 // Tools/bench_train.sh, BENCHMARKS.md "Trainer").
 //
 // The step is the trainer's own code path (HDRecNetwork.forward/backward, SoftmaxCrossEntropy,

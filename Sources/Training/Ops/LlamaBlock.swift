@@ -3,7 +3,7 @@
 //   xn1 = RMSNorm(x; w_attn)                    h = x + Wo·Attn(RoPE(Wq·xn1), RoPE(Wk·xn1), Wv·xn1)
 //   xn2 = RMSNorm(h; w_ffn)                     y = h + Wdown·(silu(Wgate·xn2) ⊙ Wup·xn2)
 // Each projection in `LoRATargets` adds s·B·A·drop(·) (LoRALinear.swift; HDRec default q, k, v, o,
-// up, down, reference-implementation.md §3). The base weights are frozen f32; the norm gains get a
+// up, down, docs/public-code.md §3). The base weights are frozen f32; the norm gains get a
 // gradient only when the caller passes buffers for them (`--train-norms`).
 //
 // What is saved (LlamaBlockActivations, counted per token in docs/training.md): the block input

@@ -88,7 +88,7 @@ public final class RecommendationService: Sendable {
         let started = monotonicSeconds()
         let query: RecommendationRequest
         do {
-            query = try RecommendRequest.parse(req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha,
+            query = try RecommendationRequest(body: req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha,
                                               defaultFusion: engine.defaultFusion)
         } catch let problem as Problem {
             return problem.response
@@ -184,16 +184,16 @@ public final class RecommendationService: Sendable {
         let path: String
         do {
             let json = try JSONValue.parse(req.body)
-            guard case .object = json else { throw RecommendRequest.invalidType(field: nil, detail: "the body must be a JSON object {\"path\": \"<dir>\"}") }
-            guard let p = json["path"] else { throw RecommendRequest.invalidType(field: "path", detail: "'path' is required") }
+            guard case .object = json else { throw Problem.invalidBody(field: nil, detail: "the body must be a JSON object {\"path\": \"<dir>\"}") }
+            guard let p = json["path"] else { throw Problem.invalidBody(field: "path", detail: "'path' is required") }
             guard case .string(let s) = p, !s.isEmpty else {
-                throw RecommendRequest.invalidType(field: "path", detail: "'path' must be a non-empty string, not \(p.typeName)")
+                throw Problem.invalidBody(field: "path", detail: "'path' must be a non-empty string, not \(p.typeName)")
             }
             path = s
         } catch let problem as Problem {
             return problem.response
         } catch {
-            return RecommendRequest.invalidType(field: nil, detail: "the body is not valid JSON: \(error)").response
+            return Problem.invalidBody(field: nil, detail: "the body is not valid JSON: \(error)").response
         }
         switch AdapterPaths.check(path, root: config.adapterRoot) {
         case .outsideRoot:

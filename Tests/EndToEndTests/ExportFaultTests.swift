@@ -1,4 +1,4 @@
-// Issue 14 item 6 with the real binary: `hdrec export --random` over stories260K (with
+// Export atomicity with the real binary: `hdrec export --random` over stories260K (with
 // --copy-base, so there is a megabyte to write) is killed with SIGKILL at random moments
 // while it replaces a bundle (--force); after every kill --out must hold a complete
 // bundle, the old one or the new one: every file the manifest lists present with its

@@ -1,4 +1,4 @@
-// The committed default bundle (artifacts/default, format 2 since the issue-13 recipe) loads
+// The committed default bundle (artifacts/default, format 2 since the default recipe) loads
 // with every hash checked and, over SmolLM2 when `make models` has fetched it, recommends
 // exactly what it recommended when it was exported (golden top 5 recorded at export:
 // `hdrec recommend --bundle artifacts/default --history 0 1 2 --k 5 --explain`), so a change

@@ -1,5 +1,5 @@
 // POST /recommend in-process: the response shape, defaults, exclusions, explain, and
-// every validation rule of issue 6 item 5 (400 naming the field, 422 for semantics).
+// every validation rule of docs/service.md "POST /recommend" (400 naming the field, 422 for semantics).
 import HTTP
 import JSON
 import Recommender

@@ -1,4 +1,4 @@
-// Issue 6 §2: the server and `hdrec recommend` give the same top-k for the same
+// The server and `hdrec recommend` give the same top-k for the same
 // history. Both built binaries run on one small random bundle (RandomBundle, the library
 // path behind `hdrec export --random`, over the stories260K fixture base and a 12-item
 // catalog): `hdrec-server --threads 3` answers POST /recommend over loopback, and

@@ -1,5 +1,5 @@
 // fuzz-json: the JSON module's parser and serializer (JSON.JSONValue, which every module
-// that reads JSON uses) and POST /recommend validation (Service.RecommendRequest) on the
+// that reads JSON uses) and POST /recommend validation (Service's RecommendationRequest(body:)) on the
 // input as a request body. Invariants:
 //   - parse -> serialize -> parse gives the same value, and serializing that gives the
 //     same text (the serializer is canonical), in each layout; the spaced and pretty
@@ -48,7 +48,7 @@ func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
 
     do {
-        let r = try RecommendRequest.parse(bytes, catalog: catalog, defaultAlpha: 0.5)
+        let r = try RecommendationRequest(body: bytes, catalog: catalog, defaultAlpha: 0.5)
         require(parsed != nil, "validation accepted a body the JSON parser refuses")
         require(!r.history.isEmpty, "empty history accepted")
         require(r.history.allSatisfy { catalog.items.indices.contains($0) }, "history index out of range")

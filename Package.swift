@@ -58,6 +58,11 @@ let package = Package(
                 swiftSettings: numericSettings),
         .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "Kernels", "Support", "JSON"],
                 swiftSettings: numericSettings),
+        // Tools for measuring and exercising the engine, kept out of the library targets:
+        // the training-step and block benchmarks (hdrec bench-train, BENCHMARKS.md) and the
+        // random serving-test bundle (hdrec export --random).
+        .target(name: "Workbench", dependencies: ["Training", "Recommender", "Llama", "RecSys", "ModelFiles", "Kernels", "Support"],
+                swiftSettings: numericSettings),
 
         // MARK: - Serving
         .target(name: "HTTP", dependencies: ["JSON"]),
@@ -72,7 +77,7 @@ let package = Package(
         // MARK: - Programs
         .executableTarget(name: "hdrec", dependencies: [
             "Support", "JSON", "Kernels", "Quant", "ModelFiles", "Tokenizer", "Llama", "RecSys",
-            "Recommender", "Training",
+            "Recommender", "Training", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hdrec-server", dependencies: [
@@ -90,11 +95,11 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelFiles"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "ModelFiles", "Tokenizer", "Quant", "Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "RecSysTests", dependencies: ["RecSys", "ModelFiles", "Support"]),
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys", "JSON"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recommender", "Llama", "RecSys", "Kernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys", "JSON", "Workbench"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recommender", "Llama", "RecSys", "Kernels", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "JSON", "Recommender"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "JSON", "Recommender", "Workbench"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Support", "Llama", "ModelFiles", "Tokenizer"]),
     ]
 )

@@ -3,12 +3,13 @@
 // layers of SmolLM2-135M, LoRA r 8 / alpha 32 / dropout 0.05 on q, k, v, o, up, down, 10 × 160
 // tokens, 8 supervised positions per sequence, IPL 576 → 512 → 4,344). Tools/bench_train.sh runs it
 // next to Tools/bench_train_peer.py and writes BENCHMARKS.md's "Trainer" section.
-// The work is in Training.TrainStepBenchmark.
+// The work is in Workbench.TrainStepBenchmark.
 import ArgumentParser
 import Foundation
 import JSON
 import ModelFiles
 import Training
+import Workbench
 
 struct TrainBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

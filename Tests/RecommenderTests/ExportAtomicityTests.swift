@@ -7,6 +7,7 @@ import Foundation
 import Support
 import Testing
 @testable import Recommender
+import Workbench
 
 @Suite("Export is atomic under write failures")
 struct ExportAtomicityTests {

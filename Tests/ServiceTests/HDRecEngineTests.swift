@@ -11,6 +11,7 @@ import JSON
 @testable import Recommender
 import Testing
 @testable import Service
+import Workbench
 
 @Suite("HDRec engine in the service")
 struct HDRecEngineTests {

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import Training
+import Workbench
 
 @Suite("Block benchmark (opt-in)")
 struct BlockBenchmarkRunner {

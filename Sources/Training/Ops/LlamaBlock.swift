@@ -172,7 +172,7 @@ public final class LlamaBlockActivations<T: TrainScalar> {
 
 /// Forward and backward of one Llama decoder layer with LoRA.
 public enum LlamaBlock {
-    static let order: [LoRATargets] = [.q, .k, .v, .o, .gate, .up, .down]
+    public static let order: [LoRATargets] = [.q, .k, .v, .o, .gate, .up, .down]
 
     /// - Parameters:
     ///   - out: (M, C) block output, overwritten

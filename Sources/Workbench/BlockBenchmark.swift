@@ -4,7 +4,10 @@
 // weights of the requested shape (values do not matter for speed), one adapter on the config's
 // targets with non-zero B, a left-padded batch of equal-length sequences.
 import Foundation
+import Kernels
+import Llama
 import Support
+import Training
 
 /// Measures one decoder layer's training step speed.
 public enum BlockBenchmark {

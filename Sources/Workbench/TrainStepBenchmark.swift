@@ -11,8 +11,13 @@
 // through IPL (C → Hi → SiLU → I), CE, backward, AdamW over LoRA + IPL, zero_grad.
 // Not part of the test suite: speed belongs in benchmarks (docs/training.md §Speed).
 import Foundation
+import Kernels
+import Llama
+import ModelFiles
 import Recommender
+import RecSys
 import Support
+import Training
 
 /// The shapes and hyper-parameters of a benchmark step (defaults: the peer's).
 public struct TrainStepBenchmarkConfig: Sendable, Codable, Equatable {

@@ -1,10 +1,12 @@
 // swift-tools-version: 6.0
 // HDRec: hybrid dual-semantics LLM recommender (WSDM '26) as a Swift package.
 //
-// Layering (data flows one way, see README "Architecture"):
-//   Kernels -> Quant -> ModelFiles -> Tokenizer -> Llama -> Recommender -> Training  [hdrec]
-//                                         RecSys -> Recommender
-//   HTTP -> HTTPServer -> Service (uses Recommender)                                  [hdrec-server]
+// Layering (data flows one way, see docs/architecture.md):
+//   Kernels -> Quant -> ModelFiles -> Llama -> Recommender -> Training  [hdrec]
+//                       ModelFiles -> Tokenizer -> Recommender
+//                                     RecSys -> Recommender
+//   HTTP -> HTTPServer -> Service (uses Recommender)                    [hdrec-server]
+//   Support (files, hashing, clocks) and JSON sit below all of them.
 import PackageDescription
 
 // Numeric code is compiled for the machine it runs on (AVX2 + FMA on the
@@ -22,6 +24,7 @@ let package = Package(
         .executable(name: "hdrec-server", targets: ["hdrec-server"]),
         // For the fuzz package in Fuzz/ (`make fuzz`), which depends on this one by path;
         // not a supported API.
+        .library(name: "JSON", targets: ["JSON"]),
         .library(name: "HTTP", targets: ["HTTP"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Recommender", targets: ["Recommender"]),
@@ -38,35 +41,43 @@ let package = Package(
 
         // MARK: - Engine
         .target(name: "Support", dependencies: ["CZlib"]),
+        // Strict JSON parsing and serialization for every module that reads or writes JSON;
+        // imports nothing, so HTTP stays free of Foundation.
+        .target(name: "JSON"),
         .target(name: "Kernels", swiftSettings: numericSettings),
         .target(name: "Quant", dependencies: ["Kernels"], swiftSettings: numericSettings),
-        .target(name: "ModelFiles", dependencies: ["Quant", "Support"]),
+        .target(name: "ModelFiles", dependencies: ["Quant", "Support", "JSON"]),
         .target(name: "Tokenizer", dependencies: ["ModelFiles"]),
-        .target(name: "Llama", dependencies: ["Kernels", "Quant", "ModelFiles", "Tokenizer"],
+        .target(name: "Llama", dependencies: ["Kernels", "Quant", "ModelFiles"],
                 swiftSettings: numericSettings),
 
         // MARK: - Recommendation
-        .target(name: "RecSys", dependencies: ["Kernels", "ModelFiles", "Support", "CZlib"],
+        .target(name: "RecSys", dependencies: ["Kernels", "ModelFiles", "Support", "JSON", "CZlib"],
                 swiftSettings: numericSettings),
-        .target(name: "Recommender", dependencies: ["Llama", "RecSys", "Tokenizer", "ModelFiles", "Support"],
+        .target(name: "Recommender", dependencies: ["Llama", "RecSys", "Tokenizer", "ModelFiles", "Support", "JSON"],
                 swiftSettings: numericSettings),
-        .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "Kernels", "Support"],
+        .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "Kernels", "Support", "JSON"],
+                swiftSettings: numericSettings),
+        // Tools for measuring and exercising the engine, kept out of the library targets:
+        // the training-step and block benchmarks (hdrec bench-train, BENCHMARKS.md) and the
+        // random serving-test bundle (hdrec export --random).
+        .target(name: "Workbench", dependencies: ["Training", "Recommender", "Llama", "RecSys", "ModelFiles", "Kernels", "Support"],
                 swiftSettings: numericSettings),
 
         // MARK: - Serving
-        .target(name: "HTTP"),
+        .target(name: "HTTP", dependencies: ["JSON"]),
         .target(name: "CLinux"),
-        .target(name: "HTTPServer", dependencies: ["HTTP", "COpenSSL", "CZlib", "CLinux"]),
+        .target(name: "HTTPServer", dependencies: ["HTTP", "Support", "COpenSSL", "CZlib", "CLinux"]),
         .target(name: "Service", dependencies: [
             "CLinux",
-            "HTTP", "HTTPServer", "Kernels", "Recommender", "Support",
+            "HTTP", "HTTPServer", "JSON", "Kernels", "Recommender", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: - Programs
         .executableTarget(name: "hdrec", dependencies: [
-            "Support", "Kernels", "Quant", "ModelFiles", "Tokenizer", "Llama", "RecSys",
-            "Recommender", "Training",
+            "Support", "JSON", "Kernels", "Quant", "ModelFiles", "Tokenizer", "Llama", "RecSys",
+            "Recommender", "Training", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hdrec-server", dependencies: [
@@ -77,17 +88,18 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Quant"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelFiles"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "ModelFiles", "Tokenizer", "Quant", "Kernels"], exclude: ["Fixtures"]),
         .testTarget(name: "RecSysTests", dependencies: ["RecSys", "ModelFiles", "Support"]),
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recommender", "Llama", "RecSys", "Kernels", "ModelFiles"], exclude: ["Fixtures"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys", "JSON", "Workbench"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recommender", "Llama", "RecSys", "Kernels", "ModelFiles", "Workbench"], exclude: ["Fixtures"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "Recommender", "Llama", "ModelFiles"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "JSON", "Recommender", "Llama", "ModelFiles", "Workbench"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Support", "Llama", "ModelFiles", "Tokenizer"]),
     ]
 )

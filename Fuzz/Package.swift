@@ -22,7 +22,7 @@ let package = Package(
     targets: [
         .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
         fuzzTarget("http", ["HTTP"]),
-        fuzzTarget("json", ["HTTP", "Service", "Recommender"]),
+        fuzzTarget("json", ["JSON", "HTTP", "Service", "Recommender"]),
         fuzzTarget("gguf", ["ModelFiles"]),
         fuzzTarget("safetensors", ["ModelFiles"]),
         fuzzTarget("peft", ["ModelFiles"]),

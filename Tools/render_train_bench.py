@@ -79,7 +79,7 @@ def main():
              "the final-norm hidden states at 8 positions each through the IPL (576 → 512 → SiLU → 4,344); "
              "cross-entropy; forward + backward + AdamW. Mean of 3 steps after 2 warm-up steps, 2 threads. "
              "Tokens/s counts sequences × length per step, as the peer does. "
-             "Ours: `hdrec bench-train` (Training.TrainStepBenchmark: the trainer's own HDRecNetwork forward/backward, "
+             "Ours: `hdrec bench-train` (Workbench.TrainStepBenchmark: the trainer's own HDRecNetwork forward/backward, "
              "SoftmaxCrossEntropy and AdamW). "
              + (f"Peer: `Tools/bench_train_peer.py`, torch {peer_versions['torch']}, transformers "
                 f"{peer_versions['transformers']}, peft {peer_versions['peft']}, measured in the same run."

@@ -26,7 +26,6 @@ public enum HTTPError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidChunkSize(String)
     case chunkLineTooLong(limit: Int)
     case invalidChunkTerminator(offset: Int)
-    case invalidJSON(offset: Int, reason: String)
 
     /// The status a server answers this error with, before closing the connection.
     public var status: HTTPStatus {
@@ -66,7 +65,6 @@ public enum HTTPError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidChunkSize(let s): return "invalid chunk size line \"\(s)\""
         case .chunkLineTooLong(let limit): return "chunk size line longer than \(limit) bytes"
         case .invalidChunkTerminator(let offset): return "chunk data not followed by CRLF at body offset \(offset)"
-        case let .invalidJSON(offset, reason): return "invalid JSON at byte \(offset): \(reason)"
         }
     }
 }

@@ -2,6 +2,7 @@
 // Pure values, no I/O. Follows RFC 9110 (semantics) and RFC 9112 (message syntax);
 // the shape (small Sendable value types, case-insensitive ordered headers) follows
 // NIOHTTP1's HTTPTypes without its reference-type internals.
+import JSON
 
 /// A request method token (RFC 9110 §9). Any RFC 9110 `token` is accepted by the
 /// parser; the common ones have constants.

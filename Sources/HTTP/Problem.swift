@@ -2,6 +2,7 @@
 // `application/problem+json` object with `type`, `title`, `status`, `detail` and
 // optional extension members (e.g. `unknown_ids`, `field`). One place renders them so
 // the shape is the same for parser errors, routing errors and validation errors.
+import JSON
 
 public struct Problem: Error, Sendable, Equatable {
     /// A URI identifying the problem type; "about:blank" means "see the status code".

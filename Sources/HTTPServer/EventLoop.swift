@@ -7,6 +7,7 @@
 import CLinux
 import Foundation
 import HTTP
+import Support
 import Synchronization
 
 final class EventLoop: @unchecked Sendable {

@@ -14,6 +14,7 @@
 import CLinux
 import Foundation
 import HTTP
+import Support
 
 final class HTTPConnection {
     /// Responses queued beyond this many unsent bytes pause the parsing of further

@@ -10,6 +10,7 @@
 // let in-flight requests finish), and at the end of the grace period the rest are closed.
 import Foundation
 import HTTP
+import Support
 import Synchronization
 
 public final class HTTPServer: Sendable {

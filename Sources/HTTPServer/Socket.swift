@@ -140,13 +140,6 @@ enum Socket {
     }
 }
 
-/// Monotonic seconds, for timeouts and durations.
-public func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// A NUL-terminated C buffer as a Swift string.
 func cString(_ buf: [CChar]) -> String {
     String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -3,6 +3,7 @@
 // offending value starts, so a bad GGUF or safetensors file can be diagnosed with a
 // hex dump. Readers never trap and never allocate from an unchecked length.
 import Foundation
+import JSON
 import Quant
 
 public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -137,6 +138,17 @@ public enum ModelFilesError: Error, CustomStringConvertible, Equatable, Sendable
         case let .missingField(file, field): return "\(file): missing field \"\(field)\""
         case let .invalidField(file, field, reason): return "\(file): field \"\(field)\": \(reason)"
         case let .inFile(path, error): return "\(path): \(error)"
+        }
+    }
+}
+
+extension ModelFilesError {
+    /// A JSON parse error of a file's JSON (a safetensors header, adapter_config.json),
+    /// offsets unchanged: a repeated key is reported where it starts.
+    init(json e: JSONError) {
+        switch e {
+        case let .syntax(reason, offset): self = .invalidJSON(reason: reason, offset: offset)
+        case let .duplicateKey(key, offset, _): self = .duplicateKey(key: key, offset: offset)
         }
     }
 }

@@ -4,6 +4,7 @@
 // PEFT adapter directory its config and tensors. The same value is used by tests
 // (tensor counts per type), so the command stays a thin printer.
 import Foundation
+import JSON
 import Quant
 
 public struct ModelInspection: Sendable {
@@ -33,7 +34,7 @@ public struct ModelInspection: Sendable {
     }
 
     /// The report as pretty-printed JSON.
-    public var json: String { report.pretty() }
+    public var json: String { report.serialized(.pretty) }
 
     /// Inspects a GGUF file, a safetensors file or a PEFT adapter directory.
     public static func inspect(path: String) throws -> ModelInspection {
@@ -75,20 +76,20 @@ public struct ModelInspection: Sendable {
         let counts = tensors.reduce(into: [String: Int]()) { $0[$1.type, default: 0] += 1 }
         // Types that parse but that the decoder cannot compute with (it refuses them at load).
         let undecodable = Set(f.tensors.map(\.type).filter { !$0.isDecodable }).map(\.description).sorted()
-        let report = JSONValue.members([
+        let report = JSONValue.object([
             ("format", .string("gguf")),
             ("path", .string(path)),
             ("version", .int(Int(f.version))),
             ("architecture", arch.map(JSONValue.string) ?? .null),
             ("file_type", f.uint("general.file_type").flatMap { LlamaFileType.name(UInt64($0)) }.map(JSONValue.string) ?? .null),
             ("types_not_supported", .array(undecodable.map(JSONValue.string))),
-            ("general", .members(general)),
-            ("hyperparameters", .members(hyper)),
-            ("tokenizer", .members(tok)),
+            ("general", .object(general)),
+            ("hyperparameters", .object(hyper)),
+            ("tokenizer", .object(tok)),
             ("tensor_count", .int(tensors.count)),
-            ("tensor_types", .members(counts.keys.sorted().map { ($0, .int(counts[$0] ?? 0)) })),
+            ("tensor_types", .object(counts.keys.sorted().map { ($0, .int(counts[$0] ?? 0)) })),
             ("parameters", .int(f.tensors.reduce(0) { $0 + $1.elementCount })),
-            ("tensors", .array(tensors.map { .members([("name", .string($0.name)), ("type", .string($0.type)), ("shape", .ints($0.shape))]) })),
+            ("tensors", .array(tensors.map { .object([("name", .string($0.name)), ("type", .string($0.type)), ("shape", .ints($0.shape))]) })),
         ])
         return ModelInspection(path: path, format: .gguf, architecture: arch, tensors: tensors,
                                tokenizerModel: f.string("tokenizer.ggml.model"), tokenizerPre: f.string("tokenizer.ggml.pre"),
@@ -97,10 +98,10 @@ public struct ModelInspection: Sendable {
 
     public static func inspect(safetensors f: SafetensorsFile, path: String) -> ModelInspection {
         let tensors = f.tensors.map { Tensor(name: $0.name, type: $0.dtype.rawValue, shape: $0.shape) }
-        let report = JSONValue.members([
+        let report = JSONValue.object([
             ("format", .string("safetensors")),
             ("path", .string(path)),
-            ("metadata", .members(f.metadata.keys.sorted().map { ($0, .string(f.metadata[$0] ?? "")) })),
+            ("metadata", .object(f.metadata.keys.sorted().map { ($0, .string(f.metadata[$0] ?? "")) })),
             ("tensor_count", .int(tensors.count)),
             ("tensors", tensorList(tensors)),
         ])
@@ -111,7 +112,7 @@ public struct ModelInspection: Sendable {
     public static func inspect(adapter a: PEFTAdapterDirectory) -> ModelInspection {
         let tensors = a.weights.tensors.map { Tensor(name: $0.name, type: $0.dtype.rawValue, shape: $0.shape) }
         let c = a.config
-        let report = JSONValue.members([
+        let report = JSONValue.object([
             ("format", .string("peft-adapter")),
             ("path", .string(a.path)),
             ("peft_type", .string(c.peftType)),
@@ -129,7 +130,7 @@ public struct ModelInspection: Sendable {
     }
 
     private static func tensorList(_ t: [Tensor]) -> JSONValue {
-        .array(t.map { .members([("name", .string($0.name)), ("dtype", .string($0.type)), ("shape", .ints($0.shape))]) })
+        .array(t.map { .object([("name", .string($0.name)), ("dtype", .string($0.type)), ("shape", .ints($0.shape))]) })
     }
 
     private static func json(_ v: GGUFValue) -> JSONValue {
@@ -138,9 +139,18 @@ public struct ModelInspection: Sendable {
         case let .bool(b): return .bool(b)
         case let .float32(f): return .float(f)
         case let .float64(d): return .double(d)
-        case let .uint64(u): return .number(String(u))
+        case let .uint64(u): return .number(JSONNumber(u))
         case let .array(_, values): return .array(values.map(json))
         default: return v.intValue.map(JSONValue.int) ?? .null
         }
     }
+}
+
+/// The report's numbers: integers as written, floats in Swift's shortest round-trip form
+/// (a non-finite one, which JSON cannot hold, as a string such as "nan").
+private extension JSONValue {
+    static func int(_ i: Int) -> JSONValue { .number(JSONNumber(i)) }
+    static func ints(_ a: [Int]) -> JSONValue { .array(a.map(JSONValue.int)) }
+    static func float(_ f: Float) -> JSONValue { JSONNumber(shortest: f).map(JSONValue.number) ?? .string("\(f)") }
+    static func double(_ d: Double) -> JSONValue { JSONNumber(shortest: d).map(JSONValue.number) ?? .string("\(d)") }
 }

@@ -1,10 +1,11 @@
 // `adapter_config.json` of a PEFT LoRA adapter (huggingface/peft src/peft/tuners/
-// lora/config.py; field table in ../shared/docs/serving-anchors.md section C.1).
+// lora/config.py; the fields HDRec reads: docs/model-files.md "PEFT adapter directories").
 // File level only: fields are parsed, typed and checked for shape (a rank is a
 // positive integer, ...); what they mean for the decoder is the Llama module's job.
 // Absent optional fields take PEFT's defaults. Unknown fields are kept (as JSON
 // text) so a read-modify-write does not drop them.
 import Foundation
+import JSON
 
 /// A PEFT module selection (`target_modules`, `exclude_modules`): module names, each
 /// matching a module whose name equals it or ends in "." + it, or one regex that must
@@ -105,7 +106,10 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
 
     private func otherField(_ key: String) throws -> JSONValue? {
         guard let text = otherFields[key] else { return nil }
-        let v = try StrictJSON.parse(text)
+        let v: JSONValue
+        do { v = try JSONValue.parse(text) } catch let e as JSONError {
+            throw ModelFilesError.invalidField(file: Self.file, field: key, reason: ModelFilesError(json: e).description)
+        }
         return v == .null ? nil : v
     }
 
@@ -115,8 +119,8 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
     public init(json text: String) throws {
         let f = Self.file
         let root: JSONValue
-        do { root = try StrictJSON.parse(text) } catch let e as ModelFilesError {
-            throw ModelFilesError.invalidField(file: f, field: "(document)", reason: e.description)
+        do { root = try JSONValue.parse(text) } catch let e as JSONError {
+            throw ModelFilesError.invalidField(file: f, field: "(document)", reason: ModelFilesError(json: e).description)
         }
         guard let members = root.objectValue else { throw ModelFilesError.invalidField(file: f, field: "(document)", reason: "not a JSON object") }
         func get(_ k: String) -> JSONValue? {
@@ -183,7 +187,7 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
         }
         otherFields = [:]
         for m in members where !Self.modelled.contains(m.key) {
-            otherFields[m.key] = Self.render(m.value)
+            otherFields[m.key] = m.value.serialized(.spaced)
         }
     }
 
@@ -199,35 +203,23 @@ public struct PEFTAdapterConfig: Sendable, Equatable {
             guard d.isFinite else { throw ModelFilesError.invalidField(file: Self.file, field: k, reason: "not finite") }
             return d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
         }
-        func list(_ a: [String]) -> String { "[" + a.map(StrictJSON.quote).joined(separator: ", ") + "]" }
+        func list(_ a: [String]) -> String { "[" + a.map(JSONString.quote).joined(separator: ", ") + "]" }
         var fields: [String: String] = otherFields
-        fields["peft_type"] = StrictJSON.quote(peftType)
-        fields["task_type"] = taskType.map(StrictJSON.quote) ?? "null"
-        fields["base_model_name_or_path"] = baseModelNameOrPath.map(StrictJSON.quote) ?? "null"
+        fields["peft_type"] = JSONString.quote(peftType)
+        fields["task_type"] = taskType.map(JSONString.quote) ?? "null"
+        fields["base_model_name_or_path"] = baseModelNameOrPath.map(JSONString.quote) ?? "null"
         fields["r"] = String(r)
         fields["lora_alpha"] = try num("lora_alpha", loraAlpha)
         fields["use_rslora"] = useRslora ? "true" : "false"
-        fields["target_modules"] = targetModulesRegex.map(StrictJSON.quote) ?? list(targetModules)
+        fields["target_modules"] = targetModulesRegex.map(JSONString.quote) ?? list(targetModules)
         fields["lora_dropout"] = try num("lora_dropout", loraDropout)
         fields["fan_in_fan_out"] = fanInFanOut ? "true" : "false"
-        fields["bias"] = StrictJSON.quote(bias)
+        fields["bias"] = JSONString.quote(bias)
         fields["use_dora"] = useDora ? "true" : "false"
         fields["inference_mode"] = inferenceMode ? "true" : "false"
         fields["modules_to_save"] = modulesToSave.map(list) ?? "null"
-        fields["rank_pattern"] = "{" + rankPattern.keys.sorted().map { "\(StrictJSON.quote($0)): \(rankPattern[$0] ?? 0)" }.joined(separator: ", ") + "}"
-        fields["alpha_pattern"] = try "{" + alphaPattern.keys.sorted().map { "\(StrictJSON.quote($0)): \(try num("alpha_pattern", alphaPattern[$0] ?? 0))" }.joined(separator: ", ") + "}"
-        return "{\n" + fields.keys.sorted().map { "  \(StrictJSON.quote($0)): \(fields[$0] ?? "null")" }.joined(separator: ",\n") + "\n}\n"
-    }
-
-    /// Compact JSON rendering of a parsed value (for fields kept verbatim).
-    static func render(_ v: JSONValue) -> String {
-        switch v {
-        case .null: return "null"
-        case let .bool(b): return b ? "true" : "false"
-        case let .number(n): return n
-        case let .string(s): return StrictJSON.quote(s)
-        case let .array(a): return "[" + a.map(render).joined(separator: ", ") + "]"
-        case let .object(o): return "{" + o.map { "\(StrictJSON.quote($0.key)): \(render($0.value))" }.joined(separator: ", ") + "}"
-        }
+        fields["rank_pattern"] = "{" + rankPattern.keys.sorted().map { "\(JSONString.quote($0)): \(rankPattern[$0] ?? 0)" }.joined(separator: ", ") + "}"
+        fields["alpha_pattern"] = try "{" + alphaPattern.keys.sorted().map { "\(JSONString.quote($0)): \(try num("alpha_pattern", alphaPattern[$0] ?? 0))" }.joined(separator: ", ") + "}"
+        return "{\n" + fields.keys.sorted().map { "  \(JSONString.quote($0)): \(fields[$0] ?? "null")" }.joined(separator: ",\n") + "\n}\n"
     }
 }

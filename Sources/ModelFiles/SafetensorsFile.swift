@@ -1,5 +1,5 @@
 // A safetensors file (huggingface/safetensors README and src/tensor.rs; the strict
-// rules are listed in ../shared/docs/serving-anchors.md section C.3), memory-mapped
+// rules and the error each breaks: docs/model-files.md "safetensors"), memory-mapped
 // read-only. Layout:
 //   [0..8)      N: u64 little-endian, byte length of the JSON header (<= 100,000,000)
 //   [8..8+N)    UTF-8 JSON: {"name": {"dtype", "shape", "data_offsets": [BEGIN, END]}, ...,
@@ -10,6 +10,7 @@
 // arithmetic), tensors sorted by BEGIN tile the buffer from 0 with no gap or
 // overlap, and the buffer ends exactly at the end of the file.
 import Foundation
+import JSON
 import Quant
 
 /// One tensor of a safetensors file.
@@ -31,7 +32,7 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 }
 
 public final class SafetensorsFile: Sendable {
-    /// Largest JSON header accepted (the reference implementation's limit).
+    /// Largest JSON header accepted (the limit of the safetensors library's own reader).
     public static let maxHeaderLength: UInt64 = 100_000_000
 
     /// Tensor names in header order.
@@ -127,7 +128,8 @@ public final class SafetensorsFile: Sendable {
         guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw ModelFilesError.invalidUTF8(field: "safetensors header", offset: 8)
         }
-        let json = try StrictJSON.parse(headerBytes, baseOffset: 8)
+        let json: JSONValue
+        do { json = try JSONValue.parse(headerBytes, baseOffset: 8) } catch let e as JSONError { throw ModelFilesError(json: e) }
         guard let members = json.objectValue else {
             throw ModelFilesError.invalidJSON(reason: "the header is not a JSON object", offset: 8)
         }

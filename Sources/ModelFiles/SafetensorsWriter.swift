@@ -4,6 +4,7 @@
 // when present. The header is padded with spaces to a multiple of 8 bytes, as the
 // reference writer does, so the data buffer starts 8-byte aligned.
 import Foundation
+import JSON
 import Quant
 import Support
 
@@ -68,14 +69,14 @@ public struct SafetensorsWriter: Sendable {
     func header() -> [UInt8] {
         var parts: [String] = []
         if !metadata.isEmpty {
-            let kv = metadata.keys.sorted().map { "\(StrictJSON.quote($0)):\(StrictJSON.quote(metadata[$0] ?? ""))" }
+            let kv = metadata.keys.sorted().map { "\(JSONString.quote($0)):\(JSONString.quote(metadata[$0] ?? ""))" }
             parts.append("\"__metadata__\":{\(kv.joined(separator: ","))}")
         }
         var offset = 0
         for name in tensorNames {
             guard let e = entries[name] else { continue }
             let shape = e.shape.map(String.init).joined(separator: ",")
-            parts.append("\(StrictJSON.quote(name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + e.bytes.count)]}")
+            parts.append("\(JSONString.quote(name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + e.bytes.count)]}")
             offset += e.bytes.count
         }
         var h = Array("{\(parts.joined(separator: ","))}".utf8)

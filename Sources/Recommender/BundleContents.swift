@@ -26,7 +26,7 @@ public struct BundleContents: Sendable {
     /// The adapter directories; resolved, and with both PEFT files checked, under a containment.
     public let textAdapterPath: String
     public let idAdapterPath: String
-    public var versions: [AdapterRole: String] { [.text: manifest.adapters.text.version, .id: manifest.adapters.id.version] }
+    public var versions: AdapterVersions { AdapterVersions(text: manifest.adapters.text.version, id: manifest.adapters.id.version) }
 
     /// Loads and checks the bundle in `directory`.
     /// - Parameters:

@@ -1,6 +1,5 @@
-// The file layout of a bundle directory (architecture.md "The bundle";
-// docs/bundle.md) and the checks that need only the file system and hashes:
-// required files present, every listed sha256 matching, adapter versions
+// The file layout of a bundle directory (docs/bundle.md) and the checks that need only
+// the file system and hashes: required files present, every listed sha256 matching, adapter versions
 // derived from their safetensors.
 import Foundation
 import Support

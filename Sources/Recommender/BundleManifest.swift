@@ -1,4 +1,4 @@
-// manifest.json of a bundle (architecture.md "The bundle"; issue 5 item 7):
+// manifest.json of a bundle (docs/bundle.md "manifest.json"):
 // the contract between the trainer (`hdrec export`) and every consumer
 // (`hdrec recommend`, `hdrec evaluate`, `hdrec-server`). Schema: docs/bundle.md.
 import Foundation

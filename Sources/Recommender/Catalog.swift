@@ -1,7 +1,7 @@
 // The item catalog of a bundle (catalog.jsonl): one JSON object per line, in
 // IPL order (line n = IPL output n = SASRec row n + 1), with the external id
 // string that requests use, the title, and the optional text fields.
-// Spec: docs/bundle.md "catalog.jsonl"; issue 5 item 7.
+// Spec: docs/bundle.md "catalog.jsonl".
 import Foundation
 import Support
 

@@ -16,7 +16,7 @@
 // the ranking, and α = 0 would make every score 0 (a constant row, which the tie
 // rule would rank as perfect). The terms are therefore computed with α = 1: the
 // same ranking as the literal reading for every α > 0, and a real one at α = 0.
-// All of it works on logits, never probabilities (reference-implementation §6).
+// All of it works on logits, never probabilities (docs/public-code.md §6).
 import Foundation
 
 /// How the text and ID passes are combined into one ranking score.

@@ -1,4 +1,4 @@
-// HDRec inference (paper §3.5; architecture.md "One request", steps 2-5): build
+// HDRec inference (paper §3.5; docs/architecture.md "One `/recommend`", steps 4-5): build
 // the text and ID prompts of each history, run the text adapter over the text
 // prompts and the ID adapter over the ID prompts (each batched over requests),
 // read the hidden state at the last [SEQ], apply the shared IPL, fuse, and take
@@ -15,8 +15,8 @@ public final class HDRecModel: Sendable {
     public let heads: HDRecHeads
     /// The bundle's defaults for requests that name no fusion or α.
     public let fusionDefaults: BundleManifest.FusionDefaults
-    /// Adapter versions (first 12 hex digits of each adapter's sha256), for responses and metrics.
-    public let versions: [AdapterRole: String]
+    /// The bundle's adapter versions, for responses; nil for a model built in memory.
+    public let versions: AdapterVersions?
     /// Proj(SASRec[i + 1]) for every item, computed once at load: [I, C].
     public let itemRows: [Float]
     /// The SASRec model the anchored ID pass adds to (required when `heads.idGate` is set).
@@ -29,7 +29,7 @@ public final class HDRecModel: Sendable {
     ///   - sasrec: the SASRec table, [I + 1, D], row 0 = padding, row i + 1 = item i.
     ///   - anchor: the full SASRec model, needed (and used) only when the heads carry `id.gate`.
     public init(decoder: any HDRecDecoder, prompts: PromptBuilder, heads: HDRecHeads, sasrec: [Float],
-                fusionDefaults: BundleManifest.FusionDefaults, versions: [AdapterRole: String] = [:],
+                fusionDefaults: BundleManifest.FusionDefaults, versions: AdapterVersions? = nil,
                 anchor: SASRecAnchor? = nil) throws {
         let d = heads.dimensions
         guard decoder.width == d.modelWidth else {

@@ -1,4 +1,4 @@
-// Automatic prefix caching across requests (issue 15). Product backends ask again and
+// Automatic prefix caching across requests (docs/service.md "Prefix cache"). Product backends ask again and
 // again for the same users, and each call's history is the previous one plus an item or
 // two; both prompts then start with exactly the positions of the previous call (the
 // instruction P_u, then each kept item and its [SEQ]), so their keys and values can be

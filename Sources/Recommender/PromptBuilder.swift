@@ -1,5 +1,5 @@
 // Builds the token sequences of HDRec's three tasks exactly as the public code
-// does (reference-implementation §2.1-2.4; paper §3.2.1, §3.2.2, §3.3.1):
+// does (docs/public-code.md §2.1-2.4; paper §3.2.1, §3.2.2, §3.3.1):
 //   T1 (alignment):  P_i ++ text(i) ++ [ALIGN]             → item i at [ALIGN]
 //   T2 (text):       P_u ++ Σ_k (text(h_k) ++ [SEQ])       → h_{k+1} at each [SEQ]
 //   T3 (ID):         P_u ++ Σ_k (⟨ID(h_k)⟩ ++ [SEQ])        → the same targets

@@ -1,5 +1,5 @@
 // The knobs of prompt construction, with the public code's defaults
-// (reference-implementation §2.1-2.4: parameters.py max_item_num = 30,
+// (docs/public-code.md §2.1-2.4: parameters.py max_item_num = 30,
 // max_token_num = 1024, max_attr_length = 32, train_attr = [title, brand]).
 
 /// An item field that can enter the item text.

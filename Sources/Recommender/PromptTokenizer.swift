@@ -3,7 +3,7 @@
 // Tokenizer module spells its API; the real tokenizer conforms in
 // TokenizerConformance.swift.
 
-/// Turns text into token ids with **no BOS** (reference-implementation §2.1:
+/// Turns text into token ids with **no BOS** (docs/public-code.md §2.1:
 /// `tokenizer.tokenize` adds no special tokens).
 public protocol PromptTokenizer: Sendable {
     /// Token ids of `text`. With `parseSpecial`, registered special tokens written

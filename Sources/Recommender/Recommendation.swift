@@ -1,5 +1,5 @@
 // The request and response types of HDRec inference, shared by
-// `hdrec recommend`, `hdrec evaluate` and the server (issue 6's /recommend body
+// `hdrec recommend`, `hdrec evaluate` and the server (the /recommend body of openapi.yaml
 // maps onto these one to one; the service's engine contract uses them directly).
 
 /// One recommendation request, already mapped to IPL indices.

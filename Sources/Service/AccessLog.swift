@@ -4,6 +4,7 @@
 // `LoggingSystem.bootstrap { JSONLineLogHandler(label: $0) }` in the executable.
 import Foundation
 import HTTP
+import JSON
 import Logging
 import Synchronization
 
@@ -43,17 +44,17 @@ public struct JSONLineLogHandler: LogHandler {
         // once per request, and on /healthz it was a quarter of the server's time.
         var line = "{\"ts\":"
         line.reserveCapacity(384)
-        line += JSONValue.format((Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+        line += JSONNumber((Date().timeIntervalSince1970 * 1000).rounded() / 1000)?.text ?? "null"
         line += ",\"level\":"
-        JSONValue.writeString(event.level.rawValue, into: &line)
+        JSONString.write(event.level.rawValue, into: &line)
         line += ",\"logger\":"
-        JSONValue.writeString(label, into: &line)
+        JSONString.write(label, into: &line)
         line += ",\"msg\":"
         let message = event.message.description
-        JSONValue.writeString(message, into: &line)
+        JSONString.write(message, into: &line)
         for key in merged.keys.sorted() {
             line += ","
-            JSONValue.writeString(key, into: &line)
+            JSONString.write(key, into: &line)
             line += ":"
             Self.write(merged[key]!, into: &line)
         }
@@ -63,11 +64,11 @@ public struct JSONLineLogHandler: LogHandler {
 
     private static func write(_ value: Logger.MetadataValue, into line: inout String) {
         switch value {
-        case .string(let s): JSONValue.writeString(s, into: &line)
+        case .string(let s): JSONString.write(s, into: &line)
         case .stringConvertible(let c):
-            if let d = c as? Double { line += JSONValue.format(d) }
+            if let d = c as? Double { line += JSONNumber(d)?.text ?? "null" }
             else if let i = c as? Int { line += String(i) }
-            else { JSONValue.writeString(c.description, into: &line) }
+            else { JSONString.write(c.description, into: &line) }
         case .array, .dictionary: line += json(value).serialized()
         }
     }

@@ -4,17 +4,6 @@
 // base), fusion (Eqs. 13-18) and top-k. See docs/service.md "Plugging in the engine".
 import Recommender
 
-/// Adapter versions: the first 12 hex digits of the sha256 of each adapter's
-/// adapter_model.safetensors (BundleLayout.adapterVersion).
-public struct AdapterVersions: Sendable, Equatable, Hashable {
-    public var text: String
-    public var id: String
-    public init(text: String, id: String) {
-        self.text = text
-        self.id = id
-    }
-}
-
 // Requests and answers are the Recommender module's own types (one definition, shared
 // with `hdrec recommend` and `hdrec evaluate`): `RecommendationRequest` (IPL indices;
 // the service fills in `alpha` and `fusion` with the bundle's defaults when a request

@@ -8,6 +8,7 @@
 // parameter, a foreign cursor) are 400; well-formed values out of range are 422, as for
 // POST /recommend. Every problem names its parameter in `field`.
 import HTTP
+import JSON
 import Recommender
 
 enum ItemsRoute {

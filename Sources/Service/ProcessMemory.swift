@@ -1,5 +1,5 @@
 // glibc malloc policy for the long-running server. Without it, resident memory grew
-// with every hot swap made under load (issue 14): see docs/service.md "Memory" for
+// with every hot swap made under load: see docs/service.md "Operations" (Memory) for
 // what the heap profile showed. Two changes, both made once at start:
 //   - a fixed mmap threshold, so that large buffers (weights, heads, KV caches, the
 //     batch scratch) are mapped and given back to the kernel when freed, instead of

@@ -10,9 +10,10 @@
 // Every response goes through `RequestPipeline` (request id, metrics, access log).
 import Foundation
 import HTTP
-import HTTPServer
+import JSON
 import Logging
 import Recommender
+import Support
 import Synchronization
 
 public final class RecommendationService: Sendable {
@@ -87,7 +88,7 @@ public final class RecommendationService: Sendable {
         let started = monotonicSeconds()
         let query: RecommendationRequest
         do {
-            query = try RecommendRequest.parse(req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha,
+            query = try RecommendationRequest(body: req.body, catalog: engine.catalog, defaultAlpha: engine.defaultAlpha,
                                               defaultFusion: engine.defaultFusion)
         } catch let problem as Problem {
             return problem.response
@@ -108,7 +109,9 @@ public final class RecommendationService: Sendable {
             logger.error("inference failed", metadata: ["error": "\(error)"])
             return Problem(status: .internalServerError, detail: "\(error)").response
         }
-        return RecommendResponse.render(output, query: query, engine: engine, totalSeconds: monotonicSeconds() - started)
+        let response = RecommendationResponse(output, catalog: engine.catalog, versions: engine.versions, explain: query.explain,
+                                              totalMilliseconds: (monotonicSeconds() - started) * 1e3)
+        return .json(response.json)
     }
 
     private func checkAPIKey(_ req: HTTPRequest) -> HTTPResponse? {
@@ -127,7 +130,7 @@ public final class RecommendationService: Sendable {
     private func readyz() -> HTTPResponse {
         if isDraining { return notReady("shutting down") }
         guard let engine = registry.current else { return notReady("loading the bundle") }
-        var members: [(String, JSONValue)] = [("status", .string("ready")), ("adapters", versionsJSON(engine.versions))]
+        var members: [(String, JSONValue)] = [("status", .string("ready")), ("adapters", engine.versions.json)]
         if let threads = engine.decoderThreads { members.append(("decoder_threads", .number(Double(threads)))) }
         return .json(.object(members))
     }
@@ -181,16 +184,16 @@ public final class RecommendationService: Sendable {
         let path: String
         do {
             let json = try JSONValue.parse(req.body)
-            guard case .object = json else { throw RecommendRequest.invalidType(field: nil, detail: "the body must be a JSON object {\"path\": \"<dir>\"}") }
-            guard let p = json["path"] else { throw RecommendRequest.invalidType(field: "path", detail: "'path' is required") }
+            guard case .object = json else { throw Problem.invalidBody(field: nil, detail: "the body must be a JSON object {\"path\": \"<dir>\"}") }
+            guard let p = json["path"] else { throw Problem.invalidBody(field: "path", detail: "'path' is required") }
             guard case .string(let s) = p, !s.isEmpty else {
-                throw RecommendRequest.invalidType(field: "path", detail: "'path' must be a non-empty string, not \(p.typeName)")
+                throw Problem.invalidBody(field: "path", detail: "'path' must be a non-empty string, not \(p.typeName)")
             }
             path = s
         } catch let problem as Problem {
             return problem.response
         } catch {
-            return RecommendRequest.invalidType(field: nil, detail: "the body is not valid JSON: \(error)").response
+            return Problem.invalidBody(field: nil, detail: "the body is not valid JSON: \(error)").response
         }
         switch AdapterPaths.check(path, root: config.adapterRoot) {
         case .outsideRoot:
@@ -216,8 +219,8 @@ public final class RecommendationService: Sendable {
             logger.info("adapters swapped", metadata: ["text": "\(result.current.text)", "id": "\(result.current.id)",
                                                        "path": "\(result.directory)"])
             return .json(.object([
-                ("adapters", versionsJSON(result.current)),
-                ("previous", result.previous.map(versionsJSON) ?? .null),
+                ("adapters", result.current.json),
+                ("previous", result.previous?.json ?? .null),
                 ("path", .string(result.directory)),
             ]))
         } catch ServiceError.noPreviousAdapters {
@@ -231,8 +234,4 @@ public final class RecommendationService: Sendable {
                            detail: "\(error); the previous adapter pair is still serving").response
         }
     }
-}
-
-func versionsJSON(_ v: AdapterVersions) -> JSONValue {
-    .object([("text", .string(v.text)), ("id", .string(v.id))])
 }

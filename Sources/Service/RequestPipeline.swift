@@ -3,8 +3,8 @@
 // handler, then request metrics and one JSON access-log line. Route labels are route
 // patterns ("unmatched" otherwise) and unknown methods are "other", so label sets stay bounded.
 import HTTP
-import HTTPServer
 import Logging
+import Support
 import Synchronization
 
 struct RequestPipeline: HTTPResponder {

@@ -1,4 +1,4 @@
-// The service's metric families, names exactly as issue 6 lists them (Prometheus
+// The service's metric families, names exactly as docs/service.md "Metrics" lists them (Prometheus
 // conventions: snake_case, base units, `_total` counters, `_seconds` durations).
 // docs/service.md and openapi.yaml (GET /metrics) list them for operators.
 import Foundation

@@ -1,4 +1,4 @@
-// The page for people (issue 17): GET / and its two assets, served from bytes compiled
+// The page for people (docs/service.md "The page (GET /)"): GET / and its two assets, served from bytes compiled
 // into the binary (WebAssets.swift, generated from Web/ by Tools/embed_web.py), so the
 // server needs no files beside it and a moved binary still serves the page.
 //

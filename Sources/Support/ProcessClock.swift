@@ -1,4 +1,6 @@
-// CPU time of this process (all threads, user + system) from getrusage. On a
+// The process's clocks. Monotonic seconds time timeouts and durations (the socket
+// layer's idle and drain deadlines, request timings), unaffected by wall-clock changes.
+// CPU time of this process (all threads, user + system) comes from getrusage: on a
 // shared machine wall time depends on the neighbours; CPU time shows the work
 // itself, so training logs and benchmarks record both.
 import Foundation
@@ -17,4 +19,11 @@ public enum ProcessClock {
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
+}
+
+/// Monotonic seconds (CLOCK_MONOTONIC), for timeouts and durations.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

@@ -1,1 +1,1 @@
-// Training module: see README "Architecture".
+// Training module: see docs/architecture.md and docs/training.md.

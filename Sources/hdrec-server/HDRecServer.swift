@@ -1,4 +1,4 @@
-// hdrec-server: the long-running recommendation service (issue 6; docs/service.md).
+// hdrec-server: the long-running recommendation service (docs/service.md).
 // Flags become a ServiceConfig; bundles are loaded by HDRecEngineLoader (the real HDRec
 // model: two LoRA passes over one base, fusion, top-k; docs/service.md "Plugging in the engine"),
 // whose thread pool `--threads` sizes (GET /readyz reports it as decoder_threads).

@@ -11,6 +11,7 @@ import RecSys
 import Recommender
 import Support
 import Training
+import Workbench
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@
 // (HDRecModel.recommend: both passes, IPL, fusion, top-k).
 import ArgumentParser
 import Foundation
+import JSON
 import Recommender
 
 struct RecommendCommand: AsyncParsableCommand {
@@ -43,8 +44,7 @@ struct RecommendCommand: AsyncParsableCommand {
                 + "id_pass \(median(\.idPass)) ms, fusion \(median(\.fusion)) ms, total \(median(\.total)) ms\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
-        let response = RecommendationResponse(r, catalog: catalog, versions: loaded.model.versions)
-        FileHandle.standardOutput.write(try response.json(pretty: !compact))
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        let response = RecommendationResponse(r, catalog: catalog, versions: loaded.model.versions, explain: explain)
+        FileHandle.standardOutput.write(Data((response.commandJSON.serialized(compact ? .compact : .pretty) + "\n").utf8))
     }
 }

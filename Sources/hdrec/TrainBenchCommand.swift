@@ -3,11 +3,13 @@
 // layers of SmolLM2-135M, LoRA r 8 / alpha 32 / dropout 0.05 on q, k, v, o, up, down, 10 × 160
 // tokens, 8 supervised positions per sequence, IPL 576 → 512 → 4,344). Tools/bench_train.sh runs it
 // next to Tools/bench_train_peer.py and writes BENCHMARKS.md's "Trainer" section.
-// The work is in Training.TrainStepBenchmark.
+// The work is in Workbench.TrainStepBenchmark.
 import ArgumentParser
 import Foundation
+import JSON
 import ModelFiles
 import Training
+import Workbench
 
 struct TrainBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,17 +46,18 @@ struct TrainBenchCommand: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let r = try TrainStepBenchmark.run(base: frozen, config: config)
         if json {
-            let record: [String: Any] = [
-                "impl": "hdrec", "layers": layers, "sequences": sequences, "length": length, "positions": positions,
-                "items": items, "ipl_hidden": iplHidden, "lora_dropout": loraDropout, "threads": threads,
-                "steps": steps, "warmup": warmup, "tokens_per_step": r.tokensPerStep,
-                "step_seconds": r.stepSeconds, "seconds_per_step": r.secondsPerStep, "tokens_per_second": r.tokensPerSecond,
-                "forward_seconds": r.forwardSeconds, "loss_seconds": r.lossSeconds, "backward_seconds": r.backwardSeconds,
-                "optimizer_seconds": r.optimizerSeconds, "cpu_seconds_per_step": r.cpuSecondsPerStep,
-                "last_loss": r.lastLoss, "load_seconds": loadSeconds,
+            func n(_ x: Double) -> JSONValue { .number(x) }
+            let record: [String: JSONValue] = [
+                "impl": .string("hdrec"), "layers": n(Double(layers)), "sequences": n(Double(sequences)), "length": n(Double(length)),
+                "positions": n(Double(positions)), "items": n(Double(items)), "ipl_hidden": n(Double(iplHidden)),
+                "lora_dropout": n(Double(loraDropout)), "threads": n(Double(threads)), "steps": n(Double(steps)),
+                "warmup": n(Double(warmup)), "tokens_per_step": n(Double(r.tokensPerStep)),
+                "step_seconds": .array(r.stepSeconds.map(n)), "seconds_per_step": n(r.secondsPerStep),
+                "tokens_per_second": n(r.tokensPerSecond), "forward_seconds": n(r.forwardSeconds), "loss_seconds": n(r.lossSeconds),
+                "backward_seconds": n(r.backwardSeconds), "optimizer_seconds": n(r.optimizerSeconds),
+                "cpu_seconds_per_step": n(r.cpuSecondsPerStep), "last_loss": n(Double(r.lastLoss)), "load_seconds": n(loadSeconds),
             ]
-            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(JSONValue.object(record.keys.sorted().map { ($0, record[$0]!) }).serialized())
         } else {
             func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
             print("hdrec train step: \(layers) layers, \(sequences) × \(length) tokens, \(positions) positions, \(items) items, \(threads) threads")

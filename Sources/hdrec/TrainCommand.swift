@@ -78,8 +78,8 @@ struct TrainCommand: AsyncParsableCommand {
         try applyOverrides(&recipe)
         try recipe.validate(source: "the recipe after command-line overrides")
 
-        let gguf = try ModelFilesBridge.blockCount(base)
-        let network = recipe.network(baseLayers: gguf)
+        let baseLayers = try BaseInfo.layerCount(ofGGUF: base)
+        let network = recipe.network(baseLayers: baseLayers)
         _ = try network.targetSet()
         let options = recipe.options(ablation: ab)
         let dataset = try DatasetStore.load(data)

@@ -1,4 +1,4 @@
-// The decoder commands of issue 3 through the built `hdrec` binary, on the committed
+// The decoder commands through the built `hdrec` binary, on the committed
 // stories260K and its LoRA fixtures (Tests/LlamaTests/Fixtures: a PEFT directory and
 // its llama.cpp GGUF conversion, i.e. the same adapter twice): `generate` (greedy
 // known story, --lora/--lora-scale pairing), `logits` (.npy equal to the library's

@@ -1,4 +1,4 @@
-// The end-to-end test of issue 7: the trainer and the server as a user runs them,
+// The end-to-end test: the trainer and the server as a user runs them,
 // through their command lines, on a small slice of the bundled Scientific data with
 // the stories260K base (Tests/Fixtures). hdrec prepare → hdrec sasrec → hdrec train
 // (twice, two seeds) → hdrec export (f32 and f16) → hdrec-server on a free port:

@@ -1,4 +1,4 @@
-// Issue 14 item 6 with the real binary: `hdrec export --random` over stories260K (with
+// Export atomicity with the real binary: `hdrec export --random` over stories260K (with
 // --copy-base, so there is a megabyte to write) is killed with SIGKILL at random moments
 // while it replaces a bundle (--force); after every kill --out must hold a complete
 // bundle, the old one or the new one: every file the manifest lists present with its
@@ -118,10 +118,7 @@ struct ExportFaultTests {
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("hdrec-tmpfs-probe-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: probe) }
-        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe]) == 0 else {
-            print("skipping the full-disk export test: mount -t tmpfs is not permitted here")
-            return false
-        }
+        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe]) == 0 else { return false }
         _ = run("/bin/umount", [probe])
         return true
     }()

@@ -1,4 +1,4 @@
-// The model utilities of issue 2 as a user runs them: `hdrec tokenize`, `hdrec inspect`
+// The model utilities as a user runs them: `hdrec tokenize`, `hdrec inspect`
 // and `hdrec quantize` on the committed stories260K GGUF (Tests/Fixtures), through the
 // built binary (Programs.swift finds it). Tokenize is checked against the llama.cpp ids
 // that Tools/make_tokenizer_goldens.py recorded with llama-cpp-python

@@ -36,10 +36,8 @@ struct ForwardReferenceTests {
         let model = try #require(SharedModels.stories, "stories260K model not found")
         let fixture = try StoriesFixture.load()
         let c = try #require(fixture.named(caseName))
-        guard let theirs = c.llama_cpp_logits else {
-            print("skipped: fixture has no llama.cpp logits (llama-cpp-python was not installed when it was made)")
-            return
-        }
+        let theirs = try #require(c.llama_cpp_logits,
+                                  "\(caseName): the fixture has no llama.cpp logits (rerun Tools/make_decoder_fixtures.py with llama-cpp-python)")
         var adapters: [ActiveAdapter] = []
         if c.lora_scale != nil {
             let adapter = try LoRAAdapter(ggufPath: TestFiles.fixture("stories260K-lora.gguf"), name: "t", base: model.config)

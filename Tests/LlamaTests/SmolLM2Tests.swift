@@ -63,15 +63,12 @@ enum SmolModels {
 @Suite("SmolLM2-135M against the float64 reference and llama.cpp", .serialized)
 struct SmolLM2Tests {
     @Test("logits and hidden states match the float64 reference on the same dequantized weights",
-          arguments: ["q4_1", "q8_0"])
+          .enabled(if: TestFiles.smolLM2 != nil, Comment(rawValue: TestFiles.smolLM2Missing)), arguments: ["q4_1", "q8_0"])
     func matchesReference(variant: String) throws {
-        guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
         let model = try #require(SmolModels.model(variant))
         let fixture = try SmolFixture.load()
-        guard let cases = fixture.variants[variant] else {
-            print("skipped: the fixture has no \(variant) cases (rerun Tools/make_decoder_fixtures.py with llama-cpp-python)")
-            return
-        }
+        let cases = try #require(fixture.variants[variant],
+                                 "the fixture has no \(variant) cases (rerun Tools/make_decoder_fixtures.py)")
         for c in cases {
             let out = try model.forward(.init(tokens: c.tokens), cache: KVCache(config: model.config), logits: .last, pool: testPool)
             let logits = Array(out.lastLogits)
@@ -84,19 +81,16 @@ struct SmolLM2Tests {
         }
     }
 
-    @Test("top-1 agrees with llama.cpp and the top-5 sets overlap in at least 4", arguments: ["q4_1", "q8_0"])
+    @Test("top-1 agrees with llama.cpp and the top-5 sets overlap in at least 4",
+          .enabled(if: TestFiles.smolLM2 != nil, Comment(rawValue: TestFiles.smolLM2Missing)), arguments: ["q4_1", "q8_0"])
     func agreesWithLlamaCpp(variant: String) throws {
-        guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
         let model = try #require(SmolModels.model(variant))
         let fixture = try SmolFixture.load()
-        guard let cases = fixture.variants[variant] else {
-            print("skipped: the fixture has no \(variant) cases (rerun Tools/make_decoder_fixtures.py with llama-cpp-python)")
-            return
-        }
+        let cases = try #require(fixture.variants[variant],
+                                 "the fixture has no \(variant) cases (rerun Tools/make_decoder_fixtures.py)")
         for c in cases {
-            guard let theirs = c.llama_cpp_top_ids, let theirLogits = c.llama_cpp_top_logits else {
-                print("skipped: no llama.cpp columns in the fixture"); return
-            }
+            let theirs = try #require(c.llama_cpp_top_ids, "\(c.name): no llama.cpp columns in the fixture")
+            let theirLogits = try #require(c.llama_cpp_top_logits, "\(c.name): no llama.cpp columns in the fixture")
             let out = try model.forward(.init(tokens: c.tokens), cache: KVCache(config: model.config), logits: .last, pool: testPool)
             let logits = Array(out.lastLogits)
             // Where llama.cpp's own top two are within 0.5 its 8-bit activations can swap
@@ -112,10 +106,11 @@ struct SmolLM2Tests {
         }
     }
 
-    @Test("the in-memory Q8_0 re-quantization is byte-identical to llama.cpp's (tensor checksums)")
+    @Test("the in-memory Q8_0 re-quantization is byte-identical to llama.cpp's (tensor checksums)",
+          .enabled(if: TestFiles.smolLM2 != nil, Comment(rawValue: TestFiles.smolLM2Missing)))
     func requantizationMatchesLlamaCpp() throws {
-        guard let file = SmolModels.file else { print(TestFiles.smolLM2Missing); return }
-        guard let sums = try SmolFixture.load().q8_0_checksums else { print("skipped: no checksums in the fixture"); return }
+        let file = try #require(SmolModels.file)
+        let sums = try #require(try SmolFixture.load().q8_0_checksums, "no q8_0 checksums in the fixture")
         let q8 = try SmolModels.requantized(file, to: .q8_0)
         for (name, expected) in sums {
             let info = try #require(q8.tensor(named: name))
@@ -125,9 +120,9 @@ struct SmolLM2Tests {
         }
     }
 
-    @Test("greedy continuation of 'The capital of France is' starts with ' Paris' (token 7042)")
+    @Test("greedy continuation of 'The capital of France is' starts with ' Paris' (token 7042)",
+          .enabled(if: TestFiles.smolLM2 != nil, Comment(rawValue: TestFiles.smolLM2Missing)))
     func paris() throws {
-        guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
         let model = try #require(SmolModels.q4_1)
         var sampler = Sampler(temperature: 0)
         let out = try model.generate(prompt: .init(tokens: [504, 3575, 282, 4649, 314]), maxTokens: 8, sampler: &sampler, pool: testPool)

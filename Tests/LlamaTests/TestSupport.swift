@@ -23,7 +23,7 @@ enum TestFiles {
         packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path,
         packageRoot.appendingPathComponent("../shared/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf").standardized.path,
     ].first { FileManager.default.fileExists(atPath: $0) }
-    static let smolLM2Missing = "skipped: SmolLM2 GGUF not found in models/ or ../shared/models/smollm2-135m-instruct (run `make models`)"
+    static let smolLM2Missing = "SmolLM2 GGUF not found in models/ or ../shared/models/smollm2-135m-instruct (run `make models`)"
 
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 }

@@ -21,11 +21,11 @@ struct TextTests {
         #expect(text.hasPrefix("Once upon a time, there was a little girl named Lily. She loved to play outside in the park."), "\(text)")
     }
 
-    @Test("SmolLM2 continues 'The capital of France is' with ' Paris'")
+    @Test("SmolLM2 continues 'The capital of France is' with ' Paris'",
+          .enabled(if: TestFiles.smolLM2 != nil, Comment(rawValue: TestFiles.smolLM2Missing)))
     func paris() throws {
-        guard let path = TestFiles.smolLM2, let model = SmolModels.q4_1 else {
-            print(TestFiles.smolLM2Missing); return
-        }
+        let path = try #require(TestFiles.smolLM2)
+        let model = try #require(SmolModels.q4_1)
         let tokenizer = try Tokenizer(ggufPath: path)
         let prompt = tokenizer.encode("The capital of France is", addBOS: tokenizer.addBOSByDefault)
         #expect(prompt == [504, 3575, 282, 4649, 314])

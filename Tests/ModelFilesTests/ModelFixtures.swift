@@ -22,10 +22,6 @@ enum ModelFixtures {
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
-    /// Prints why a test is skipping and returns false when `path` is absent.
-    static func available(_ path: String) -> Bool {
-        if exists(path) { return true }
-        print("skipping: \(path) is absent (run `make models` to fetch SmolLM2 into models/)")
-        return false
-    }
+    /// Why the tests that need SmolLM2 are skipped when it is absent.
+    static let smolLM2Missing = "\(smolLM2) is absent (run `make models` to fetch SmolLM2 into models/)"
 }

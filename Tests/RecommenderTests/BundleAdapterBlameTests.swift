@@ -1,4 +1,4 @@
-// Issue 14 item 7 at the bundle level: an adapter error from a bundle load names the
+// At the bundle level: an adapter error from a bundle load names the
 // adapter's file at fault, with its directory (text or id), also for errors the Llama
 // module reports by tensor or field alone.
 import Foundation

@@ -1,4 +1,4 @@
-// Containment (issue 14 item 3): with a BundleContainment, every file a bundle load opens
+// Containment (docs/service.md "Containment"): with a BundleContainment, every file a bundle load opens
 // must resolve under the root. Each file of a complete bundle (every kind: manifest,
 // catalog, heads, SASRec table and model, a bundled base, the adapters/ directory and
 // each adapter's two files) is in turn moved outside the root and linked back; the load

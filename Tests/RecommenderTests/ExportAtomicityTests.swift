@@ -1,4 +1,4 @@
-// `hdrec export` publishes its bundle through StagedDirectory (issue 14 item 6). Here a
+// `hdrec export` publishes its bundle through StagedDirectory. Here a
 // real bundle (RandomBundle over stories260K, the `--random` path) is replaced while the
 // disk "fills up" (an injected ENOSPC after N bytes) at points inside each kind of file:
 // the old bundle must still load with every checksum verified, and no temporary
@@ -7,6 +7,7 @@ import Foundation
 import Support
 import Testing
 @testable import Recommender
+import Workbench
 
 @Suite("Export is atomic under write failures")
 struct ExportAtomicityTests {

@@ -9,11 +9,9 @@ enum FixturePaths {
 
     static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
 
-    /// A file under ../shared, or nil (with the reason printed) when it is absent.
+    /// A file under ../shared, or nil when it is absent.
     static func shared(_ relative: String) -> URL? {
         let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared").appendingPathComponent(relative)
-        if FileManager.default.fileExists(atPath: url.path) { return url }
-        print("skipping: ../shared/\(relative) is not available")
-        return nil
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 }

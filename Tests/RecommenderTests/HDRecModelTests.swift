@@ -1,6 +1,7 @@
 // HDRecModel over a stand-in decoder: which inputs each pass receives, and that
 // recommend() equals IPL → fusion → top-k computed by hand from the same hidden states.
 import Foundation
+import JSON
 import Testing
 @testable import Recommender
 
@@ -50,7 +51,7 @@ struct ModelFixture {
         decoder = SummingDecoder(width: d.modelWidth)
         let prompts = try PromptBuilder(tokenizer: CharacterTokenizer(), catalog: catalog)
         model = try HDRecModel(decoder: decoder, prompts: prompts, heads: heads, sasrec: sasrec,
-                               fusionDefaults: .init(alpha: alpha), versions: [.text: "t", .id: "i"])
+                               fusionDefaults: .init(alpha: alpha), versions: AdapterVersions(text: "t", id: "i"))
     }
 }
 
@@ -142,20 +143,29 @@ struct HDRecModelTests {
     }
 }
 
-@Test("the JSON response carries ids, titles, versions and explain fields in issue 6's shape")
+@Test("the JSON response carries ids, titles, versions and explain fields in the /recommend shape; the command adds fusion, alpha and history")
 func responseJSON() throws {
     let f = try ModelFixture()
     let r = try f.model.recommend([RecommendationRequest(history: [2, 3], k: 2, explain: true)])[0]
-    let response = RecommendationResponse(r, catalog: f.catalog, versions: f.model.versions)
-    let obj = try #require(try JSONSerialization.jsonObject(with: try response.json()) as? [String: Any])
-    let items = try #require(obj["items"] as? [[String: Any]])
+    let response = RecommendationResponse(r, catalog: f.catalog, versions: f.model.versions, explain: true)
+    let body = response.json
+    #expect(body.objectValue?.map(\.key) == ["items", "adapters", "timing_ms"])
+    let items = try #require(body["items"]?.arrayValue)
     #expect(items.count == 2)
-    #expect(items[0]["id"] as? String == "item\(r.items[0].index)")
-    #expect(items[0]["title"] as? String == "T\(r.items[0].index)")
-    #expect(items[0]["text_score"] != nil && items[0]["id_boost"] != nil)
-    #expect(obj["adapters"] as? [String: String] == ["text": "t", "id": "i"])
-    #expect(Set((obj["timing_ms"] as? [String: Any])?.keys.map { $0 } ?? []) == ["text_pass", "id_pass", "fusion", "total"])
-    #expect(obj["history_used"] as? [String] == ["item2", "item3"])
-    let plain = RecommendationResponse(try f.model.recommend([RecommendationRequest(history: [2], k: 1)])[0], catalog: f.catalog, versions: [:])
-    #expect(!String(decoding: try plain.json(), as: UTF8.self).contains("text_score"))
+    #expect(items[0]["id"] == .string("item\(r.items[0].index)"))
+    #expect(items[0]["title"] == .string("T\(r.items[0].index)"))
+    #expect(items[0]["score"] == .number(Double(r.items[0].score)))
+    #expect(items[0]["text_score"]?.doubleValue != nil && items[0]["id_boost"]?.doubleValue != nil)
+    #expect(body["adapters"] == .object([("text", .string("t")), ("id", .string("i"))]))
+    #expect(body["timing_ms"]?.objectValue?.map(\.key) == ["text_pass", "id_pass", "fusion", "total"])
+    let command = response.commandJSON
+    #expect(command.objectValue?.map(\.key) == ["items", "adapters", "timing_ms", "fusion", "alpha", "history_used"])
+    #expect(command["history_used"] == .array([.string("item2"), .string("item3")]))
+    #expect(command["alpha"] == .number(JSONNumber(shortest: r.alpha)!))
+    #expect(try JSONValue.parse(command.serialized(.pretty)) == command)
+    // Without explain the items carry no explain fields; a model built in memory names no adapters.
+    let plain = RecommendationResponse(try f.model.recommend([RecommendationRequest(history: [2], k: 1)])[0], catalog: f.catalog,
+                                       versions: nil, explain: false)
+    #expect(!plain.json.serialized().contains("text_score"))
+    #expect(plain.json["adapters"] == .null)
 }

@@ -1,4 +1,4 @@
-// The prefix cache across requests (issue 15): a returning user whose history grew reuses
+// The prefix cache across requests (docs/service.md "Prefix cache"): a returning user whose history grew reuses
 // the keys and values of the unchanged part of both prompts, the scores equal those of an
 // uncached model within 1e-4, a swap (a new model) starts empty, the budget evicts, and a
 // history past the prompt window reuses only the shared instruction.

@@ -1,4 +1,4 @@
-// Prompt construction (reference-implementation §2.1-2.4) with a character-level
+// Prompt construction (docs/public-code.md §2.1-2.4) with a character-level
 // test tokenizer, so every expected sequence can be written out by hand.
 import Foundation
 import Testing

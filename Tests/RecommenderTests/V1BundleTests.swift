@@ -1,4 +1,4 @@
-// The committed default bundle (artifacts/default, format 2 since the issue-13 recipe) loads
+// The committed default bundle (artifacts/default, format 2 since the default recipe) loads
 // with every hash checked and, over SmolLM2 when `make models` has fetched it, recommends
 // exactly what it recommended when it was exported (golden top 5 recorded at export:
 // `hdrec recommend --bundle artifacts/default --history 0 1 2 --k 5 --explain`), so a change
@@ -13,12 +13,12 @@ import Testing
 struct V1BundleTests {
     static let bundle = FixturePaths.packageRoot.appendingPathComponent("artifacts/default").path
 
-    /// SmolLM2 from models/ (make models), else ../shared; nil (with the reason printed) when neither has it.
-    static var smolLM2: String? {
+    /// SmolLM2 from models/ (make models), else ../shared; nil when neither has it.
+    static let smolLM2: String? = {
         let local = FixturePaths.packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
         if FileManager.default.fileExists(atPath: local) { return local }
         return FixturePaths.shared("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf")?.path
-    }
+    }()
 
     @Test("artifacts/default is format 2 and loads: factorized IPL, SASRec-anchored ID pass with its checkpoint, every hash checked")
     func committedBundleLoads() throws {
@@ -32,9 +32,10 @@ struct V1BundleTests {
         #expect(contents.catalog.count == 4344)
     }
 
-    @Test("artifacts/default over SmolLM2 recommends the golden top 5 recorded at export (needs make models)")
+    @Test("artifacts/default over SmolLM2 recommends the golden top 5 recorded at export (needs make models)",
+          .enabled(if: smolLM2 != nil, "SmolLM2 GGUF not found in models/ or ../shared (run `make models`)"))
     func committedBundleServesUnchanged() throws {
-        guard let base = Self.smolLM2 else { return }
+        let base = try #require(Self.smolLM2)
         let loaded = try HDRecModel.load(bundle: Self.bundle, basePath: base)
         let history = try loaded.contents.catalog.indices(of: ["0", "1", "2"])
         let answer = try loaded.model.recommend([RecommendationRequest(history: history, k: 5, explain: true)])[0]

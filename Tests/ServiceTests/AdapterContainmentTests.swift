@@ -1,4 +1,4 @@
-// Issue 14 item 3 through PUT /adapters: a bundle under --adapter-root whose adapters/
+// Containment (docs/service.md "Containment") through PUT /adapters: a bundle under --adapter-root whose adapters/
 // is a link to a directory outside the root, or whose catalog.jsonl is a link to
 // /etc/passwd, was accepted (only the top-level directory was resolved). Now the swap
 // is refused with 422 naming the file and where its link points, and the old pair keeps

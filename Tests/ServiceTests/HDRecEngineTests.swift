@@ -7,9 +7,11 @@
 // first engine and for every swapped one.
 import Foundation
 import HTTP
+import JSON
 @testable import Recommender
 import Testing
 @testable import Service
+import Workbench
 
 @Suite("HDRec engine in the service")
 struct HDRecEngineTests {
@@ -69,7 +71,7 @@ struct HDRecEngineTests {
         #expect(items.count == expected.count)
         for (got, want) in zip(items, expected) {
             #expect(got["id"] == .string("i\(want.index)"))
-            guard case .number(let s)? = got["score"] else { Issue.record("no score in \(got)"); continue }
+            guard let s = got["score"]?.doubleValue else { Issue.record("no score in \(got)"); continue }
             #expect(abs(s - Double(want.score)) < 1e-5)
         }
         let before = engine.versions

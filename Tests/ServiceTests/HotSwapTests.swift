@@ -3,6 +3,7 @@
 // old engines are released when their last request ends; RSS stays flat over swaps.
 import Foundation
 import HTTP
+import JSON
 import Recommender
 import Synchronization
 import Testing

@@ -1,9 +1,10 @@
-// GET /items in-process (issue 17 item 4): title matching (case, accents, width),
+// GET /items in-process (docs/service.md "GET /items"): title matching (case, accents, width),
 // pagination with the opaque cursor, lookup by ids, limits, every bad parameter as
 // problem+json naming its field, and the same auth as /recommend. The test engine's
 // catalog is i0...i19 titled "Item 0"..."Item 19"; CatalogSearch is also tested on
 // titles of its own.
 import HTTP
+import JSON
 import Recommender
 import Testing
 @testable import Service

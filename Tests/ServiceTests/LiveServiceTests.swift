@@ -4,6 +4,7 @@
 import Foundation
 import HTTP
 import HTTPServer
+import JSON
 import Testing
 @testable import Service
 
@@ -72,6 +73,7 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
 @Suite("live service on loopback", .serialized)
 struct LiveServiceTests {
     let root = TestRoot()
+    static let hasCurl = FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
 
     func startApp(_ spec: TestSpec = TestSpec(), configure: (inout ServiceConfig) -> Void = { _ in }) throws -> ServiceApp {
         let artifacts = root.bundle("v1", spec)
@@ -85,9 +87,8 @@ struct LiveServiceTests {
         return app
     }
 
-    @Test("every endpoint answers over HTTP with curl")
+    @Test("every endpoint answers over HTTP with curl", .enabled(if: hasCurl, "/usr/bin/curl is not installed"))
     func everyEndpoint() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else { print("skipping: no curl"); return }
         let app = try startApp()
         defer { app.shutdown() }
         let base = "http://127.0.0.1:\(app.server.port)"
@@ -115,9 +116,9 @@ struct LiveServiceTests {
         #expect(try await curl(code + ["--data-binary", "@" + bigFile, base + "/recommend"]).out == "413")
     }
 
-    @Test("reuses one connection for several requests (keep-alive) and gzips for curl --compressed")
+    @Test("reuses one connection for several requests (keep-alive) and gzips for curl --compressed",
+          .enabled(if: hasCurl, "/usr/bin/curl is not installed"))
     func keepAliveAndGzip() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else { print("skipping: no curl"); return }
         let app = try startApp()
         defer { app.shutdown() }
         let base = "http://127.0.0.1:\(app.server.port)"
@@ -143,9 +144,8 @@ struct LiveServiceTests {
         #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 4)
     }
 
-    @Test("/healthz answers while inference is held busy")
+    @Test("/healthz answers while inference is held busy", .enabled(if: hasCurl, "/usr/bin/curl is not installed"))
     func healthzNotBlocked() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else { print("skipping: no curl"); return }
         let gate = "healthz-\(UUID())"
         let app = try startApp(TestSpec(gate: gate)) { $0.maxBatch = 1 }
         defer { app.shutdown() }

@@ -1,5 +1,5 @@
 // Prometheus exposition: exact text for a small registry, and the service's families
-// with the names issue 6 lists.
+// with the names docs/service.md "Metrics" lists.
 import HTTP
 import Testing
 @testable import Service
@@ -46,7 +46,7 @@ struct MetricsTests {
         """)
     }
 
-    @Test("GET /metrics exposes every family issue 6 names, with request counts by route, method and status")
+    @Test("GET /metrics exposes every family docs/service.md names, with request counts by route, method and status")
     func serviceFamilies() async throws {
         let root = TestRoot()
         let service = try makeService(root: root)

@@ -1,6 +1,7 @@
 // POST /recommend in-process: the response shape, defaults, exclusions, explain, and
-// every validation rule of issue 6 item 5 (400 naming the field, 422 for semantics).
+// every validation rule of docs/service.md "POST /recommend" (400 naming the field, 422 for semantics).
 import HTTP
+import JSON
 import Recommender
 import Testing
 @testable import Service
@@ -25,7 +26,7 @@ struct RecommendRouteTests {
         #expect(items.first?["text_score"] == nil)
         #expect(r.json["adapters"] == .object([("text", .string("aaaaaaaaaaaa")), ("id", .string("bbbbbbbbbbbb"))]))
         for key in ["text_pass", "id_pass", "fusion", "total"] {
-            guard case .number(let v)? = r.json["timing_ms"]?[key] else { Issue.record("timing_ms.\(key) missing"); continue }
+            guard let v = r.json["timing_ms"]?[key]?.doubleValue else { Issue.record("timing_ms.\(key) missing"); continue }
             #expect(v >= 0)
         }
         #expect(r.json["timing_ms"]?["id_pass"] == .number(2))
@@ -48,7 +49,7 @@ struct RecommendRouteTests {
         let r = await service.call(.post, "/recommend", json: #"{"history": ["i1", "i2"], "k": 3, "explain": true, "alpha": 0.7}"#)
         guard case .array(let items)? = r.json["items"] else { Issue.record("no items"); return }
         for item in items {
-            guard case .number(let s)? = item["score"], case .number(let t)? = item["text_score"], case .number(let b)? = item["id_boost"]
+            guard let s = item["score"]?.doubleValue, let t = item["text_score"]?.doubleValue, let b = item["id_boost"]?.doubleValue
             else { Issue.record("missing explain fields in \(item)"); continue }
             #expect(abs(s - (t + b)) < 1e-4)
         }

@@ -1,6 +1,7 @@
 // The other routes in-process: probes, /model, /metrics, 404/405, request ids, the
 // access log line, admin auth, PUT /adapters and rollback.
 import HTTP
+import JSON
 import Synchronization
 import Testing
 @testable import Service

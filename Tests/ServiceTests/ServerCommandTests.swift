@@ -16,6 +16,9 @@ struct ServerCommandTests {
         return nil
     }
 
+    /// Skips the tests, saying why, when there is no binary to run.
+    static let built = ConditionTrait.enabled(if: binary != nil, "hdrec-server is not built next to the tests")
+
     static func run(_ args: [String]) async throws -> (status: Int32, stderr: String) {
         guard let binary else { return (-1, "") }
         let r: Result<(Int32, String), any Error> = await offPool {
@@ -24,9 +27,8 @@ struct ServerCommandTests {
         return try r.get()
     }
 
-    @Test("refuses a bundle it cannot load (manifest only, no files), saying why, with exit status 1")
+    @Test("refuses a bundle it cannot load (manifest only, no files), saying why, with exit status 1", built)
     func unloadableBundle() async throws {
-        guard Self.binary != nil else { print("skipping: hdrec-server not built next to the tests"); return }
         let root = TestRoot()
         let dir = root.bundle("v1", TestSpec())
         let r = try await Self.run(["--artifacts", dir, "--port", "0"])
@@ -35,9 +37,8 @@ struct ServerCommandTests {
         #expect(!r.stderr.contains("not available yet"))
     }
 
-    @Test("rejects a missing bundle directory, unpaired TLS flags and --threads 0")
+    @Test("rejects a missing bundle directory, unpaired TLS flags and --threads 0", built)
     func badArguments() async throws {
-        guard Self.binary != nil else { print("skipping: hdrec-server not built next to the tests"); return }
         let missing = try await Self.run(["--artifacts", "/nonexistent/bundle"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("--artifacts /nonexistent/bundle is not a directory"))
@@ -49,9 +50,8 @@ struct ServerCommandTests {
         #expect(threads.stderr.contains("--threads must be in 1...256"))
     }
 
-    @Test("accepts --no-ui (the page off; WebUITests checks the routes answer 404)")
+    @Test("accepts --no-ui (the page off; WebUITests checks the routes answer 404)", built)
     func noUIFlag() async throws {
-        guard Self.binary != nil else { print("skipping: hdrec-server not built next to the tests"); return }
         let r = try await Self.run(["--artifacts", "/nonexistent/bundle", "--no-ui"])
         #expect(r.status == 1, "the flag parses; the missing bundle is what fails: \(r.stderr)")
         #expect(r.stderr.contains("is not a directory"))

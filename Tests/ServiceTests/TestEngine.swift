@@ -5,6 +5,7 @@
 // "payload_mb"} from each directory and validates the item count like a real loader.
 import Foundation
 import HTTP
+import JSON
 import Logging
 import Recommender
 import Synchronization
@@ -109,12 +110,12 @@ struct TestLoader: EngineLoader {
         let path = directory + "/manifest.json"
         guard let data = FileManager.default.contents(atPath: path), let json = try? JSONValue.parse(Array(data)),
               case .string(let text)? = json["text"], case .string(let id)? = json["id"],
-              case .number(let items)? = json["items"], case .number(let seed)? = json["seed"]
+              let items = json["items"]?.intValue, let seed = json["seed"]?.intValue
         else { throw TestLoaderError.badManifest(path) }
-        var spec = TestSpec(text: text, id: id, items: Int(items), seed: Int(seed))
+        var spec = TestSpec(text: text, id: id, items: items, seed: seed)
         if case .string(let f)? = json["fail"] { spec.fail = f }
-        if case .number(let d)? = json["delay_ms"] { spec.delayMs = Int(d) }
-        if case .number(let p)? = json["payload_mb"] { spec.payloadMB = Int(p) }
+        if let d = json["delay_ms"]?.intValue { spec.delayMs = d }
+        if let p = json["payload_mb"]?.intValue { spec.payloadMB = p }
         if case .string(let g)? = json["gate"] { spec.gate = g }
         if let fail = spec.fail { throw TestLoaderError.requested(fail) }
         if let current, current.catalog.count != spec.items {

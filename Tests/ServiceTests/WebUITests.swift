@@ -1,4 +1,4 @@
-// The page at GET / (issue 17 item 1), in-process: its headers (a strict CSP, nosniff,
+// The page at GET / (docs/service.md "The page (GET /)"), in-process: its headers (a strict CSP, nosniff,
 // revalidation with an ETag), HTML with no inline script or style, --no-ui, and the
 // embedded copy (WebAssets.swift) equal to the files under Web/ (rerun
 // Tools/embed_web.py when this fails).

@@ -1,4 +1,4 @@
-// StagedDirectory (issue 14 item 6, `hdrec export`): a directory is published whole or
+// StagedDirectory (what `hdrec export` publishes through): a directory is published whole or
 // not at all. A non-empty destination is refused unless replacing; replacing swaps the
 // old one out whole; a failure part-way (an injected ENOSPC) leaves the old directory as
 // it was and no temporary sibling; siblings a killed run left are cleaned (or, for the

@@ -3,11 +3,12 @@
 import Foundation
 import Testing
 @testable import Training
+import Workbench
 
 @Suite("Block benchmark (opt-in)")
 struct BlockBenchmarkRunner {
     @Test("prints forward+backward tokens/s of one SmolLM2 block with LoRA",
-          .enabled(if: ProcessInfo.processInfo.environment["HDREC_BENCH"] == "1"))
+          .enabled(if: ProcessInfo.processInfo.environment["HDREC_BENCH"] == "1", "a benchmark: runs with HDREC_BENCH=1"))
     func smolLM2Block() throws {
         let env = ProcessInfo.processInfo.environment
         let sequences = Int(env["HDREC_BENCH_SEQUENCES"] ?? "") ?? 4

@@ -1,4 +1,4 @@
-// The issue-13 training levers on a tiny real decoder (stories260K, 3 layers): LoRA on the top
+// The default recipe's training levers (docs/training.md "Recipes and the shipped configuration") on a tiny real decoder (stories260K, 3 layers): LoRA on the top
 // layer with the text prompts' activations below cached, the SASRec-anchored ID pass, the
 // one-way KL, and the ridge-initialised projector.
 import Foundation

@@ -1,13 +1,17 @@
-// fuzz-json: the service's JSON parser (HTTP.JSONValue) and POST /recommend validation
-// (Service.RecommendRequest) on the input as a request body. Invariants:
+// fuzz-json: the JSON module's parser and serializer (JSON.JSONValue, which every module
+// that reads JSON uses) and POST /recommend validation (Service's RecommendationRequest(body:)) on the
+// input as a request body. Invariants:
 //   - parse -> serialize -> parse gives the same value, and serializing that gives the
-//     same text (the serializer is canonical);
+//     same text (the serializer is canonical), in each layout; the spaced and pretty
+//     layouts parse back to the same value as the compact one;
+//   - every member offset lies inside the input;
 //   - validation accepts only what the contract allows (a non-empty history of known
 //     ids, 1 <= k <= catalog size, alpha in [0, 1], exclusions in the catalog), and
 //     every refusal is a 400 or 422 problem whose JSON parses back to itself;
 //   - a body that is not JSON is a 400.
 import FuzzSupport
 import HTTP
+import JSON
 import Recommender
 import Service
 
@@ -30,16 +34,21 @@ func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         require(again == v, "round trip changed the value: \(text.prefix(200))")
         require(again.serialized() == text, "serialization is not canonical: \(text.prefix(200))")
+        for layout in [JSONLayout.spaced, .pretty] {
+            let other = v.serialized(layout)
+            require((try? JSONValue.parse(other)) == v, "\(layout) layout does not parse back: \(other.prefix(200))")
+        }
+        require(memberOffsetsInside(v, bytes.count), "a member offset outside 0..<\(bytes.count)")
         _ = v.typeName
-    } catch let e as HTTPError {
-        guard case .invalidJSON(let offset, _) = e else { require(false, "unexpected error \(e)"); return 0 }
-        require(offset >= 0 && offset <= bytes.count, "error offset \(offset) outside 0...\(bytes.count)")
+    } catch let e as JSONError {
+        require(e.offset >= 0 && e.offset <= bytes.count, "error offset \(e.offset) outside 0...\(bytes.count)")
+        if case let .duplicateKey(_, start, end) = e { require(start < end, "duplicate key at \(start) ends at \(end)") }
     } catch {
-        require(false, "non-HTTPError \(error)")
+        require(false, "non-JSONError \(error)")
     }
 
     do {
-        let r = try RecommendRequest.parse(bytes, catalog: catalog, defaultAlpha: 0.5)
+        let r = try RecommendationRequest(body: bytes, catalog: catalog, defaultAlpha: 0.5)
         require(parsed != nil, "validation accepted a body the JSON parser refuses")
         require(!r.history.isEmpty, "empty history accepted")
         require(r.history.allSatisfy { catalog.items.indices.contains($0) }, "history index out of range")
@@ -57,4 +66,12 @@ func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(false, "validation threw a non-Problem \(error)")
     }
     return 0
+}
+
+func memberOffsetsInside(_ v: JSONValue, _ count: Int) -> Bool {
+    switch v {
+    case .array(let items): return items.allSatisfy { memberOffsetsInside($0, count) }
+    case .object(let members): return members.allSatisfy { $0.offset >= 0 && $0.offset < count && memberOffsetsInside($0.value, count) }
+    default: return true
+    }
 }

@@ -3,7 +3,7 @@
 // user. The leave-one-out split (paper §4.1.2) is positional: the last item is
 // the test target, the one before it the validation target, the rest is
 // training history. Item index i (0-based) is row i+1 of an embedding table
-// whose row 0 is padding (reference-implementation.md §4).
+// whose row 0 is padding (docs/public-code.md §4).
 
 /// One item: its external id (ASIN or source id as text) and cleaned text fields.
 public struct Item: Sendable, Equatable {

@@ -9,6 +9,7 @@
 // half-written dataset never exists under the final name; only a missing path,
 // an empty directory or an earlier dataset is ever replaced.
 import Foundation
+import JSON
 import Support
 
 /// Provenance recorded in `dataset.json`.
@@ -102,8 +103,7 @@ public enum DatasetStore {
         if entries.isEmpty { return .emptyDirectory }
         let manifestPath = directory + "/dataset.json"
         guard let data = FileManager.default.contents(atPath: manifestPath),
-              let manifest = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              manifest["format"] as? String == formatName else {
+              let manifest = try? JSONValue.parse([UInt8](data)), manifest["format"]?.stringValue == formatName else {
             let shown = entries.sorted().prefix(3).joined(separator: ", ") + (entries.count > 3 ? ", ..." : "")
             throw RecSysError.wontReplace(path: directory, found: "a directory without an \(formatName) manifest (it holds \(shown))")
         }
@@ -140,8 +140,8 @@ public enum DatasetStore {
     static func itemsText(_ d: Dataset) -> String {
         var out = ""
         for it in d.items {
-            out += "{\"id\":\(JSONText.quote(it.id)),\"title\":\(JSONText.quote(it.title)),\"brand\":\(JSONText.quote(it.brand)),"
-            out += "\"categories\":\(JSONText.quote(it.categories)),\"description\":\(JSONText.quote(it.description))}\n"
+            out += "{\"id\":\(JSONString.quote(it.id)),\"title\":\(JSONString.quote(it.title)),\"brand\":\(JSONString.quote(it.brand)),"
+            out += "\"categories\":\(JSONString.quote(it.categories)),\"description\":\(JSONString.quote(it.description))}\n"
         }
         return out
     }
@@ -149,9 +149,9 @@ public enum DatasetStore {
     static func usersText(_ d: Dataset) -> String {
         var out = ""
         for u in 0..<d.numUsers {
-            let train = d.train(u).map { JSONText.quote(d.items[$0].id) }.joined(separator: ",")
-            out += "{\"user\":\(JSONText.quote(d.userIDs[u])),\"train\":[\(train)],"
-            out += "\"valid\":\(JSONText.quote(d.items[d.valid(u)].id)),\"test\":\(JSONText.quote(d.items[d.test(u)].id))}\n"
+            let train = d.train(u).map { JSONString.quote(d.items[$0].id) }.joined(separator: ",")
+            out += "{\"user\":\(JSONString.quote(d.userIDs[u])),\"train\":[\(train)],"
+            out += "\"valid\":\(JSONString.quote(d.items[d.valid(u)].id)),\"test\":\(JSONString.quote(d.items[d.test(u)].id))}\n"
         }
         return out
     }
@@ -159,23 +159,23 @@ public enum DatasetStore {
     static func manifestText(_ d: Dataset, _ m: DatasetManifest) -> String {
         let s = d.stats
         func log(_ l: SkipLog) -> String {
-            "{" + l.reasons.map { "\(JSONText.quote($0)): \(l.counts[$0] ?? 0)" }.joined(separator: ", ") + "}"
+            "{" + l.reasons.map { "\(JSONString.quote($0)): \(l.counts[$0] ?? 0)" }.joined(separator: ", ") + "}"
         }
         let sources = m.sources.map {
-            "    {\"role\": \(JSONText.quote($0.role)), \"file\": \(JSONText.quote($0.path)), \"bytes\": \($0.bytes), \"sha256\": \(JSONText.quote($0.sha256))}"
+            "    {\"role\": \(JSONString.quote($0.role)), \"file\": \(JSONString.quote($0.path)), \"bytes\": \($0.bytes), \"sha256\": \(JSONString.quote($0.sha256))}"
         }.joined(separator: ",\n")
         return """
         {
           "format": "\(formatName)",
           "version": \(formatVersion),
-          "name": \(JSONText.quote(d.name)),
-          "source_format": \(JSONText.quote(m.sourceFormat)),
+          "name": \(JSONString.quote(d.name)),
+          "source_format": \(JSONString.quote(m.sourceFormat)),
           "sources": [
         \(sources)
           ],
           "filters": {"kcore": \(m.options.kcore), "max_users": \(m.options.maxUsers.map(String.init) ?? "null"), "seed": \(m.options.seed), "refilter": \(m.options.refilter), "kcore_rounds": \(m.kcoreRounds)},
           "split": "leave-one-out: last item test, second-to-last validation, the rest training",
-          "text_cleaning": \(JSONText.quote(TextCleaning.summary)),
+          "text_cleaning": \(JSONString.quote(TextCleaning.summary)),
           "stats": {"users": \(s.users), "items": \(s.items), "interactions": \(s.interactions), "avg_items": \(JSONText.number((s.averageItems * 1e4).rounded() / 1e4)), "min_length": \(s.minLength), "max_length": \(s.maxLength), "sparsity": \(JSONText.number((s.sparsity * 1e6).rounded() / 1e6))},
           "skipped_records": \(log(m.skipped)),
           "dropped_records": \(log(m.dropped))
@@ -190,40 +190,44 @@ public enum DatasetStore {
         guard let manifestData = FileManager.default.contents(atPath: manifestPath) else {
             throw RecSysError.cannotRead(path: manifestPath, message: "no dataset manifest (run `hdrec prepare` first)")
         }
-        guard let manifest = (try? JSONSerialization.jsonObject(with: manifestData)) as? [String: Any] else {
+        let manifest: JSONValue
+        do { manifest = try JSONValue.parse([UInt8](manifestData)) } catch {
+            throw RecSysError.invalidDataset(path: manifestPath, line: 1, message: "not a JSON object (\(error))")
+        }
+        guard manifest.objectValue != nil else {
             throw RecSysError.invalidDataset(path: manifestPath, line: 1, message: "not a JSON object")
         }
-        guard manifest["format"] as? String == formatName, let version = manifest["version"] as? Int else {
+        guard manifest["format"]?.stringValue == formatName, let version = manifest["version"]?.intValue else {
             throw RecSysError.invalidDataset(path: manifestPath, line: 1, message: "not an \(formatName) manifest")
         }
         guard version == formatVersion else {
             throw RecSysError.invalidDataset(path: manifestPath, line: 1, message: "format version \(version); this build reads version \(formatVersion)")
         }
-        let name = manifest["name"] as? String ?? (directory as NSString).lastPathComponent
+        let name = manifest["name"]?.stringValue ?? (directory as NSString).lastPathComponent
 
         var items: [Item] = []
         var index: [String: Int] = [:]
         let itemsPath = directory + "/items.jsonl"
         try forEachObject(itemsPath) { line, obj in
-            guard let id = obj["id"] as? String, let title = obj["title"] as? String else {
+            guard let id = obj["id"]?.stringValue, let title = obj["title"]?.stringValue else {
                 throw RecSysError.invalidDataset(path: itemsPath, line: line, message: "needs string fields 'id' and 'title'")
             }
             if index[id] != nil { throw RecSysError.invalidDataset(path: itemsPath, line: line, message: "duplicate item id '\(id)'") }
             index[id] = items.count
-            items.append(Item(id: id, title: title, brand: obj["brand"] as? String ?? "",
-                              categories: obj["categories"] as? String ?? "", description: obj["description"] as? String ?? ""))
+            items.append(Item(id: id, title: title, brand: obj["brand"]?.stringValue ?? "",
+                              categories: obj["categories"]?.stringValue ?? "", description: obj["description"]?.stringValue ?? ""))
         }
         var users: [String] = []
         var sequences: [[Int]] = []
         let usersPath = directory + "/users.jsonl"
         try forEachObject(usersPath) { line, obj in
-            guard let user = obj["user"] as? String, let train = obj["train"] as? [Any],
-                  let valid = obj["valid"] as? String, let test = obj["test"] as? String else {
+            guard let user = obj["user"]?.stringValue, let train = obj["train"]?.arrayValue,
+                  let valid = obj["valid"]?.stringValue, let test = obj["test"]?.stringValue else {
                 throw RecSysError.invalidDataset(path: usersPath, line: line, message: "needs 'user', 'train' (list), 'valid' and 'test'")
             }
             var seq: [Int] = []
-            for any in train + [valid, test] {
-                guard let id = any as? String else {
+            for value in train + [.string(valid), .string(test)] {
+                guard let id = value.stringValue else {
                     throw RecSysError.invalidDataset(path: usersPath, line: line, message: "item ids must be strings")
                 }
                 guard let i = index[id] else { throw RecSysError.unknownItem(path: usersPath, line: line, itemID: id) }
@@ -238,14 +242,20 @@ public enum DatasetStore {
         return try Dataset(name: name, items: items, userIDs: users, sequences: sequences)
     }
 
-    private static func forEachObject(_ path: String, _ body: (Int, [String: Any]) throws -> Void) throws {
+    /// Calls `body` with each non-empty line's object; a line that is not one is an error
+    /// naming the file, the line and, for malformed JSON, the byte.
+    private static func forEachObject(_ path: String, _ body: (Int, JSONValue) throws -> Void) throws {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw RecSysError.cannotRead(path: path, message: "missing from the dataset directory")
         }
         var count = 0
         try Gzip.forEachLine(path: path) { line, bytes in
             if bytes.isEmpty { return }
-            guard let obj = (try? JSONText.parse(bytes)) as? [String: Any] else {
+            let obj: JSONValue
+            do { obj = try JSONValue.parse(bytes) } catch {
+                throw RecSysError.invalidDataset(path: path, line: line, message: "not a JSON object (\(error))")
+            }
+            guard obj.objectValue != nil else {
                 throw RecSysError.invalidDataset(path: path, line: line, message: "not a JSON object")
             }
             count += 1

@@ -1,31 +1,12 @@
-// Minimal JSON text helpers: string escaping for the hand-ordered JSON this
-// module writes (dataset files, metrics.json), and typed field access with
-// file/line context for the records it reads.
+// Helpers for the third-party source files `hdrec prepare` converts (LC-Rec and Amazon
+// 2018 dumps) and the number format of the reports this module writes. Source records
+// are read with Foundation's JSONSerialization, not the strict JSON module: which records
+// a lenient reader accepts decides what a prepared dataset holds and its fingerprint, so
+// switching parsers would silently change prepared datasets. Everything HDRec itself
+// writes and reads back (dataset files, manifests) goes through the JSON module.
 import Foundation
 
 enum JSONText {
-    /// `s` as a JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 || c.value == 0x2028 || c.value == 0x2029 {
-                    out += String(format: "\\u%04x", c.value)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     /// A number as JSON (non-finite values become null).
     static func number(_ x: Double) -> String {
         guard x.isFinite else { return "null" }

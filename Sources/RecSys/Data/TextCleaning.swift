@@ -7,7 +7,7 @@
 //   3. control characters, tabs and newlines become spaces, whitespace runs
 //      collapse to one space, and the ends are trimmed.
 // Tags go before entities, so an escaped `&lt;b&gt;` survives as the text "<b>".
-// The reference preprocessing (reference-implementation.md §1) strips tags and
+// The reference preprocessing (docs/public-code.md §1) strips tags and
 // tabs/newlines only for its RecBole export; here all outputs share one cleaning.
 
 /// HTML-aware text normalisation for item metadata.

@@ -5,6 +5,7 @@
 //                 rank 0-based (number of items scoring strictly higher than the target)
 // `hdrec compare` pairs two runs' ranks.tsv by (user, split).
 import Foundation
+import JSON
 import Support
 
 /// Per-user ranks at one split.
@@ -51,7 +52,7 @@ public struct EvaluationReport: Sendable {
     /// metrics.json text.
     public var metricsJSON: String {
         let blocks = results.map { r in
-            "  " + JSONText.quote(r.name) + ": {\n" + r.metrics.map { "    \(JSONText.quote($0.name)): \(JSONText.number($0.value))" }.joined(separator: ",\n") + "\n  }"
+            "  " + JSONString.quote(r.name) + ": {\n" + r.metrics.map { "    \(JSONString.quote($0.name)): \(JSONText.number($0.value))" }.joined(separator: ",\n") + "\n  }"
         }
         return "{\n" + blocks.joined(separator: ",\n") + "\n}\n"
     }

@@ -2,7 +2,7 @@
 // writer and reader). The tensor the HDRec ID branch needs is
 // `item_embedding`, f32 [items + 1, hidden]: row 0 is the padding row and row
 // i+1 is item i (the dataset's item index). The reference reproduction wrote
-// item k to row k (reference-implementation.md §4, §9.8); this does not.
+// item k to row k (docs/public-code.md §4); this does not.
 // The other tensors are exported too, so the file reloads into a full model.
 import ModelFiles
 

@@ -1,4 +1,4 @@
-// The text prompts' activations at the cut, computed once (issue 13, item 3).
+// The text prompts' activations at the cut, computed once (docs/training.md "Recipes and the shipped configuration").
 //
 // With LoRA on the top layers only (`HDRecNetworkConfig.loraLayers`), a text prompt's input
 // to the lowest adapted layer depends on nothing trainable: its tokens are frozen embeddings,

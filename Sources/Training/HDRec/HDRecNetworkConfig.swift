@@ -1,5 +1,5 @@
 // The sizes and hyper-parameters of the trainable HDRec network (paper §3;
-// reference-implementation.md §3): two LoRA adapters over the first `layers`
+// docs/public-code.md §3): two LoRA adapters over the first `layers`
 // decoder layers, the ID projector, the shared IPL and the added-token rows.
 import Llama
 

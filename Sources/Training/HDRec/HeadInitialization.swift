@@ -1,4 +1,4 @@
-// Starting values for heads that start from what the items are (issue 13, levers (a) and (b)).
+// Starting values for heads that start from what the items are (docs/training.md "Recipes and the shipped configuration").
 //
 // Factorized IPL, z = (h·Wpᵀ + bp)·Eᵀ + b with E = [E_sas | E_text]:
 //   b   = centred log(1 + training-target count): the popularity prior, fine-tuned;

@@ -1,4 +1,4 @@
-// What the heads start from (issue 13, item 2), computed from the frozen base, the SASRec
+// What the heads start from (docs/training.md "Recipes and the shipped configuration"), computed from the frozen base, the SASRec
 // table and the training data before the first step:
 //   - the factorized IPL's item table E = [E_sas | E_text]: SASRec's item rows, and each
 //     item's text through the frozen base (the first L layers and the output norm),

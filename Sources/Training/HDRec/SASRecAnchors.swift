@@ -1,4 +1,4 @@
-// SASRec's user state at each supervised position of the ID pass (issue 13, lever (c)):
+// SASRec's user state at each supervised position of the anchored ID pass (docs/training.md "Recipes and the shipped configuration"):
 // the anchored ID pass scores s·E_sasᵀ + γ·IPL(h), and s is what SASRec itself computes
 // for the history up to that position. The state of the last position over the whole
 // history (its last `maxLength` items) is exactly the one `hdrec sasrec` scores with,

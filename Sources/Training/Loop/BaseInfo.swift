@@ -2,9 +2,9 @@
 import Llama
 import ModelFiles
 
-public enum ModelFilesBridge {
-    /// The base's decoder layer count (`llama.block_count`).
-    public static func blockCount(_ path: String) throws -> Int {
+public enum BaseInfo {
+    /// The decoder layer count (`llama.block_count`) of the base GGUF at `path`.
+    public static func layerCount(ofGGUF path: String) throws -> Int {
         let gguf = try GGUFFile(path: path)
         guard let embedding = gguf.tensor(named: LlamaTensorName.tokenEmbedding) else {
             throw HDRecTrainingError.missingBaseTensor(name: LlamaTensorName.tokenEmbedding)

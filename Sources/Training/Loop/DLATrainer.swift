@@ -85,7 +85,7 @@ public final class DLATrainer {
     public func restore(step: Int) { self.step = step }
 
     /// The training sample of a user: the train prefix without its last item as history,
-    /// that item as the label of the last [SEQ] (reference-implementation.md §2.4).
+    /// that item as the label of the last [SEQ] (docs/public-code.md §2.4).
     public func trainingPrompts(users: [Int], dataset: Dataset) throws -> [UserPrompts] {
         try users.compactMap { u in
             let train = Array(dataset.train(u))

@@ -5,6 +5,7 @@
 // The run's SASRec checkpoint goes in as sasrec_model.safetensors (the anchored ID pass
 // needs it; `hdrec evaluate --bundle --fusion sasrec` compares against that same SASRec).
 import Foundation
+import JSON
 import ModelFiles
 import Recommender
 import RecSys
@@ -55,8 +56,8 @@ public enum RunExporter {
                                     tensorDType: tensorDType,
                                     sasrecModelPath: try Self.isFullSASRec(spec.sasrecPath) ? spec.sasrecPath : nil)
         var metrics: [String: [String: Double]] = [:]
-        if let text = try? String(contentsOfFile: directory + "/metrics.json", encoding: .utf8),
-           let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: Double]] {
+        if let bytes = FileManager.default.contents(atPath: directory + "/metrics.json"),
+           let parsed = Self.metricTable(try? JSONValue.parse([UInt8](bytes))) {
             metrics = parsed
         } else if history.bestNDCG >= 0 {
             // No final evaluation (an interrupted or probe run): the best epoch's validation NDCG@10 at its α.
@@ -104,5 +105,22 @@ public enum RunExporter {
     static func isFullSASRec(_ path: String) throws -> Bool {
         let file = try SafetensorsFile(path: path)
         return file.tensorNames.contains { $0 != SASRecTable.tensorName }
+    }
+
+    /// metrics.json's {split: {metric: value}} (EvaluationReport writes it), or nil when
+    /// `json` is absent or not that shape.
+    static func metricTable(_ json: JSONValue?) -> [String: [String: Double]]? {
+        guard let splits = json?.objectValue else { return nil }
+        var table: [String: [String: Double]] = [:]
+        for split in splits {
+            guard let metrics = split.value.objectValue else { return nil }
+            var row: [String: Double] = [:]
+            for m in metrics {
+                guard let value = m.value.doubleValue else { return nil }
+                row[m.key] = value
+            }
+            table[split.key] = row
+        }
+        return table
     }
 }

@@ -1,4 +1,4 @@
-// The no-LLM control of issue 13: SASRec plus item-text similarity, with no decoder pass.
+// The no-LLM control (docs/training.md "Recipes and the shipped configuration"): SASRec plus item-text similarity, with no decoder pass.
 //
 //   score(i) = z(SASRec(u))_i + w · z(cos(E_text(i), E_text(last item of u)))_i
 //

@@ -45,7 +45,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// into the text adapter's batches, one per item per epoch.
     public var itemAlignment: Bool = true
     /// The public code's extra ID alignment task `P_i ++ ⟨ID(i)⟩ ++ [ALIGN]` for the ID
-    /// adapter (reference-implementation.md §9, item 1). Off by default: the paper's ID
+    /// adapter (docs/public-code.md §9, item 1). Off by default: the paper's ID
     /// adapter trains on task 3 alone.
     public var idAlignment: Bool = false
     /// λ rises linearly from 0 over this fraction of the run's steps (nil/0: λ from step 0).

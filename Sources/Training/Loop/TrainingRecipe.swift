@@ -1,5 +1,5 @@
 // A training recipe: every setting of one `hdrec train` configuration in one JSON file
-// (issue 13, item 5). The named recipes are committed under Recipes/ and embedded in the
+// (docs/training.md "Recipes and the shipped configuration"). The named recipes are committed under Recipes/ and embedded in the
 // binary (EmbeddedRecipes.swift, checked equal to the files by a test); `--config FILE`
 // loads another, and command-line flags override single values. The resolved recipe is
 // saved in the run directory (recipe.json, and inside run.json) and the bundle's manifest.

@@ -2,7 +2,7 @@
 //
 // HDRec's input embedding (paper §3.3.2, Eqs. 6-7) mixes three sources per position: the frozen
 // base token table, the trainable added-token table ([SEQ], [ALIGN]) and, in the ID branch, the
-// projector's output for each item (reference-implementation.md §3: it *replaces* the token
+// projector's output for each item (docs/public-code.md §3: it *replaces* the token
 // embedding at the placeholder positions). Each source is one call here; a negative id skips the
 // row, so the caller lays the three over each other.
 //

@@ -1,5 +1,5 @@
 // FactorizedIPL: an item projection layer whose output side is a frozen item table
-// (issue 13, lever (a)): the head learns where to point in item space; which items sit
+// (docs/training.md "Recipes and the shipped configuration"): the head learns where to point in item space; which items sit
 // there comes from what the items are (their SASRec rows and their text embeddings).
 //
 //   p = h·Wpᵀ + bp           (N, K)   h: decoder hidden state at a supervised position
@@ -76,7 +76,7 @@ public enum FactorizedIPL {
     }
 }
 
-/// The ID pass anchored at SASRec (issue 13, lever (c)): out = anchor + γ·z, where the anchor
+/// The ID pass anchored at SASRec (docs/training.md, "ID pass anchored at SASRec"): out = anchor + γ·z, where the anchor
 /// is SASRec's own score row s_u·E_sasᵀ and γ a trainable scalar that starts at 0, so the
 /// pass equals SASRec at step 0 and learns how much of the decoder's residual to add.
 public enum AnchoredResidual {

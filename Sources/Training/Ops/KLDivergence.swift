@@ -1,6 +1,6 @@
 // KLDivergence: KL(teacher ‖ student) at temperature τ, with the teacher detached.
 //
-// HDRec's cross-semantics alignment (paper Eqs. 9 and 11; reference-implementation.md §5.3):
+// HDRec's cross-semantics alignment (paper Eqs. 9 and 11; docs/public-code.md §5.3):
 // p = softmax(teacher/τ), q = softmax(student/τ),
 // loss = Σ_n w_n Σ_j p_nj (log p_nj − log q_nj). The public code uses w_n = 1/N (batchmean), no τ²
 // factor; the paper averages over each user's positions, then over users (RowWeights.swift).

@@ -3,7 +3,7 @@
 //   xn1 = RMSNorm(x; w_attn)                    h = x + Wo·Attn(RoPE(Wq·xn1 + bq), RoPE(Wk·xn1 + bk), Wv·xn1 + bv)
 //   xn2 = RMSNorm(h; w_ffn)                     y = h + Wdown·(silu(Wgate·xn2) ⊙ Wup·xn2)
 // Each projection in `LoRATargets` adds s·B·A·drop(·) (LoRALinear.swift; HDRec default q, k, v, o,
-// up, down, reference-implementation.md §3). The base weights are frozen f32; the norm gains get a
+// up, down, docs/public-code.md §3). The base weights are frozen f32; the norm gains get a
 // gradient only when the caller passes buffers for them (`--train-norms`). Biases (Qwen2's q, k,
 // v; optional on any projection) are frozen too: they shift a projection's output, so backward,
 // which needs only W and the adapters for dInput, dA and dB, does not read them. RoPE follows the
@@ -186,7 +186,7 @@ public final class LlamaBlockActivations<T: TrainScalar> {
 
 /// Forward and backward of one Llama decoder layer with LoRA.
 public enum LlamaBlock {
-    static let order: [LoRATargets] = [.q, .k, .v, .o, .gate, .up, .down]
+    public static let order: [LoRATargets] = [.q, .k, .v, .o, .gate, .up, .down]
 
     /// - Parameters:
     ///   - out: (M, C) block output, overwritten

@@ -2,7 +2,7 @@
 //
 // Hu et al. 2021 (LoRA) as PEFT implements it: lora_A is [R, K], lora_B is [N, R], dropout acts on
 // the adapter's input only, s = alpha / r (HDRec: r = 8, alpha = 32, so s = 4; dropout 0.3,
-// reference-implementation.md §3). W is frozen, so backward gives dX, dA and dB but never dW.
+// docs/public-code.md §3). W is frozen, so backward gives dX, dA and dB but never dW.
 //
 // Saved for backward: u = drop(x)·Aᵀ, (M, R): R floats per row. The dropped input is
 // regenerated from x and the seed (Dropout.swift) instead of being stored, and never as a whole

@@ -1,8 +1,8 @@
 // RowWeights: the per-row weights that turn a sum of row losses into the wanted average.
 //
-// The paper averages Eqs. 9 and 11 over each user's positions, then over users (issue 5, item 4,
-// the default); the public code averages over all supervised positions in the batch
-// (reference-implementation.md §5.2-5.3, an option). Both are just weights on rows.
+// The paper averages Eqs. 9 and 11 over each user's positions, then over users (HDRec's
+// default); the public code averages over all supervised positions in the batch
+// (docs/public-code.md §5.2-5.3, an option). Both are just weights on rows.
 
 /// Row-weight builders for SoftmaxCrossEntropy and KLDivergence.
 public enum RowWeights {

@@ -1,7 +1,7 @@
 // TrainableIPL: the item projection layer (IPL) with its backward; decoder hidden state → one logit per item.
 //
 // Paper Eqs. 2, 4, 5 ("a multilayer feedforward network"); shapes as the public code builds it
-// (reference-implementation.md §3, `score_classify`):
+// (docs/public-code.md §3, `score_classify`):
 //   a = h·W1ᵀ + b1;  d = dropout(a);  s = silu(d);  z = s·W2ᵀ   (no bias on the second layer)
 // The dropout comes before the SiLU, as in the public code. Saved for backward: a only (N × Hd);
 // d and s are recomputed (the dropout mask is regenerated from the seed).

@@ -1,6 +1,6 @@
 // TrainableProjector: the ID projector with its backward; frozen SASRec item vector → decoder embedding space (paper Eq. 7).
 //
-// Shapes as the public code builds it (reference-implementation.md §3, `PtuningEmbedding`):
+// Shapes as the public code builds it (docs/public-code.md §3, `PtuningEmbedding`):
 //   a = x·W1ᵀ + b1;  s = silu(a);  e = s·W2ᵀ + b2   (128 → Hd → C, no dropout)
 // Its output replaces the token embedding at the ID placeholders (Embedding.inject). The SASRec
 // table is frozen, so dInput is optional. Saved for backward: a (N × Hd).

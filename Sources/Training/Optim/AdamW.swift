@@ -4,7 +4,7 @@
 //   p ← p·(1 − lr·λ)                       (only tensors with decay = true: per-tensor decay mask)
 //   m ← β1·m + (1 − β1)·g;   v ← β2·v + (1 − β2)·g²
 //   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
-// Defaults are the public code's (reference-implementation.md §5.4): β (0.9, 0.999), ε 1e-8,
+// Defaults are the public code's (docs/public-code.md §5.4): β (0.9, 0.999), ε 1e-8,
 // λ 0. Only the selected tensors move (and advance their step count), so a DLA phase leaves the
 // other adapter's parameters and moments bit-identical, as PyTorch skips parameters without grad.
 

@@ -1,5 +1,5 @@
 // Cosine learning-rate schedule with linear warm-up, as Hugging Face's
-// `get_cosine_schedule_with_warmup` (the public code's scheduler, reference-implementation.md §5.4):
+// `get_cosine_schedule_with_warmup` (the public code's scheduler, docs/public-code.md §5.4):
 //   step < warmup:  lr = base · step / warmup
 //   otherwise:      lr = base · max(0, ½(1 + cos(π · progress))),  progress = (step − warmup) / (total − warmup)
 // `step` counts optimizer steps already taken, so the very first update uses lr 0 when warm-up is

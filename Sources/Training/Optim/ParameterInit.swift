@@ -1,7 +1,7 @@
 // ParameterInit: PyTorch's default initialisations, seeded, for the tensors HDRec trains.
 //
 // - nn.Linear: weight and bias ~ U(−1/√fan_in, 1/√fan_in) (kaiming_uniform with a = √5), used for
-//   the IPL and the projector (reference-implementation.md §3: PyTorch default init).
+//   the IPL and the projector (docs/public-code.md §3: PyTorch default init).
 // - PEFT LoRA: lora_A ~ kaiming_uniform(a = √5) = U(−1/√fan_in, 1/√fan_in), lora_B = 0, so a fresh
 //   adapter leaves the base model's output unchanged.
 

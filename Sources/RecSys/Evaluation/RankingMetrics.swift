@@ -1,4 +1,4 @@
-// Full-ranking metrics (paper §4.1.2; reference-implementation.md §7).
+// Full-ranking metrics (paper §4.1.2; docs/public-code.md §7).
 // Tie rule: rank = the number of items scoring strictly higher than the target
 // (0-based), so items tied with the target count in its favour, as in the
 // reference `Ranker`. A NaN target score gets the worst rank (n - 1): a broken

@@ -4,6 +4,10 @@
 // weights of the requested shape (values do not matter for speed), one adapter on the config's
 // targets with non-zero B, a left-padded batch of equal-length sequences.
 import Foundation
+import Kernels
+import Llama
+import Support
+import Training
 
 /// Measures one decoder layer's training step speed.
 public enum BlockBenchmark {
@@ -51,24 +55,23 @@ public enum BlockBenchmark {
         let out = Tensor<Float>(count: m * c.dim), dx = Tensor<Float>(count: m * c.dim)
         let saved = LlamaBlockActivations<Float>(config: c, rows: m)
         var fw: [Double] = [], bw: [Double] = [], floor: [Double] = []
-        func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         let widest = max(c.ffnDim, c.qDim, c.dim)
         let floorIn = tensor(m * widest, 1), floorOut = Tensor<Float>(count: m * widest)
         positions.withUnsafeBufferPointer { p in
             for it in 0...iterations {
-                let t0 = now()
+                let t0 = monotonicSeconds()
                 LlamaBlock.forward(out: out.pointer, saved: saved, input: x.const, weights: weights, adapter: adapter,
                                    batch: batch, positions: p.baseAddress!, config: c, seed: UInt64(it))
-                let t1 = now()
+                let t1 = monotonicSeconds()
                 LlamaBlock.backward(dInput: dx.pointer, gradients: grads, dOut: dOut.const, saved: saved, weights: weights,
                                     adapter: adapter, batch: batch, positions: p.baseAddress!, config: c, seed: UInt64(it))
-                let t2 = now()
+                let t2 = monotonicSeconds()
                 for t in LlamaBlock.order {
                     let pr = c.projection(t)
                     Float.gemmLinear(floorOut.pointer, floorIn.const, base[t]!.const, m: m, n: pr.out, k: pr.in,
                                      accumulate: false)
                 }
-                let t3 = now()
+                let t3 = monotonicSeconds()
                 if it > 0 { fw.append(t1 - t0); bw.append(t2 - t1); floor.append(t3 - t2) }
             }
         }

@@ -4,6 +4,9 @@
 // one exists. The manifest says so (`hyperparameters.random = true`).
 import Foundation
 import Llama
+import ModelFiles
+import Recommender
+import RecSys
 import Support
 
 public enum RandomBundle {

@@ -1,6 +1,6 @@
-// TrainStepBenchmark: the speed of one HDRec text-branch training step, shaped like the
-// PyTorch + PEFT peer step of ../shared/docs/peer-figures.md ("a LoRA training step on
-// SmolLM2-135M"), so the two can be measured side by side (`hdrec bench-train`,
+// TrainStepBenchmark: the speed of one HDRec text-branch training step, shaped like a
+// PyTorch + PEFT LoRA training step on SmolLM2-135M (the peer docs/training.md "Speed"
+// compares with), so the two can be measured side by side (`hdrec bench-train`,
 // Tools/bench_train.sh, BENCHMARKS.md "Trainer").
 //
 // The step is the trainer's own code path (HDRecNetwork.forward/backward, SoftmaxCrossEntropy,
@@ -11,7 +11,13 @@
 // through IPL (C → Hi → SiLU → I), CE, backward, AdamW over LoRA + IPL, zero_grad.
 // Not part of the test suite: speed belongs in benchmarks (docs/training.md §Speed).
 import Foundation
+import Kernels
+import Llama
+import ModelFiles
 import Recommender
+import RecSys
+import Support
+import Training
 
 /// The shapes and hyper-parameters of a benchmark step (defaults: the peer's).
 public struct TrainStepBenchmarkConfig: Sendable, Codable, Equatable {
@@ -85,14 +91,13 @@ public enum TrainStepBenchmark {
                                   prefixLength: 0, items: [])
         }
 
-        func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         var steps: [Double] = [], forward = 0.0, lossTime = 0.0, backward = 0.0, optimizerTime = 0.0, cpu = 0.0
         var lastLoss = 0.0
         for step in 0 ..< (b.warmup + b.steps) {
-            let c0 = processCPUSeconds(), t0 = now()
+            let c0 = ProcessClock.cpuSeconds(), t0 = monotonicSeconds()
             let f = try net.forward(prompts, branch: .text, parameters: parameters, training: true,
                                     seed: TrainingRNG.derive(b.seed, UInt64(step), 3))
-            let t1 = now()
+            let t1 = monotonicSeconds()
             let n = f.rowCount
             let dLogits = Tensor<Float>(count: n * b.items), lse = Tensor<Float>(count: n)
             let weights: [Float] = RowWeights.batchMean(rows: n)
@@ -106,12 +111,12 @@ public enum TrainStepBenchmark {
                 }
             }
             guard loss.isFinite else { throw HDRecTrainingError.nonFiniteLoss(step: step, phase: "bench-train") }
-            let t2 = now()
+            let t2 = monotonicSeconds()
             try net.backward(f, dLogits: dLogits.const, parameters: parameters)
-            let t3 = now()
+            let t3 = monotonicSeconds()
             optimizer.step(parameters.store, learningRate: 1e-4, where: { groups.contains($0.group) })
             parameters.store.zeroGradients()
-            let t4 = now(), c1 = processCPUSeconds()
+            let t4 = monotonicSeconds(), c1 = ProcessClock.cpuSeconds()
             lastLoss = loss
             if step >= b.warmup {
                 steps.append(t4 - t0)
@@ -126,17 +131,5 @@ public enum TrainStepBenchmark {
                                         tokensPerSecond: Double(tokens) / mean, forwardSeconds: forward / k,
                                         lossSeconds: lossTime / k, backwardSeconds: backward / k,
                                         optimizerSeconds: optimizerTime / k, cpuSecondsPerStep: cpu / k, lastLoss: lastLoss)
-    }
-
-    /// User + system CPU seconds of the whole process so far.
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

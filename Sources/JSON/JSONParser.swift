@@ -1,126 +1,18 @@
-// A small JSON value type with a strict parser (RFC 8259) and a deterministic
-// serializer. Written here rather than using Foundation's JSONSerialization so that
-// request validation can name the exact field and type (Bool vs number is ambiguous
-// through NSNumber on Linux), duplicate keys are rejected, nesting depth is bounded,
-// and the HTTP module stays free of Foundation.
+// The strict parser. Beyond the grammar it refuses what lenient parsers let through and
+// readers would then misread: a repeated key at any depth (the safetensors format only
+// warns that "not all parsers may respect this"), nesting deeper than a limit (a small
+// body must not exhaust the stack), numbers beyond Double's range, lone surrogates and
+// invalid UTF-8 in strings. Every error names its byte offset.
 
-/// A JSON value. Objects keep member order (serialization is deterministic).
-public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+extension JSONValue {
+    /// The nesting depth parsers allow unless told otherwise.
+    public static let defaultMaxDepth = 64
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.number(x), .number(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: return false
-        }
-    }
-
-    /// Member lookup on an object (first match), nil otherwise.
-    public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members.first { $0.0 == key }?.1 }
-        return nil
-    }
-
-    /// The JSON type name used in validation messages.
-    public var typeName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "boolean"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
-        }
-    }
-
-    public var description: String { serialized() }
-
-    // MARK: - Serialization
-
-    /// Compact JSON text. Integral numbers print without a fraction; non-finite numbers
-    /// (not representable in JSON) print as null.
-    public func serialized() -> String {
-        var out = ""
-        out.reserveCapacity(256)
-        write(into: &out)
-        return out
-    }
-
-    private func write(into out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let d): out += JSONValue.format(d)
-        case .string(let s): JSONValue.writeString(s, into: &out)
-        case .array(let items):
-            out += "["
-            for (i, v) in items.enumerated() {
-                if i > 0 { out += "," }
-                v.write(into: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (i, (k, v)) in members.enumerated() {
-                if i > 0 { out += "," }
-                JSONValue.writeString(k, into: &out)
-                out += ":"
-                v.write(into: &out)
-            }
-            out += "}"
-        }
-    }
-
-    public static func format(_ d: Double) -> String {
-        guard d.isFinite else { return "null" }
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-        return "\(d)"
-    }
-
-    public static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        // Most strings (log fields, ids, titles) need no escaping: append them whole.
-        let needsEscape = s.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
-        } ?? true
-        guard needsEscape else {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20 || c.value == 0x7F:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
-
-    // MARK: - Parsing
-
-    /// Parses one JSON text (surrounding whitespace allowed). Throws `HTTPError.invalidJSON`
-    /// with the byte offset. Duplicate object keys and nesting deeper than `maxDepth` are errors.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws -> JSONValue {
-        var p = JSONReader(bytes: bytes, maxDepth: maxDepth)
+    /// Parses one JSON text (surrounding whitespace allowed); throws `JSONError`. Offsets in errors and in
+    /// `JSONMember.offset` are `baseOffset` plus the position in `bytes`.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, baseOffset: Int = 0,
+                             maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        var p = JSONParser(bytes: bytes, base: baseOffset, maxDepth: maxDepth)
         p.skipWhitespace()
         let v = try p.value(depth: 0)
         p.skipWhitespace()
@@ -128,17 +20,28 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
         return v
     }
 
-    public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        try bytes.withUnsafeBytes { try parse($0, maxDepth: maxDepth) }
+    }
+
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
 }
 
-private struct JSONReader {
-    let bytes: [UInt8]
+private struct JSONParser {
+    let bytes: UnsafeRawBufferPointer
+    let base: Int
     let maxDepth: Int
     var i = 0
 
-    init(bytes: [UInt8], maxDepth: Int) { self.bytes = bytes; self.maxDepth = maxDepth }
+    init(bytes: UnsafeRawBufferPointer, base: Int, maxDepth: Int) {
+        self.bytes = bytes
+        self.base = base
+        self.maxDepth = maxDepth
+    }
 
-    func fail(_ reason: String) -> HTTPError { .invalidJSON(offset: i, reason: reason) }
+    func fail(_ reason: String) -> JSONError { .syntax(reason: reason, offset: base + i) }
 
     mutating func skipWhitespace() {
         while i < bytes.count, bytes[i] == 32 || bytes[i] == 9 || bytes[i] == 10 || bytes[i] == 13 { i += 1 }
@@ -159,28 +62,30 @@ private struct JSONReader {
         }
     }
 
-    mutating func literal(_ word: String) throws {
-        let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i ..< i + w.count]) == w else { throw fail("invalid literal") }
-        i += w.count
+    mutating func literal(_ word: StaticString) throws {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= bytes.count else { throw fail("invalid literal") }
+        for k in 0 ..< n where bytes[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
+        i += n
     }
 
     mutating func object(depth: Int) throws -> JSONValue {
         i += 1
-        var members: [(String, JSONValue)] = []
+        var members: [JSONMember] = []
         var seen = Set<String>()
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            let keyAt = i
             let key = try string()
-            guard seen.insert(key).inserted else { throw fail("duplicate member \"\(key)\"") }
+            guard seen.insert(key).inserted else { throw JSONError.duplicateKey(key: key, offset: base + keyAt, end: base + i) }
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
             skipWhitespace()
-            members.append((key, try value(depth: depth + 1)))
+            members.append(JSONMember(key, try value(depth: depth + 1), offset: base + keyAt))
             skipWhitespace()
             guard i < bytes.count else { throw fail("unexpected end of input") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -205,7 +110,8 @@ private struct JSONReader {
         }
     }
 
-    mutating func number() throws -> Double {
+    /// The literal as written; it must name a finite Double (so every reader can use it).
+    mutating func number() throws -> JSONNumber {
         let start = i
         if bytes[i] == UInt8(ascii: "-") { i += 1 }
         guard i < bytes.count, isDigit(bytes[i]) else { throw fail("invalid number") }
@@ -222,11 +128,12 @@ private struct JSONReader {
             guard i < bytes.count, isDigit(bytes[i]) else { throw fail("invalid exponent") }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
-        guard let d = Double(String(decoding: bytes[start ..< i], as: UTF8.self)), d.isFinite else {
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start ..< i]), as: UTF8.self)
+        guard let d = Double(text), d.isFinite else {
             i = start
             throw fail("number out of range")
         }
-        return d
+        return JSONNumber(validated: text)
     }
 
     mutating func string() throws -> String {
@@ -281,5 +188,16 @@ private struct JSONReader {
         }
         i += 4
         return v
+    }
+}
+
+private func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+
+private func hexValue(_ b: UInt8) -> UInt8? {
+    switch b {
+    case 48 ... 57: return b - 48
+    case 65 ... 70: return b - 55
+    case 97 ... 102: return b - 87
+    default: return nil
     }
 }

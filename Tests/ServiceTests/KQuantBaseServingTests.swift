@@ -8,6 +8,7 @@ import HTTP
 @testable import Recommender
 import Testing
 @testable import Service
+import Workbench
 
 private let kquantBase: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_K_M.gguf").path
@@ -39,7 +40,7 @@ struct KQuantBaseServingTests {
         #expect(got.count == 5 && expected.count == 5)
         for (g, want) in zip(got, expected) {
             #expect(g["id"] == .string("p\(want.index)"))
-            guard case .number(let score)? = g["score"] else {
+            guard let score = g["score"]?.doubleValue else {
                 Issue.record("no score in \(g)")
                 continue
             }

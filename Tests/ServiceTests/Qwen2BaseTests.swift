@@ -9,6 +9,7 @@ import ModelFiles
 @testable import Recommender
 import Testing
 @testable import Service
+import Workbench
 
 @Suite("serving on a Qwen2 base")
 struct Qwen2BaseTests {

@@ -42,6 +42,8 @@ public final class LlamaModel: Sendable {
     let rope: RoPETable
     /// Memory of matrices the model owns (merged LoRA weights), kept alive with it.
     let ownedStorage: [OwnedFloats]
+    /// How the layer products treat activations (`.f32` unless made with ``withActivations(_:)``).
+    public let activations: ActivationPrecision
 
     /// Element types a weight matrix may have.
     public static let supportedTypes: Set<GGMLType> = Set(GGMLType.allCases.filter(\.isDecodable))
@@ -120,11 +122,13 @@ public final class LlamaModel: Sendable {
         self.config = config
         self.file = gguf
         ownedStorage = []
+        activations = .f32
     }
 
     /// A model sharing `base`'s weights except `layers` (used for merging, truncating and
     /// norm replacement); `config.layerCount` follows `layers.count`.
-    init(base: LlamaModel, layers: [LayerWeights], outputNorm: [Float]? = nil, storage: [OwnedFloats]) {
+    init(base: LlamaModel, layers: [LayerWeights], outputNorm: [Float]? = nil, storage: [OwnedFloats],
+         activations: ActivationPrecision? = nil) {
         var config = base.config
         config.layerCount = layers.count
         self.config = config
@@ -136,6 +140,7 @@ public final class LlamaModel: Sendable {
         self.layers = layers
         rope = base.rope
         ownedStorage = base.ownedStorage + storage
+        self.activations = activations ?? base.activations
     }
 
     /// The element type of a layer's matrix (e.g. to report what a file holds).

@@ -5,6 +5,8 @@
 // docs/bundle.md). Both share the memory-mapped GGUF, so they cost a few arrays.
 //
 //   truncated(layers: L):  x → block_0 … block_{L-1} → rmsnorm · output_norm → LM head
+import Quant
+
 extension LlamaModel {
     /// A model running only the first `count` decoder blocks, then `output_norm` and the
     /// LM head, sharing this model's weights. `count` must be in 1...`config.layerCount`;
@@ -15,6 +17,12 @@ extension LlamaModel {
             throw LlamaError.layerCountOutOfRange(requested: count, available: layers.count)
         }
         return LlamaModel(base: self, layers: Array(layers.prefix(count)), storage: [])
+    }
+
+    /// The same model whose layer products use `activations` (`.int8`: 8-bit activations and
+    /// integer kernels for prefill, see `ActivationPrecision`); every weight is shared.
+    public func withActivations(_ activations: ActivationPrecision) -> LlamaModel {
+        LlamaModel(base: self, layers: layers, storage: [], activations: activations)
     }
 
     /// A model with the given RMSNorm weights in place of the GGUF's, by GGUF tensor name

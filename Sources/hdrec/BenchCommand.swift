@@ -28,6 +28,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Decode steps to time after the prompt.")
     var decodeTokens: Int = 32
 
+    @Flag(help: "Quantize activations to 8 bits for the prefill products (integer kernels; see ActivationPrecision).")
+    var int8Activations = false
+
     @Flag(help: "Print one JSON object (prefill_tokens_per_s, decode_tokens_per_s, ...).")
     var json = false
 
@@ -39,7 +42,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let llama = try LlamaModel(path: model)
+        let llama = try LlamaModel(path: model).withActivations(int8Activations ? .int8 : .f32)
         let cfg = llama.config
         guard promptTokens + decodeTokens <= cfg.contextLength else {
             throw ValidationError("--prompt-tokens + --decode-tokens exceed the context length \(cfg.contextLength)")
@@ -78,6 +81,7 @@ struct BenchCommand: AsyncParsableCommand {
             let fields = [
                 "\"model\": \"\((model as NSString).lastPathComponent)\"",
                 "\"prompt_tokens\": \(promptTokens)", "\"threads\": \(threads)",
+                "\"activations\": \"\(llama.activations.rawValue)\"",
                 "\"prefill_tokens_per_s\": \(String(format: "%.2f", prefill))",
                 "\"decode_tokens_per_s\": \(String(format: "%.2f", decode))",
                 "\"prefill_seconds\": \(String(format: "%.5f", best))",

@@ -1,0 +1,103 @@
+// The integer prefill path of QuantizedMatMul.linear (kernels in Sources/CQuantKernels):
+//     y[m, n] (+)= x[m, k] · Wᵀ,  x quantized to 8-bit codes per 32 values, W: WeightMatrix [n, k]
+// 1. x is quantized once per product into the calling thread's operand scratch, rows in
+//    parallel: codes [mp, k], block scales [mp/4, nb, 4], block sums [mp, nbp]
+//    (mp = m rounded up to the 4-token tile, padding rows zero).
+// 2. Tasks follow LinearPlan (up to 48 W rows × groups of 16-token slivers); each task
+//    unpacks its W rows into 8-bit codes and f32 block scales (its panel, per-thread task
+//    scratch, ≤ 48 · 1536 B of codes: L2) and runs the 2-row × 4-token micro-kernel
+//    over its tokens. The unpacking is amortized over all of the task's tokens.
+// Every output element is one kernel accumulation over the whole of k, so results do not
+// depend on the thread count.
+import CQuantKernels
+import Kernels
+
+public enum Int8MatMul {
+    /// True when this CPU runs the integer kernels (AVX2, FMA, F16C).
+    public static let isAvailable: Bool = hdq_int8_supported() != 0
+
+    /// Products with fewer activation rows take the f32 path (decoding: bound by reading W).
+    public static let minRows = LinearKernel.tiledMinRows
+
+    /// True when `type` has an integer kernel (whether or not this CPU can run it).
+    public static func hasKernel(_ type: GGMLType) -> Bool {
+        hdq_type_supported(Int32(type.rawValue)) != 0
+    }
+
+    /// True when a product of `m` rows with `weight` would take the integer path.
+    public static func applies(to weight: WeightMatrix, m: Int) -> Bool {
+        isAvailable && m >= minRows && weight.cols % 32 == 0 && hasKernel(weight.type)
+    }
+
+    /// y[m, n] (+)= x[m, k]·Wᵀ through the integer kernels (precondition: `applies(to:m:)`).
+    public static func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight: WeightMatrix,
+                              m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared) {
+        precondition(applies(to: weight, m: m), "Int8MatMul.linear: no integer kernel for \(weight.type) at m = \(m)")
+        let n = weight.rows, k = weight.cols
+        guard n > 0 else { return }
+        let acts = Int8Activations(x, m: m, k: k, pool: pool)
+        let plan = LinearPlan(m: m, n: n, threads: pool?.threadCount ?? 1)
+        let type = Int32(weight.type.rawValue)
+        QuantizedMatMul.parallel(pool, plan.taskCount) { t in
+            let (rows, slivers) = plan.task(t, n: n, m: m)
+            let panel = Int8Panel(weight, rows: rows)
+            hdq_gemm(type, panel.q, panel.dP, panel.mins, panel.sub, rows.count,
+                     acts.q, acts.dT, acts.s, 16 * slivers.lowerBound, min(m, 16 * slivers.upperBound), k,
+                     y, n, rows.lowerBound, accumulate ? 1 : 0)
+        }
+    }
+}
+
+/// x[m, k] quantized for the integer kernels, in the calling thread's operand scratch
+/// (valid until that thread packs operands again). Layout: CQuantKernels.h "Activations".
+struct Int8Activations {
+    let q: UnsafeMutablePointer<Int8>
+    let dT: UnsafeMutablePointer<Float>
+    let s: UnsafeMutablePointer<Float>
+
+    init(_ x: UnsafePointer<Float>, m: Int, k: Int, pool: ThreadPool?) {
+        let tile = Int(HDQ_TILE_TOKENS)
+        let mp = (m + tile - 1) / tile * tile, nb = k / 32, nbp = (nb + 7) / 8 * 8
+        let qBytes = alignedBytes(mp * k), dBytes = alignedBytes(mp * nb * 4)
+        let base = ThreadScratch.bytes(qBytes + dBytes + mp * nbp * 4, slot: .operand)
+        let q = base.assumingMemoryBound(to: Int8.self)
+        let dT = (base + qBytes).assumingMemoryBound(to: Float.self)
+        let s = (base + qBytes + dBytes).assumingMemoryBound(to: Float.self)
+        let groups = mp / tile
+        // Groups of 16 rows per task: quantizing is cheap next to the product.
+        let perTask = 4
+        QuantizedMatMul.parallel(pool, (groups + perTask - 1) / perTask) { g in
+            let r0 = g * perTask * tile
+            hdq_quantize_rows(x, k, m, k, r0, min(mp, r0 + perTask * tile), q, dT, s)
+        }
+        self.q = q; self.dT = dT; self.s = s
+    }
+}
+
+/// W rows unpacked into 8-bit codes and f32 scales, in the task's scratch (valid until
+/// this thread asks for its task slot again). Layout: CQuantKernels.h "Weight panels".
+struct Int8Panel {
+    let q: UnsafeMutablePointer<UInt8>
+    let dP: UnsafeMutablePointer<Float>
+    let mins: UnsafeMutablePointer<Float>
+    let sub: UnsafeMutablePointer<Int16>
+
+    init(_ weight: WeightMatrix, rows: Range<Int>) {
+        let k = weight.cols
+        var qn = 0, dn = 0, mn = 0, sn = 0
+        hdq_panel_sizes(Int32(weight.type.rawValue), rows.count, k, &qn, &dn, &mn, &sn)
+        let qb = alignedBytes(qn), db = alignedBytes(dn), mb = alignedBytes(mn)
+        let needsSub = weight.type == .q6_K
+        let base = ThreadScratch.bytes(qb + db + mb + (needsSub ? sn : 0), slot: .task)
+        q = base.assumingMemoryBound(to: UInt8.self)
+        dP = (base + qb).assumingMemoryBound(to: Float.self)
+        mins = (base + qb + db).assumingMemoryBound(to: Float.self)
+        sub = (base + qb + db + mb).assumingMemoryBound(to: Int16.self)
+        hdq_repack(Int32(weight.type.rawValue), weight.row(rows.lowerBound).assumingMemoryBound(to: UInt8.self),
+                   weight.rowBytes, rows.count, k, q, dP, mins, sub)
+    }
+}
+
+/// `count` rounded up to whole 64-byte lines (buffers carved from one scratch block stay aligned).
+@inline(__always)
+func alignedBytes(_ count: Int) -> Int { (count + 63) / 64 * 64 }

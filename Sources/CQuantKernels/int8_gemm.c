@@ -10,123 +10,60 @@
 // pair-interleaved scales {d0 ×4, d1 ×4} by the tile's 4 token scales (broadcast twice).
 // Offset types add Σ_b mw[b]·sx[b] with 8-block vector FMAs after the block loop.
 // Registers (offset types): 8 accumulators, 2 weight rows, ones, x, two temporaries.
+// With AVX-VNNI (where the CPU has it) one vpdpbusd replaces vpmaddubsw + vpmaddwd.
+#include <cpuid.h>
 #include <immintrin.h>
 #include "layout.h"
 
-typedef struct {
-    __m256 acc[HDQ_TILE_ROWS][HDQ_TILE_TOKENS];
-} tile_sums;
-
-/// Blocks whose scale products are computed ahead of the integer loop (2 KiB of stack):
-/// read back with broadcast loads, they cost no shuffles in the loop.
+/// Chunk of blocks whose scale products are computed ahead of the integer loop (2 KiB of
+/// stack): read back with broadcast loads, they cost no shuffles in the loop.
 #define HDQ_SCALE_CHUNK 64
 
-/// One 2 × 4 tile: rows w0, w1 (k codes each; `abs0`, `abs1` their absolute values for
-/// signed types) against 4 token rows of xq (k apart).
-__attribute__((target("avx2,fma"), always_inline))
-static inline void tile(hdq_class cls, const uint8_t *w0, const uint8_t *w1, const uint8_t *abs0, const uint8_t *abs1,
-                        const float *dP, const float *m0, const float *m1, const int16_t *sub0, const int16_t *sub1,
-                        const int8_t *xq, const float *xdT, const float *xs, long k, long nb, long nbp,
-                        float out[HDQ_TILE_ROWS][HDQ_TILE_TOKENS]) {
-    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
-    __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-    const __m256i ones = _mm256_set1_epi16(1);
-    const int8_t *x0 = xq, *x1 = xq + k, *x2 = xq + 2 * k, *x3 = xq + 3 * k;
-    float scales[HDQ_SCALE_CHUNK * 8] __attribute__((aligned(32)));
-    for (long c0 = 0; c0 < nb; c0 += HDQ_SCALE_CHUNK) {
-        const long c1 = nb - c0 < HDQ_SCALE_CHUNK ? nb : c0 + HDQ_SCALE_CHUNK;
-        // scales[8(b − c0) + 4r + t] = dw[r, b] · dx[t, b]
-        for (long b = c0; b < c1; b++) {
-            _mm256_store_ps(scales + 8 * (b - c0), _mm256_mul_ps(_mm256_loadu_ps(dP + 8 * b),
-                                                                  _mm256_broadcast_ps((const __m128 *)(xdT + 4 * b))));
-        }
-        for (long b = c0; b < c1; b++) {
-            const float *s = scales + 8 * (b - c0);
-            const __m256i u0 = _mm256_loadu_si256((const __m256i *)((cls == HDQ_UNSIGNED_OFFSET ? w0 : abs0) + 32 * b));
-            const __m256i u1 = _mm256_loadu_si256((const __m256i *)((cls == HDQ_UNSIGNED_OFFSET ? w1 : abs1) + 32 * b));
-            const __m256i *sign0 = (const __m256i *)(w0 + 32 * b), *sign1 = (const __m256i *)(w1 + 32 * b);
-#define HDQ_MULT(sub) (cls == HDQ_SIGNED_SUBSCALED ? _mm256_loadu_si256((const __m256i *)((sub) + 16 * b)) : ones)
-#define HDQ_STEP(xrow, t, acc0, acc1)                                                                      \
-            {                                                                                              \
-                const __m256i xv = _mm256_loadu_si256((const __m256i *)((xrow) + 32 * b));                 \
-                const __m256i y0 = cls == HDQ_UNSIGNED_OFFSET ? xv : _mm256_sign_epi8(xv, _mm256_loadu_si256(sign0)); \
-                const __m256i y1 = cls == HDQ_UNSIGNED_OFFSET ? xv : _mm256_sign_epi8(xv, _mm256_loadu_si256(sign1)); \
-                const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, y0), HDQ_MULT(sub0));        \
-                const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, y1), HDQ_MULT(sub1));        \
-                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_broadcast_ss(s + (t)), acc0);        \
-                acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_broadcast_ss(s + 4 + (t)), acc1);    \
-            }
-            HDQ_STEP(x0, 0, a00, a10)
-            HDQ_STEP(x1, 1, a01, a11)
-            HDQ_STEP(x2, 2, a02, a12)
-            HDQ_STEP(x3, 3, a03, a13)
-#undef HDQ_STEP
-#undef HDQ_MULT
-        }
-    }
-    if (cls == HDQ_UNSIGNED_OFFSET) {
-        for (long g = 0; g < nbp; g += 8) {
-            const __m256 mv0 = _mm256_loadu_ps(m0 + g), mv1 = _mm256_loadu_ps(m1 + g);
-            __m256 sv = _mm256_loadu_ps(xs + g);
-            a00 = _mm256_fmadd_ps(mv0, sv, a00); a10 = _mm256_fmadd_ps(mv1, sv, a10);
-            sv = _mm256_loadu_ps(xs + nbp + g);
-            a01 = _mm256_fmadd_ps(mv0, sv, a01); a11 = _mm256_fmadd_ps(mv1, sv, a11);
-            sv = _mm256_loadu_ps(xs + 2 * nbp + g);
-            a02 = _mm256_fmadd_ps(mv0, sv, a02); a12 = _mm256_fmadd_ps(mv1, sv, a12);
-            sv = _mm256_loadu_ps(xs + 3 * nbp + g);
-            a03 = _mm256_fmadd_ps(mv0, sv, a03); a13 = _mm256_fmadd_ps(mv1, sv, a13);
-        }
-    }
-    // Horizontal sums: four accumulators at a time into one 4-lane vector.
-#define HDQ_HSUM4(r, A, B, C, D)                                                                           \
-    {                                                                                                      \
-        __m256 ab = _mm256_hadd_ps(A, B), cd = _mm256_hadd_ps(C, D);                                       \
-        __m256 abcd = _mm256_hadd_ps(ab, cd);                                                              \
-        _mm_storeu_ps(out[r], _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1)));   \
-    }
-    HDQ_HSUM4(0, a00, a01, a02, a03)
-    HDQ_HSUM4(1, a10, a11, a12, a13)
-#undef HDQ_HSUM4
+#define HDQ_VNNI 0
+#define HDQ_TARGET "avx2,fma"
+#define HDQ_NAME(f) f##_avx2
+#include "int8_tile.h"
+#undef HDQ_VNNI
+#undef HDQ_TARGET
+#undef HDQ_NAME
+
+#define HDQ_VNNI 1
+#define HDQ_TARGET "avx2,fma,avxvnni"
+#define HDQ_NAME(f) f##_vnni
+#include "int8_tile.h"
+#undef HDQ_VNNI
+#undef HDQ_TARGET
+#undef HDQ_NAME
+
+/// -1: not decided yet; then whether the AVX-VNNI variant runs (hdq_set_vnni overrides).
+static int vnni = -1;
+
+static int cpu_has_avx_vnni(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    // CPUID.(EAX=7, ECX=1):EAX bit 4 = AVX-VNNI (VEX-encoded vpdpbusd on ymm).
+    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a >> 4 & 1);
+#else
+    return 0;
+#endif
 }
 
-__attribute__((target("avx2,fma"), always_inline))
-static inline void run(hdq_class cls, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins, const int16_t *wsub,
-                       long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
-                       float *y, long ldy, long col0, int accumulate) {
-    const long nb = hdq_blocks(k), nbp = hdq_blocks_padded(k);
-    const long T = HDQ_TILE_TOKENS;
-    for (long t = t0; t < t1; t += T) {
-        const int8_t *xt = xq + t * k;
-        const float *dt = xdT + (t / T) * nb * T;
-        const float *st = xs + t * nbp;
-        const long tokens = t1 - t < T ? t1 - t : T;
-        for (long r = 0; r < rows; r += 2) {
-            float out[HDQ_TILE_ROWS][HDQ_TILE_TOKENS];
-            tile(cls, wq + r * k, wq + (r + 1) * k, wabs + r * k, wabs + (r + 1) * k, wdP + (r / 2) * nb * 8,
-                 wmins + r * nbp, wmins + (r + 1) * nbp, wsub + r * nb * 16, wsub + (r + 1) * nb * 16,
-                 xt, dt, st, k, nb, nbp, out);
-            const long rowCount = rows - r < 2 ? rows - r : 2;
-            for (long i = 0; i < tokens; i++) {
-                float *yt = y + (t + i) * ldy + col0 + r;
-                for (long j = 0; j < rowCount; j++) yt[j] = accumulate ? yt[j] + out[j][i] : out[j][i];
-            }
-        }
-    }
+int hdq_set_vnni(int enable) {
+    vnni = enable && cpu_has_avx_vnni();
+    return vnni;
 }
 
-__attribute__((target("avx2,fma")))
+int hdq_vnni_active(void) {
+    if (vnni < 0) vnni = cpu_has_avx_vnni();
+    return vnni;
+}
+
 void hdq_gemm(int type, const uint8_t *wq, const float *wdP, const float *wmins, const int16_t *wsub,
               long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
               float *y, long ldy, long col0, int accumulate) {
-    switch (hdq_class_of(type)) {
-    case HDQ_UNSIGNED_OFFSET:
-        run(HDQ_UNSIGNED_OFFSET, wq, wq, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
-        break;
-    case HDQ_SIGNED:
-        run(HDQ_SIGNED, wq, wq + hdq_round_up(rows, HDQ_TILE_ROWS) * k, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
-        break;
-    case HDQ_SIGNED_SUBSCALED:
-        run(HDQ_SIGNED_SUBSCALED, wq, wq + hdq_round_up(rows, HDQ_TILE_ROWS) * k, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
-        break;
-    }
+    const hdq_class cls = hdq_class_of(type);
+    // Signed types keep the absolute values of their codes after the codes (repack_weights.c).
+    const uint8_t *wabs = cls == HDQ_UNSIGNED_OFFSET ? wq : wq + hdq_round_up(rows, HDQ_TILE_ROWS) * k;
+    if (hdq_vnni_active()) gemm_vnni(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+    else gemm_avx2(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
 }

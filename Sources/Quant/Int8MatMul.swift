@@ -16,6 +16,14 @@ public enum Int8MatMul {
     /// True when this CPU runs the integer kernels (AVX2, FMA, F16C).
     public static let isAvailable: Bool = hdq_int8_supported() != 0
 
+    /// Whether the kernels use AVX-VNNI (vpdpbusd) where the CPU has it, which they do by
+    /// default; `false` forces the AVX2 variant (vpmaddubsw + vpmaddwd), e.g. to compare the
+    /// two. Set it before products run, not while they do.
+    public static var usesVNNI: Bool {
+        get { hdq_vnni_active() != 0 }
+        set { _ = hdq_set_vnni(newValue ? 1 : 0) }
+    }
+
     /// Products with fewer activation rows take the f32 path (decoding: bound by reading W).
     public static let minRows = LinearKernel.tiledMinRows
 

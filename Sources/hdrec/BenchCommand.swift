@@ -7,6 +7,7 @@ import ArgumentParser
 import Foundation
 import Kernels
 import Llama
+import Quant
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Quantize activations to 8 bits for the prefill products (integer kernels; see ActivationPrecision).")
     var int8Activations = false
 
+    @Flag(help: "With --int8-activations: use the AVX2 kernels even where the CPU has AVX-VNNI (as on Zen 3).")
+    var noVnni = false
+
     @Flag(help: "Print one JSON object (prefill_tokens_per_s, decode_tokens_per_s, ...).")
     var json = false
 
@@ -42,6 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if noVnni { Int8MatMul.usesVNNI = false }
         let llama = try LlamaModel(path: model).withActivations(int8Activations ? .int8 : .f32)
         let cfg = llama.config
         guard promptTokens + decodeTokens <= cfg.contextLength else {
@@ -82,6 +87,7 @@ struct BenchCommand: AsyncParsableCommand {
                 "\"model\": \"\((model as NSString).lastPathComponent)\"",
                 "\"prompt_tokens\": \(promptTokens)", "\"threads\": \(threads)",
                 "\"activations\": \"\(llama.activations.rawValue)\"",
+                "\"int8_kernel\": \"\(int8Activations ? (Int8MatMul.usesVNNI ? "avx-vnni" : "avx2") : "none")\"",
                 "\"prefill_tokens_per_s\": \(String(format: "%.2f", prefill))",
                 "\"decode_tokens_per_s\": \(String(format: "%.2f", decode))",
                 "\"prefill_seconds\": \(String(format: "%.5f", best))",

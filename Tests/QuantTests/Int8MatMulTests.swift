@@ -5,7 +5,9 @@
 //   the activation rounding allows: |x − x̂| ≤ max|x_block| / 254 per value, so
 //   |y − ŷ| ≤ Σ_b (max|x_b| / 254) · Σ_{i∈b} |w_i|  (+ 1e-5 of Σ|w·x| for f32 sums);
 // - token counts not a multiple of the 4-token tile, odd row counts, several tasks,
-//   accumulate, bitwise equality across thread counts, and the fallbacks to f32.
+//   accumulate, bitwise equality across thread counts, and the fallbacks to f32;
+// - both kernel variants (AVX2, and AVX-VNNI where the CPU has it); serialized, since the
+//   variant is a process-wide switch.
 import CQuantKernels
 import Kernels
 import Testing
@@ -15,7 +17,11 @@ import Testing
 let int8FlatTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0]
 let int8SuperBlockTypes: [GGMLType] = [.q4_K, .q5_K, .q6_K]
 
-@Suite("Int8MatMul", .enabled(if: Int8MatMul.isAvailable, "the CPU lacks AVX2/FMA/F16C"))
+/// The kernel variants to test: AVX2, and AVX-VNNI where this CPU has it (a CPU without it
+/// runs the AVX2 variant twice).
+let kernelVariants: [Bool] = [false, true]
+
+@Suite("Int8MatMul", .serialized, .enabled(if: Int8MatMul.isAvailable, "the CPU lacks AVX2/FMA/F16C"))
 struct Int8MatMulTests {
     let pool = ThreadPool(threadCount: 2)
 
@@ -97,16 +103,20 @@ struct Int8MatMulTests {
         #expect(firstBad == nil, "\(type) m=\(m) n=\(n) k=\(k): \(firstBad ?? "")", sourceLocation: sourceLocation)
     }
 
-    @Test("the tile kernel matches the scalar reference", arguments: int8FlatTypes + int8SuperBlockTypes)
-    func reference(type: GGMLType) throws {
+    @Test("the tile kernel matches the scalar reference", arguments: int8FlatTypes + int8SuperBlockTypes, kernelVariants)
+    func reference(type: GGMLType, vnni: Bool) throws {
+        Int8MatMul.usesVNNI = vnni
+        defer { Int8MatMul.usesVNNI = true }
         let unit = int8SuperBlockTypes.contains(type) ? 256 : 32
         for (m, n, k) in [(1, 1, unit), (3, 5, unit), (4, 2, 2 * unit), (5, 7, 3 * unit), (13, 9, unit), (16, 16, unit == 32 ? 576 : 512)] {
             try checkReference(type, m: m, n: n, k: k, seed: UInt64(m * 1000 + n * 10 + k))
         }
     }
 
-    @Test("flat types are within the activation rounding bound of the f32 product", arguments: int8FlatTypes)
-    func boundFlat(type: GGMLType) throws {
+    @Test("flat types are within the activation rounding bound of the f32 product", arguments: int8FlatTypes, kernelVariants)
+    func boundFlat(type: GGMLType, vnni: Bool) throws {
+        Int8MatMul.usesVNNI = vnni
+        defer { Int8MatMul.usesVNNI = true }
         for m in [4, 5, 7, 16, 17, 33] {
             try checkBound(type, m: m, n: 29, k: 96, pool: pool, seed: UInt64(m))
         }
@@ -119,8 +129,10 @@ struct Int8MatMulTests {
         }
     }
 
-    @Test("K-quants are within the activation rounding bound of the f32 product", arguments: int8SuperBlockTypes)
-    func boundSuperBlock(type: GGMLType) throws {
+    @Test("K-quants are within the activation rounding bound of the f32 product", arguments: int8SuperBlockTypes, kernelVariants)
+    func boundSuperBlock(type: GGMLType, vnni: Bool) throws {
+        Int8MatMul.usesVNNI = vnni
+        defer { Int8MatMul.usesVNNI = true }
         for (m, n, k) in [(4, 29, 256), (7, 13, 512), (19, 50, 768), (33, 3, 256)] {
             try checkBound(type, m: m, n: n, k: k, pool: pool, seed: UInt64(m + n))
         }

@@ -66,6 +66,13 @@ void hdq_repack(int type, const uint8_t *src, long rowBytes, long rows, long k,
                 uint8_t *q, float *dP, float *mins, int16_t *sub);
 
 // MARK: - Products
+/// Whether hdq_gemm uses AVX-VNNI (vpdpbusd) where the CPU has it (the default): 0 forces
+/// the AVX2 variant (tests and benchmarks compare the two). Returns the state now in force.
+/// Set it before products run, not during.
+int hdq_set_vnni(int enable);
+/// 1 when hdq_gemm runs the AVX-VNNI variant.
+int hdq_vnni_active(void);
+
 /// y[t·ldy + col0 + j] (+)= row j of the panel · token t, for j < rows and t in [t0, t1)
 /// (t0 a multiple of HDQ_TILE_TOKENS; rows past `rows` and tokens past t1 are not stored).
 void hdq_gemm(int type, const uint8_t *wq, const float *wdP, const float *wmins, const int16_t *wsub,

@@ -9,22 +9,16 @@
 //   Q5_K  code = nibble | bit·16, scale d·sc_j,  offset −dmin·min_j
 //   Q8_0  code = q (signed),     scale d
 //   Q6_K  code = q − 32 (signed), scale d, sub-scales sc (int8) per 16 values
-// Block layouts: Sources/Quant/BlockQ*.swift. Runs once per panel task, so plain C.
+// Block layouts: Sources/Quant/BlockQ*.swift. Runs once per panel task (its cost is
+// amortized over the task's tokens); the code extraction is vectorized all the same.
 #include <immintrin.h>
 #include <string.h>
 #include "layout.h"
 
-static float half_to_float(const uint8_t *p) {
-    const uint32_t h = (uint32_t)p[0] | (uint32_t)p[1] << 8;
-    const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-    float f;
-    if (exp == 0) {
-        f = (float)man * (1.0f / 16777216.0f);  // subnormal: man · 2^-24 (exact)
-        return sign ? -f : f;
-    }
-    const uint32_t bits = exp == 31 ? (sign | 0x7f800000u | man << 13) : (sign | (exp + 112) << 23 | man << 13);
-    memcpy(&f, &bits, sizeof f);
-    return f;
+/// An fp16 value at p (F16C: exact, subnormals included).
+__attribute__((target("f16c")))
+static inline float half_to_float(const uint8_t *p) {
+    return _cvtsh_ss((unsigned short)(p[0] | p[1] << 8));
 }
 
 static uint32_t load_u32(const uint8_t *p) {
@@ -49,6 +43,13 @@ static void legacy_codes(const uint8_t *qs, const uint8_t *qh, uint8_t *codes) {
     _mm256_storeu_si256((__m256i *)codes, c);
 }
 
+/// (v >> shift) & mask in every byte (the mask drops the bits a 16-bit shift pulls in from
+/// the neighbouring byte).
+__attribute__((target("avx2")))
+static inline __m256i bits(__m256i v, int shift, int mask) {
+    return _mm256_and_si256(_mm256_srl_epi16(v, _mm_cvtsi32_si128(shift)), _mm256_set1_epi8((char)mask));
+}
+
 /// The 6-bit (scale, min) codes of sub-block j of a Q4_K/Q5_K super-block (12 bytes at s).
 static void k4_scale_min(const uint8_t *s, int j, int *scale, int *min) {
     if (j < 4) {
@@ -61,8 +62,8 @@ static void k4_scale_min(const uint8_t *s, int j, int *scale, int *min) {
 }
 
 /// Group b of a row: 32 codes, scale, offset, and (Q6_K) 16 sub-scales.
-__attribute__((target("avx2")))
-static void group(int type, const uint8_t *row, long b, uint8_t *codes, float *d, float *mn, int16_t *sub) {
+__attribute__((target("avx2,f16c")))
+static inline void group(int type, const uint8_t *row, long b, uint8_t *codes, float *d, float *mn, int16_t *sub) {
     const uint8_t *p;
     *mn = 0;
     switch (type) {
@@ -106,12 +107,10 @@ static void group(int type, const uint8_t *row, long b, uint8_t *codes, float *d
         k4_scale_min(p + 4, j, &sc, &m);
         *d = half_to_float(p) * (float)sc;
         *mn = -(half_to_float(p + 2) * (float)m);
-        const uint8_t *qs = p + (q5 ? 48 : 16) + 32 * (j >> 1);
-        for (int l = 0; l < 32; l++) {
-            int c = (qs[l] >> (4 * (j & 1))) & 15;
-            if (q5) c |= ((p[16 + l] >> j) & 1) << 4;
-            codes[l] = (uint8_t)c;
-        }
+        const __m256i qs = _mm256_loadu_si256((const __m256i *)(p + (q5 ? 48 : 16) + 32 * (j >> 1)));
+        __m256i c = bits(qs, 4 * (j & 1), 15);
+        if (q5) c = _mm256_or_si256(c, _mm256_slli_epi16(bits(_mm256_loadu_si256((const __m256i *)(p + 16)), j, 1), 4));
+        _mm256_storeu_si256((__m256i *)codes, c);
         return;
     }
     case HDQ_Q6_K: {
@@ -121,11 +120,10 @@ static void group(int type, const uint8_t *row, long b, uint8_t *codes, float *d
         const int h = (int)((b & 7) >> 2), t = (int)(b & 3);
         *d = half_to_float(p + 208);
         const int8_t s0 = (int8_t)p[192 + 8 * h + 2 * t], s1 = (int8_t)p[193 + 8 * h + 2 * t];
-        for (int l = 0; l < 32; l++) {
-            const int low = (p[64 * h + 32 * (t & 1) + l] >> (4 * (t >> 1))) & 15;
-            const int high = (p[128 + 32 * h + l] >> (2 * t)) & 3;
-            codes[l] = (uint8_t)(int8_t)((low | high << 4) - 32);
-        }
+        const __m256i low = bits(_mm256_loadu_si256((const __m256i *)(p + 64 * h + 32 * (t & 1))), 4 * (t >> 1), 15);
+        const __m256i high = bits(_mm256_loadu_si256((const __m256i *)(p + 128 + 32 * h)), 2 * t, 3);
+        _mm256_storeu_si256((__m256i *)codes,
+                            _mm256_sub_epi8(_mm256_or_si256(low, _mm256_slli_epi16(high, 4)), _mm256_set1_epi8(32)));
         // vpmaddwd pairs i16 lane i with values 2i, 2i+1: lanes 0..7 are values 0..15.
         for (int i = 0; i < 8; i++) { sub[i] = s0; sub[i + 8] = s1; }
         return;
@@ -137,7 +135,7 @@ static void group(int type, const uint8_t *row, long b, uint8_t *codes, float *d
     }
 }
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2,f16c")))
 void hdq_repack(int type, const uint8_t *src, long rowBytes, long rows, long k,
                 uint8_t *q, float *dP, float *mins, int16_t *sub) {
     const long nb = hdq_blocks(k), nbp = hdq_blocks_padded(k), rp = hdq_round_up(rows, HDQ_TILE_ROWS);

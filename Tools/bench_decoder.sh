@@ -16,7 +16,7 @@ echo "|---|---|---|---|---|---|---|---|"
 for N in $SIZES; do
   OURS=$("$BIN" bench --model "$MODEL" --prompt-tokens "$N" --threads "$THREADS" --decode-tokens 0 --json)
   INT8=$("$BIN" bench --model "$MODEL" --prompt-tokens "$N" --threads "$THREADS" --decode-tokens 0 --json --int8-activations)
-  AVX2=$("$BIN" bench --model "$MODEL" --prompt-tokens "$N" --threads "$THREADS" --decode-tokens 0 --json --int8-activations --no-vnni)
+  AVX2=$("$BIN" bench --model "$MODEL" --prompt-tokens "$N" --threads "$THREADS" --decode-tokens 0 --json --int8-activations --int8-kernel avx2)
   PEER=$("$PY" Tools/bench_llama_cpp.py "$MODEL" --threads "$THREADS" --tokens "$N")
   "$PY" - "$OURS" "$INT8" "$AVX2" "$PEER" "$N" <<'PYEOF'
 import json, sys

@@ -10,7 +10,8 @@
 // pair-interleaved scales {d0 ×4, d1 ×4} by the tile's 4 token scales (broadcast twice).
 // Offset types add Σ_b mw[b]·sx[b] with 8-block vector FMAs after the block loop.
 // Registers (offset types): 8 accumulators, 2 weight rows, ones, x, two temporaries.
-// With AVX-VNNI (where the CPU has it) one vpdpbusd replaces vpmaddubsw + vpmaddwd.
+// With AVX-VNNI (where the CPU has it) one vpdpbusd replaces vpmaddubsw + vpmaddwd; with
+// AVX-512 VNNI, int8_gemm_avx512.c runs two blocks per instruction.
 #include <cpuid.h>
 #include <immintrin.h>
 #include "layout.h"
@@ -35,8 +36,10 @@
 #undef HDQ_TARGET
 #undef HDQ_NAME
 
-/// -1: not decided yet; then whether the AVX-VNNI variant runs (hdq_set_vnni overrides).
-static int vnni = -1;
+/// The AVX-512 VNNI variant (int8_gemm_avx512.c).
+void hdq_gemm_avx512(int cls, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
+                     long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
+                     float *y, long ldy, long col0, int accumulate);
 
 static int cpu_has_avx_vnni(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -48,14 +51,42 @@ static int cpu_has_avx_vnni(void) {
 #endif
 }
 
-int hdq_set_vnni(int enable) {
-    vnni = enable && cpu_has_avx_vnni();
-    return vnni;
+static int cpu_has_avx512_vnni(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
+#else
+    return 0;
+#endif
 }
 
-int hdq_vnni_active(void) {
-    if (vnni < 0) vnni = cpu_has_avx_vnni();
-    return vnni;
+int hdq_best_kernel(void) {
+    if (cpu_has_avx512_vnni()) return HDQ_KERNEL_AVX512_VNNI;
+    if (cpu_has_avx_vnni()) return HDQ_KERNEL_AVX_VNNI;
+    return HDQ_KERNEL_AVX2;
+}
+
+/// -1: not chosen yet (then the best this CPU has).
+static int kernel = -1;
+
+int hdq_kernel_supported(int variant) {
+    switch (variant) {
+    case HDQ_KERNEL_AVX2: return hdq_int8_supported();
+    case HDQ_KERNEL_AVX_VNNI: return hdq_int8_supported() && cpu_has_avx_vnni();
+    case HDQ_KERNEL_AVX512_VNNI: return hdq_int8_supported() && cpu_has_avx512_vnni();
+    default: return 0;
+    }
+}
+
+int hdq_set_kernel(int requested) {
+    kernel = hdq_kernel_supported(requested) ? requested : HDQ_KERNEL_AVX2;
+    return kernel;
+}
+
+int hdq_kernel(void) {
+    if (kernel < 0) kernel = hdq_best_kernel();
+    return kernel;
 }
 
 void hdq_gemm(int type, const uint8_t *wq, const float *wdP, const float *wmins, const int16_t *wsub,
@@ -64,6 +95,10 @@ void hdq_gemm(int type, const uint8_t *wq, const float *wdP, const float *wmins,
     const hdq_class cls = hdq_class_of(type);
     // Signed types keep the absolute values of their codes after the codes (repack_weights.c).
     const uint8_t *wabs = cls == HDQ_UNSIGNED_OFFSET ? wq : wq + hdq_round_up(rows, HDQ_TILE_ROWS) * k;
-    if (hdq_vnni_active()) gemm_vnni(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+    const int variant = hdq_kernel();
+    // Q6_K's 16-value sub-scales need vpmaddwd: its products run the AVX2 kernel.
+    if (variant == HDQ_KERNEL_AVX512_VNNI && cls != HDQ_SIGNED_SUBSCALED)
+        hdq_gemm_avx512(cls, wq, wabs, wdP, wmins, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+    else if (variant == HDQ_KERNEL_AVX_VNNI) gemm_vnni(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
     else gemm_avx2(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
 }

@@ -16,12 +16,17 @@ public enum Int8MatMul {
     /// True when this CPU runs the integer kernels (AVX2, FMA, F16C).
     public static let isAvailable: Bool = hdq_int8_supported() != 0
 
-    /// Whether the kernels use AVX-VNNI (vpdpbusd) where the CPU has it, which they do by
-    /// default; `false` forces the AVX2 variant (vpmaddubsw + vpmaddwd), e.g. to compare the
-    /// two. Set it before products run, not while they do.
-    public static var usesVNNI: Bool {
-        get { hdq_vnni_active() != 0 }
-        set { _ = hdq_set_vnni(newValue ? 1 : 0) }
+    /// The kernel variant the products run: by default the fastest this CPU has; setting
+    /// one it lacks gives `.avx2`. Set it before products run, not while they do (tests and
+    /// benchmarks compare the variants; Zen 3 runs `.avx2`).
+    public static var kernel: Int8Kernel {
+        get { Int8Kernel(rawValue: Int(hdq_kernel())) ?? .avx2 }
+        set { _ = hdq_set_kernel(Int32(newValue.rawValue)) }
+    }
+
+    /// The variants this CPU runs.
+    public static var availableKernels: [Int8Kernel] {
+        Int8Kernel.allCases.filter { hdq_kernel_supported(Int32($0.rawValue)) != 0 }
     }
 
     /// Products with fewer activation rows take the f32 path (decoding: bound by reading W).
@@ -52,6 +57,24 @@ public enum Int8MatMul {
             hdq_gemm(type, panel.q, panel.dP, panel.mins, panel.sub, rows.count,
                      acts.q, acts.dT, acts.s, 16 * slivers.lowerBound, min(m, 16 * slivers.upperBound), k,
                      y, n, rows.lowerBound, accumulate ? 1 : 0)
+        }
+    }
+}
+
+/// The instruction sets of the integer kernels (CQuantKernels.h).
+public enum Int8Kernel: Int, Sendable, CaseIterable, CustomStringConvertible {
+    /// vpmaddubsw + vpmaddwd on ymm (any AVX2 CPU, e.g. Zen 3).
+    case avx2 = 0
+    /// vpdpbusd on ymm (AVX-VNNI).
+    case avxVNNI = 1
+    /// vpdpbusd on zmm, two blocks per instruction (AVX-512 VNNI); Q6_K runs `.avx2`.
+    case avx512VNNI = 2
+
+    public var description: String {
+        switch self {
+        case .avx2: return "avx2"
+        case .avxVNNI: return "avx-vnni"
+        case .avx512VNNI: return "avx512-vnni"
         }
     }
 }

@@ -32,8 +32,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Quantize activations to 8 bits for the prefill products (integer kernels; see ActivationPrecision).")
     var int8Activations = false
 
-    @Flag(help: "With --int8-activations: use the AVX2 kernels even where the CPU has AVX-VNNI (as on Zen 3).")
-    var noVnni = false
+    @Option(help: "With --int8-activations: the kernel variant, avx2 (as on Zen 3), avx-vnni or avx512-vnni (default: the fastest this CPU has; one it lacks runs avx2).")
+    var int8Kernel: String?
 
     @Flag(help: "Print one JSON object (prefill_tokens_per_s, decode_tokens_per_s, ...).")
     var json = false
@@ -46,7 +46,12 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if noVnni { Int8MatMul.usesVNNI = false }
+        if let int8Kernel {
+            guard let variant = Int8Kernel.allCases.first(where: { $0.description == int8Kernel }) else {
+                throw ValidationError("--int8-kernel must be avx2, avx-vnni or avx512-vnni")
+            }
+            Int8MatMul.kernel = variant
+        }
         let llama = try LlamaModel(path: model).withActivations(int8Activations ? .int8 : .f32)
         let cfg = llama.config
         guard promptTokens + decodeTokens <= cfg.contextLength else {
@@ -87,7 +92,7 @@ struct BenchCommand: AsyncParsableCommand {
                 "\"model\": \"\((model as NSString).lastPathComponent)\"",
                 "\"prompt_tokens\": \(promptTokens)", "\"threads\": \(threads)",
                 "\"activations\": \"\(llama.activations.rawValue)\"",
-                "\"int8_kernel\": \"\(int8Activations ? (Int8MatMul.usesVNNI ? "avx-vnni" : "avx2") : "none")\"",
+                "\"int8_kernel\": \"\(int8Activations ? Int8MatMul.kernel.description : "none")\"",
                 "\"prefill_tokens_per_s\": \(String(format: "%.2f", prefill))",
                 "\"decode_tokens_per_s\": \(String(format: "%.2f", decode))",
                 "\"prefill_seconds\": \(String(format: "%.5f", best))",

@@ -6,8 +6,8 @@
 //   |y − ŷ| ≤ Σ_b (max|x_b| / 254) · Σ_{i∈b} |w_i|  (+ 1e-5 of Σ|w·x| for f32 sums);
 // - token counts not a multiple of the 4-token tile, odd row counts, several tasks,
 //   accumulate, bitwise equality across thread counts, and the fallbacks to f32;
-// - both kernel variants (AVX2, and AVX-VNNI where the CPU has it); serialized, since the
-//   variant is a process-wide switch.
+// - every kernel variant this CPU runs (AVX2; AVX-VNNI and AVX-512 VNNI where present);
+//   serialized, since the variant is a process-wide switch.
 import CQuantKernels
 import Kernels
 import Testing
@@ -17,9 +17,8 @@ import Testing
 let int8FlatTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0]
 let int8SuperBlockTypes: [GGMLType] = [.q4_K, .q5_K, .q6_K]
 
-/// The kernel variants to test: AVX2, and AVX-VNNI where this CPU has it (a CPU without it
-/// runs the AVX2 variant twice).
-let kernelVariants: [Bool] = [false, true]
+/// The kernel variants this CPU runs (AVX2 always; AVX-VNNI, AVX-512 VNNI where present).
+let kernelVariants: [Int8Kernel] = Int8MatMul.isAvailable ? Int8MatMul.availableKernels : []
 
 @Suite("Int8MatMul", .serialized, .enabled(if: Int8MatMul.isAvailable, "the CPU lacks AVX2/FMA/F16C"))
 struct Int8MatMulTests {
@@ -104,9 +103,11 @@ struct Int8MatMulTests {
     }
 
     @Test("the tile kernel matches the scalar reference", arguments: int8FlatTypes + int8SuperBlockTypes, kernelVariants)
-    func reference(type: GGMLType, vnni: Bool) throws {
-        Int8MatMul.usesVNNI = vnni
-        defer { Int8MatMul.usesVNNI = true }
+    func reference(type: GGMLType, variant: Int8Kernel) throws {
+        let saved = Int8MatMul.kernel
+        Int8MatMul.kernel = variant
+        defer { Int8MatMul.kernel = saved }
+        #expect(Int8MatMul.kernel == variant)
         let unit = int8SuperBlockTypes.contains(type) ? 256 : 32
         for (m, n, k) in [(1, 1, unit), (3, 5, unit), (4, 2, 2 * unit), (5, 7, 3 * unit), (13, 9, unit), (16, 16, unit == 32 ? 576 : 512)] {
             try checkReference(type, m: m, n: n, k: k, seed: UInt64(m * 1000 + n * 10 + k))
@@ -114,9 +115,11 @@ struct Int8MatMulTests {
     }
 
     @Test("flat types are within the activation rounding bound of the f32 product", arguments: int8FlatTypes, kernelVariants)
-    func boundFlat(type: GGMLType, vnni: Bool) throws {
-        Int8MatMul.usesVNNI = vnni
-        defer { Int8MatMul.usesVNNI = true }
+    func boundFlat(type: GGMLType, variant: Int8Kernel) throws {
+        let saved = Int8MatMul.kernel
+        Int8MatMul.kernel = variant
+        defer { Int8MatMul.kernel = saved }
+        #expect(Int8MatMul.kernel == variant)
         for m in [4, 5, 7, 16, 17, 33] {
             try checkBound(type, m: m, n: 29, k: 96, pool: pool, seed: UInt64(m))
         }
@@ -130,9 +133,11 @@ struct Int8MatMulTests {
     }
 
     @Test("K-quants are within the activation rounding bound of the f32 product", arguments: int8SuperBlockTypes, kernelVariants)
-    func boundSuperBlock(type: GGMLType, vnni: Bool) throws {
-        Int8MatMul.usesVNNI = vnni
-        defer { Int8MatMul.usesVNNI = true }
+    func boundSuperBlock(type: GGMLType, variant: Int8Kernel) throws {
+        let saved = Int8MatMul.kernel
+        Int8MatMul.kernel = variant
+        defer { Int8MatMul.kernel = saved }
+        #expect(Int8MatMul.kernel == variant)
         for (m, n, k) in [(4, 29, 256), (7, 13, 512), (19, 50, 768), (33, 3, 256)] {
             try checkBound(type, m: m, n: n, k: k, pool: pool, seed: UInt64(m + n))
         }
@@ -152,6 +157,18 @@ struct Int8MatMulTests {
         for m in [5, 40] {
             let outs = try pools.map { try checkBound(type, m: m, n: 150, k: k, pool: $0) }
             for o in outs.dropFirst() { #expect(o.map(\.bitPattern) == outs[0].map(\.bitPattern), "\(type) m=\(m)") }
+        }
+    }
+
+    @Test("the threads-invariance and accumulate checks hold on every variant", arguments: kernelVariants)
+    func variants(variant: Int8Kernel) throws {
+        let saved = Int8MatMul.kernel
+        Int8MatMul.kernel = variant
+        defer { Int8MatMul.kernel = saved }
+        for type in [GGMLType.q4_1, .q8_0] {
+            try checkBound(type, m: 7, n: 13, k: 96, accumulate: true, pool: pool)
+            let a = try checkBound(type, m: 21, n: 50, k: 160, pool: nil), b = try checkBound(type, m: 21, n: 50, k: 160, pool: pool)
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(type) \(variant)")
         }
     }
 

@@ -66,12 +66,20 @@ void hdq_repack(int type, const uint8_t *src, long rowBytes, long rows, long k,
                 uint8_t *q, float *dP, float *mins, int16_t *sub);
 
 // MARK: - Products
-/// Whether hdq_gemm uses AVX-VNNI (vpdpbusd) where the CPU has it (the default): 0 forces
-/// the AVX2 variant (tests and benchmarks compare the two). Returns the state now in force.
-/// Set it before products run, not during.
-int hdq_set_vnni(int enable);
-/// 1 when hdq_gemm runs the AVX-VNNI variant.
-int hdq_vnni_active(void);
+/// The kernel variants: AVX2 (vpmaddubsw + vpmaddwd), AVX-VNNI (vpdpbusd on ymm) and
+/// AVX-512 VNNI (vpdpbusd on zmm, two blocks per instruction; Q6_K runs AVX2 there).
+#define HDQ_KERNEL_AVX2 0
+#define HDQ_KERNEL_AVX_VNNI 1
+#define HDQ_KERNEL_AVX512_VNNI 2
+/// The fastest variant this CPU runs.
+int hdq_best_kernel(void);
+/// 1 when this CPU runs `variant`.
+int hdq_kernel_supported(int variant);
+/// Chooses the variant hdq_gemm runs (by default the best; one the CPU lacks becomes
+/// AVX2) and returns the one in force. Set it before products run, not during.
+int hdq_set_kernel(int variant);
+/// The variant hdq_gemm runs.
+int hdq_kernel(void);
 
 /// y[t·ldy + col0 + j] (+)= row j of the panel · token t, for j < rows and t in [t0, t1)
 /// (t0 a multiple of HDQ_TILE_TOKENS; rows past `rows` and tokens past t1 are not stored).

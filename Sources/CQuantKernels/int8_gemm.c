@@ -38,7 +38,7 @@
 
 /// The AVX-512 VNNI variant (int8_gemm_avx512.c).
 void hdq_gemm_avx512(int cls, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
-                     long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
+                     const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
                      float *y, long ldy, long col0, int accumulate);
 
 static int cpu_has_avx_vnni(void) {
@@ -96,9 +96,8 @@ void hdq_gemm(int type, const uint8_t *wq, const float *wdP, const float *wmins,
     // Signed types keep the absolute values of their codes after the codes (repack_weights.c).
     const uint8_t *wabs = cls == HDQ_UNSIGNED_OFFSET ? wq : wq + hdq_round_up(rows, HDQ_TILE_ROWS) * k;
     const int variant = hdq_kernel();
-    // Q6_K's 16-value sub-scales need vpmaddwd: its products run the AVX2 kernel.
-    if (variant == HDQ_KERNEL_AVX512_VNNI && cls != HDQ_SIGNED_SUBSCALED)
-        hdq_gemm_avx512(cls, wq, wabs, wdP, wmins, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+    if (variant == HDQ_KERNEL_AVX512_VNNI)
+        hdq_gemm_avx512(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
     else if (variant == HDQ_KERNEL_AVX_VNNI) gemm_vnni(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
     else gemm_avx2(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
 }

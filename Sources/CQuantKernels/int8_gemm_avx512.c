@@ -4,7 +4,7 @@
 // conversion, and one FMA by a scale vector holding the two blocks' products dw·dx in
 // its two halves, picked from the tile's table of 16 products by vpermps (the 8 index
 // vectors live in registers: AVX-512 has 32). An odd last block runs as a pair whose
-// second block is zero. Types without Q6_K's sub-scales only (hdq_gemm dispatches).
+// second block is zero. Q6_K's 16-value sub-scales take vpmaddubsw + vpmaddwd instead.
 #include <immintrin.h>
 #include "layout.h"
 
@@ -19,7 +19,7 @@ static inline __m512i load_pair(const void *p, int whole) {
 
 __attribute__((target(HDQ512_TARGET), always_inline))
 static inline void tile512(hdq_class cls, const uint8_t *w0, const uint8_t *w1, const uint8_t *abs0, const uint8_t *abs1,
-                           const float *dP, const float *m0, const float *m1,
+                           const float *dP, const float *m0, const float *m1, const int16_t *sub0, const int16_t *sub1,
                            const int8_t *xq, const float *xdT, const float *xs, long k, long nb, long nbp,
                            float out[HDQ_TILE_ROWS][HDQ_TILE_TOKENS]) {
     __m512 a[2][4];
@@ -58,8 +58,15 @@ static inline void tile512(hdq_class cls, const uint8_t *w0, const uint8_t *w1, 
                     y0 = _mm512_mask_sub_epi8(xv, n0, _mm512_setzero_si512(), xv);
                     y1 = _mm512_mask_sub_epi8(xv, n1, _mm512_setzero_si512(), xv);
                 }
-                const __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c0v, y0);
-                const __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c1v, y1);
+                __m512i p0, p1;
+                if (cls == HDQ_SIGNED_SUBSCALED) {
+                    // Q6_K: pair sums (i16) times the 16-value sub-scales, as in the AVX2 kernel.
+                    p0 = _mm512_madd_epi16(_mm512_maddubs_epi16(c0v, y0), load_pair(sub0 + 32 * j, whole));
+                    p1 = _mm512_madd_epi16(_mm512_maddubs_epi16(c1v, y1), load_pair(sub1 + 32 * j, whole));
+                } else {
+                    p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c0v, y0);
+                    p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c1v, y1);
+                }
                 a[0][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), _mm512_permutexvar_ps(idx[t], sc), a[0][t]);
                 a[1][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), _mm512_permutexvar_ps(idx[4 + t], sc), a[1][t]);
             }
@@ -88,7 +95,7 @@ static inline void tile512(hdq_class cls, const uint8_t *w0, const uint8_t *w1, 
 
 __attribute__((target(HDQ512_TARGET), always_inline))
 static inline void run512(hdq_class cls, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
-                          long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
+                          const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
                           float *y, long ldy, long col0, int accumulate) {
     const long nb = hdq_blocks(k), nbp = hdq_blocks_padded(k);
     const long T = HDQ_TILE_TOKENS;
@@ -97,7 +104,7 @@ static inline void run512(hdq_class cls, const uint8_t *wq, const uint8_t *wabs,
         for (long r = 0; r < rows; r += 2) {
             float out[HDQ_TILE_ROWS][HDQ_TILE_TOKENS];
             tile512(cls, wq + r * k, wq + (r + 1) * k, wabs + r * k, wabs + (r + 1) * k, wdP + (r / 2) * nb * 8,
-                    wmins + r * nbp, wmins + (r + 1) * nbp, xq + t * k, xdT + (t / T) * nb * T, xs + t * nbp,
+                    wmins + r * nbp, wmins + (r + 1) * nbp, wsub + r * nb * 16, wsub + (r + 1) * nb * 16, xq + t * k, xdT + (t / T) * nb * T, xs + t * nbp,
                     k, nb, nbp, out);
             const long rowCount = rows - r < 2 ? rows - r : 2;
             for (long i = 0; i < tokens; i++) {
@@ -110,8 +117,17 @@ static inline void run512(hdq_class cls, const uint8_t *wq, const uint8_t *wabs,
 
 __attribute__((target(HDQ512_TARGET)))
 void hdq_gemm_avx512(int cls, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
-                     long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
+                     const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
                      float *y, long ldy, long col0, int accumulate) {
-    if (cls == HDQ_UNSIGNED_OFFSET) run512(HDQ_UNSIGNED_OFFSET, wq, wabs, wdP, wmins, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
-    else run512(HDQ_SIGNED, wq, wabs, wdP, wmins, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+    switch (cls) {
+    case HDQ_UNSIGNED_OFFSET:
+        run512(HDQ_UNSIGNED_OFFSET, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+        break;
+    case HDQ_SIGNED:
+        run512(HDQ_SIGNED, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+        break;
+    default:
+        run512(HDQ_SIGNED_SUBSCALED, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+        break;
+    }
 }

@@ -67,7 +67,7 @@ public enum Int8Kernel: Int, Sendable, CaseIterable, CustomStringConvertible {
     case avx2 = 0
     /// vpdpbusd on ymm (AVX-VNNI).
     case avxVNNI = 1
-    /// vpdpbusd on zmm, two blocks per instruction (AVX-512 VNNI); Q6_K runs `.avx2`.
+    /// vpdpbusd on zmm, two blocks per instruction (AVX-512 VNNI).
     case avx512VNNI = 2
 
     public var description: String {

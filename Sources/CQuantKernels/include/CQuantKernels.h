@@ -67,7 +67,7 @@ void hdq_repack(int type, const uint8_t *src, long rowBytes, long rows, long k,
 
 // MARK: - Products
 /// The kernel variants: AVX2 (vpmaddubsw + vpmaddwd), AVX-VNNI (vpdpbusd on ymm) and
-/// AVX-512 VNNI (vpdpbusd on zmm, two blocks per instruction; Q6_K runs AVX2 there).
+/// AVX-512 VNNI (vpdpbusd on zmm, two blocks per instruction).
 #define HDQ_KERNEL_AVX2 0
 #define HDQ_KERNEL_AVX_VNNI 1
 #define HDQ_KERNEL_AVX512_VNNI 2

@@ -92,9 +92,16 @@ int hdq_kernel(void) {
 void hdq_gemm(int type, const uint8_t *wq, const float *wdP, const float *wmins, const int16_t *wsub,
               long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
               float *y, long ldy, long col0, int accumulate) {
-    const hdq_class cls = hdq_class_of(type);
     // Signed types keep the absolute values of their codes after the codes (repack_weights.c).
-    const uint8_t *wabs = cls == HDQ_UNSIGNED_OFFSET ? wq : wq + hdq_round_up(rows, HDQ_TILE_ROWS) * k;
+    const uint8_t *wabs = hdq_class_of(type) == HDQ_UNSIGNED_OFFSET ? wq : wq + hdq_round_up(rows, HDQ_TILE_ROWS) * k;
+    hdq_gemm_slice(type, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+}
+
+void hdq_gemm_slice(int type, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
+                    const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs,
+                    long t0, long t1, long k, float *y, long ldy, long col0, int accumulate) {
+    const hdq_class cls = hdq_class_of(type);
+    if (cls == HDQ_UNSIGNED_OFFSET) wabs = wq;
     const int variant = hdq_kernel();
     if (variant == HDQ_KERNEL_AVX512_VNNI)
         hdq_gemm_avx512(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);

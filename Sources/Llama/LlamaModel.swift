@@ -18,9 +18,17 @@ struct LayerWeights: Sendable {
     /// Indexed by LoRATarget order: q [C, C], k [Hkv·D, C], v [Hkv·D, C], o [C, C],
     /// gate [F, C], up [F, C], down [C, F] (rows × cols).
     let matrices: [WeightMatrix]
+    /// The matrices unpacked for the integer kernels (LlamaModel.packingInt8Weights), in the
+    /// same order; empty, or nil for a matrix, where they are unpacked per product.
+    var packed: [Int8PackedWeight?] = []
 
     subscript(_ target: LoRATarget) -> WeightMatrix {
         matrices[LoRATarget.allCases.firstIndex(of: target) ?? 0]
+    }
+
+    func packed(_ target: LoRATarget) -> Int8PackedWeight? {
+        guard let i = LoRATarget.allCases.firstIndex(of: target), i < packed.count else { return nil }
+        return packed[i]
     }
 }
 

@@ -16,9 +16,9 @@ public enum QuantizedMatMul {
     /// y[m, n] (+)= x[m, k] · Wᵀ for W of any decodable type (WeightMatrix refuses the others).
     public static func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight: WeightMatrix,
                               m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared,
-                              activations: ActivationPrecision = .f32) {
+                              activations: ActivationPrecision = .f32, packed: Int8PackedWeight? = nil) {
         if activations == .int8, Int8MatMul.applies(to: weight, m: m) {
-            Int8MatMul.linear(y, x, weight: weight, m: m, accumulate: accumulate, pool: pool)
+            Int8MatMul.linear(y, x, weight: weight, m: m, accumulate: accumulate, pool: pool, packed: packed)
             return
         }
         switch weight.type {

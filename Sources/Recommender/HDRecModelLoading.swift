@@ -86,7 +86,9 @@ extension HDRecModel {
             throw RecommenderError.inconsistent(field: "base.layers vs the base decoder's block count (the first base.layers blocks run)",
                                                 expected: "1...\(base.config.layerCount)", found: "\(layers)")
         }
-        let cut = layers == base.config.layerCount ? base : try base.truncated(layers: layers)
+        let whole = layers == base.config.layerCount ? base : try base.truncated(layers: layers)
+        // 8-bit activations: the layers that run are unpacked once for the integer kernels.
+        let cut = base.activations == .int8 ? whole.packingInt8Weights() : whole
         guard !norms.isEmpty else { return cut }
         do { return try cut.replacingNorms(norms) } catch let e as LlamaError {
             let name: String

@@ -52,7 +52,8 @@ struct BenchCommand: AsyncParsableCommand {
             }
             Int8MatMul.kernel = variant
         }
-        let llama = try LlamaModel(path: model).withActivations(int8Activations ? .int8 : .f32)
+        let loaded = try LlamaModel(path: model)
+        let llama = int8Activations ? loaded.withActivations(.int8).packingInt8Weights() : loaded
         let cfg = llama.config
         guard promptTokens + decodeTokens <= cfg.contextLength else {
             throw ValidationError("--prompt-tokens + --decode-tokens exceed the context length \(cfg.contextLength)")

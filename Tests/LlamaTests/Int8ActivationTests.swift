@@ -71,6 +71,20 @@ struct Int8ActivationTests {
         }
     }
 
+    @Test("unpacking the weights ahead of time changes no bit of the logits")
+    func prepackedWeights() throws {
+        guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
+        let int8 = try #require(SmolModels.q4_1).truncated(layers: 3).withActivations(.int8)
+        let packed = int8.packingInt8Weights()
+        let prompt: [Int32] = [504, 3575, 282, 4649, 314, 1115]
+        let a = try int8.forward(.init(tokens: prompt), cache: KVCache(config: int8.config), pool: testPool)
+        let b = try packed.forward(.init(tokens: prompt), cache: KVCache(config: packed.config), pool: testPool)
+        #expect(a.logits.map(\.bitPattern) == b.logits.map(\.bitPattern))
+        // Norm replacement keeps the packed matrices.
+        let renormed = try packed.replacingNorms(["output_norm.weight": [Float](repeating: 1, count: packed.config.width)])
+        #expect(renormed.layers.allSatisfy { $0.packed.count == $0.matrices.count && $0.packed.allSatisfy { $0 != nil } })
+    }
+
     @Test("the f32 model is unchanged by the option's existence, and decoding (one row) stays f32")
     func decodingStaysF32() throws {
         guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }

@@ -172,6 +172,24 @@ struct Int8MatMulTests {
         }
     }
 
+    @Test("a weight unpacked ahead of time gives the same bits as per-task unpacking",
+          arguments: [GGMLType.q4_1, .q5_0, .q8_0, .q4_K, .q6_K])
+    func prepacked(type: GGMLType) throws {
+        let k = int8SuperBlockTypes.contains(type) ? 512 : 160
+        for (m, n) in [(5, 13), (21, 97)] {  // odd row counts; 97 rows split over several tasks
+            let (bytes, _) = try randomWeight(type, rows: n, cols: k, seed: UInt64(n))
+            let x = activations(m: m, k: k, seed: 3)
+            var a = [Float](repeating: 0, count: m * n), b = a
+            try bytes.withUnsafeBytes { raw in
+                let weight = try WeightMatrix(type: type, rows: n, cols: k, bytes: raw)
+                let packed = try #require(Int8PackedWeight(weight))
+                QuantizedMatMul.linear(&a, x, weight: weight, m: m, pool: pool, activations: .int8)
+                QuantizedMatMul.linear(&b, x, weight: weight, m: m, pool: pool, activations: .int8, packed: packed)
+            }
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(type) m=\(m) n=\(n)")
+        }
+    }
+
     @Test("products the integer path does not cover take the f32 path unchanged")
     func fallbacks() throws {
         // Too few rows (decoding), and a type without an integer kernel.

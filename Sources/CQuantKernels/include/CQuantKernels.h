@@ -87,6 +87,12 @@ void hdq_gemm(int type, const uint8_t *wq, const float *wdP, const float *wmins,
               long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
               float *y, long ldy, long col0, int accumulate);
 
+/// hdq_gemm over a slice of a larger panel: `wabs` points at the slice's absolute codes
+/// (signed types; ignored otherwise) instead of following its `rows` codes.
+void hdq_gemm_slice(int type, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
+                    const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs,
+                    long t0, long t1, long k, float *y, long ldy, long col0, int accumulate);
+
 /// The same product computed one value at a time in scalar code (the tests' reference).
 void hdq_gemm_reference(int type, const uint8_t *wq, const float *wdP, const float *wmins, const int16_t *wsub,
                         long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,

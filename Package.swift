@@ -45,7 +45,9 @@ let package = Package(
         // imports nothing, so HTTP stays free of Foundation.
         .target(name: "JSON"),
         .target(name: "Kernels", swiftSettings: numericSettings),
-        .target(name: "Quant", dependencies: ["Kernels"], swiftSettings: numericSettings),
+        // Integer prefill kernels (AVX2 intrinsics behind per-function target attributes).
+        .target(name: "CQuantKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+        .target(name: "Quant", dependencies: ["Kernels", "CQuantKernels"], swiftSettings: numericSettings),
         .target(name: "ModelFiles", dependencies: ["Quant", "Support", "JSON"]),
         .target(name: "Tokenizer", dependencies: ["ModelFiles"]),
         .target(name: "Llama", dependencies: ["Kernels", "Quant", "ModelFiles"],
@@ -90,7 +92,7 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "QuantTests", dependencies: ["Quant", "Kernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "QuantTests", dependencies: ["Quant", "Kernels", "CQuantKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Quant"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelFiles"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "ModelFiles", "Tokenizer", "Quant", "Kernels"], exclude: ["Fixtures"]),

@@ -22,16 +22,26 @@ struct LayerWeights: Sendable {
     /// [rows] per matrix that has a `blk.N.<stem>.bias` (Qwen2: q, k, v; llama.cpp reads any
     /// of the seven as optional for both architectures, and so does this module).
     let biases: [LoRATarget: [Float]]
+    /// The matrices unpacked for the integer kernels (LlamaModel.packingInt8Weights), in the
+    /// same order; empty, or nil for a matrix, where they are unpacked per product.
+    var packed: [Int8PackedWeight?]
 
-    init(attentionNorm: [Float], ffnNorm: [Float], matrices: [WeightMatrix], biases: [LoRATarget: [Float]] = [:]) {
+    init(attentionNorm: [Float], ffnNorm: [Float], matrices: [WeightMatrix], biases: [LoRATarget: [Float]] = [:],
+         packed: [Int8PackedWeight?] = []) {
         self.attentionNorm = attentionNorm
         self.ffnNorm = ffnNorm
         self.matrices = matrices
         self.biases = biases
+        self.packed = packed
     }
 
     subscript(_ target: LoRATarget) -> WeightMatrix {
         matrices[LoRATarget.allCases.firstIndex(of: target) ?? 0]
+    }
+
+    func packed(_ target: LoRATarget) -> Int8PackedWeight? {
+        guard let i = LoRATarget.allCases.firstIndex(of: target), i < packed.count else { return nil }
+        return packed[i]
     }
 }
 
@@ -53,6 +63,8 @@ public final class LlamaModel: Sendable {
     let rope: RoPETable
     /// Memory of matrices the model owns (merged LoRA weights), kept alive with it.
     let ownedStorage: [OwnedFloats]
+    /// How the layer products treat activations (`.f32` unless made with ``withActivations(_:)``).
+    public let activations: ActivationPrecision
 
     /// Element types a weight matrix may have.
     public static let supportedTypes: Set<GGMLType> = Set(GGMLType.allCases.filter(\.isDecodable))
@@ -140,11 +152,13 @@ public final class LlamaModel: Sendable {
         self.config = config
         self.file = gguf
         ownedStorage = []
+        activations = .f32
     }
 
     /// A model sharing `base`'s weights except `layers` (used for merging, truncating and
     /// norm replacement); `config.layerCount` follows `layers.count`.
-    init(base: LlamaModel, layers: [LayerWeights], outputNorm: [Float]? = nil, storage: [OwnedFloats]) {
+    init(base: LlamaModel, layers: [LayerWeights], outputNorm: [Float]? = nil, storage: [OwnedFloats],
+         activations: ActivationPrecision? = nil) {
         var config = base.config
         config.layerCount = layers.count
         self.config = config
@@ -156,6 +170,7 @@ public final class LlamaModel: Sendable {
         self.layers = layers
         rope = base.rope
         ownedStorage = base.ownedStorage + storage
+        self.activations = activations ?? base.activations
     }
 
     /// The element type of a layer's matrix (e.g. to report what a file holds).

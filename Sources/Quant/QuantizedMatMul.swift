@@ -7,13 +7,20 @@
 //    per-thread scratch and runs the f32 6×16 micro-kernel against the packed x
 //    (LinearKernel), so the decode cost is amortized over all activation rows; large m
 //    (> 1024 rows) runs in row blocks (RowBlocks) whose packed activations stay in cache.
-// Activations stay f32 (no Q8 quantization of x): the measured choice, see docs.
+// With `activations: .int8`, products of m ≥ Int8MatMul.minRows rows whose weight type
+// has an integer kernel quantize x to 8 bits per block instead (Int8MatMul.swift); the
+// default keeps x in f32 (docs/kernels.md "Integer prefill" has the measurements).
 import Kernels
 
 public enum QuantizedMatMul {
     /// y[m, n] (+)= x[m, k] · Wᵀ for W of any decodable type (WeightMatrix refuses the others).
     public static func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight: WeightMatrix,
-                              m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared) {
+                              m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared,
+                              activations: ActivationPrecision = .f32, packed: Int8PackedWeight? = nil) {
+        if activations == .int8, Int8MatMul.applies(to: weight, m: m) {
+            Int8MatMul.linear(y, x, weight: weight, m: m, accumulate: accumulate, pool: pool, packed: packed)
+            return
+        }
         switch weight.type {
         case .f32:
             if let base = weight.bytes.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {

@@ -7,6 +7,7 @@ import Foundation
 import Kernels
 import Llama
 import ModelFiles
+import Quant
 import Tokenizer
 
 /// A loaded bundle ready to serve: the model plus what responses need.
@@ -20,14 +21,16 @@ extension HDRecModel {
     /// Loads the bundle in `directory` into a runnable model, with its own base.
     /// - Parameter basePath: the base GGUF, for bundles that reference theirs by sha256.
     ///   `containment`: every file of the bundle must lie under its root (BundleContents.load).
+    ///   `activations`: the decoder's activation precision (`--int8-activations`).
     public static func load(bundle directory: String, basePath: String? = nil, verifyChecksums: Bool = true,
                             containment: BundleContainment? = nil, pool: ThreadPool = .shared,
-                            prefixCache: PrefixCachePolicy = PrefixCachePolicy()) throws -> LoadedHDRec {
+                            prefixCache: PrefixCachePolicy = PrefixCachePolicy(),
+                            activations: ActivationPrecision = .f32) throws -> LoadedHDRec {
         let contents = try BundleContents.load(directory: directory, basePath: basePath, verifyChecksums: verifyChecksums,
                                                containment: containment)
         guard let path = contents.basePath else { throw RecommenderError.missingFile(path: "base GGUF") }
         let llama: LlamaModel
-        do { llama = try LlamaModel(path: path) } catch {
+        do { llama = try LlamaModel(path: path).withActivations(activations) } catch {
             throw RecommenderError.malformedFile(path: path, field: "(file)", problem: "cannot load the base decoder: \(error)")
         }
         return LoadedHDRec(contents: contents, model: try build(contents, base: llama, pool: pool, prefixCache: prefixCache), base: llama)
@@ -83,7 +86,9 @@ extension HDRecModel {
             throw RecommenderError.inconsistent(field: "base.layers vs the base decoder's block count (the first base.layers blocks run)",
                                                 expected: "1...\(base.config.layerCount)", found: "\(layers)")
         }
-        let cut = layers == base.config.layerCount ? base : try base.truncated(layers: layers)
+        let whole = layers == base.config.layerCount ? base : try base.truncated(layers: layers)
+        // 8-bit activations: the layers that run are unpacked once for the integer kernels.
+        let cut = base.activations == .int8 ? whole.packingInt8Weights() : whole
         guard !norms.isEmpty else { return cut }
         do { return try cut.replacingNorms(norms) } catch let e as LlamaError {
             let name: String

@@ -7,6 +7,7 @@
 // and each hot-swapped one) hands to its decoder for the matrix products.
 import Foundation
 import Kernels
+import Quant
 import Recommender
 
 /// One loaded bundle serving recommendations. Immutable once built.
@@ -61,14 +62,18 @@ public struct HDRecEngineLoader: EngineLoader {
     /// The prefix cache of every engine this loader builds (a budget per engine; the
     /// counters are shared, so /metrics keeps counting across swaps).
     public let prefixCache: PrefixCachePolicy
+    /// The decoder's activation precision (`--int8-activations`); a hot swap keeps the running base's.
+    public let activations: ActivationPrecision
 
     /// - Parameters:
     ///   - threads: threads for the matrix products (`--threads`), the calling thread
     ///     included; nil uses `ThreadPool.shared` (`HDREC_THREADS`, else all cores).
     ///   - prefixCacheBytes: the prefix cache's budget (`--prefix-cache-mb`); 0 keeps only
     ///     the shared instruction prefix.
+    ///   - activations: `.int8` quantizes the decoder's prefill activations (ActivationPrecision).
     public init(basePath: String? = nil, threads: Int? = nil, verifyChecksums: Bool = true,
-                prefixCacheBytes: Int = PrefixCachePolicy().capacityBytes) {
+                prefixCacheBytes: Int = PrefixCachePolicy().capacityBytes, activations: ActivationPrecision = .f32) {
+        self.activations = activations
         self.basePath = basePath
         self.verifyChecksums = verifyChecksums
         pool = threads.map { ThreadPool(threadCount: $0) } ?? .shared
@@ -92,7 +97,8 @@ public struct HDRecEngineLoader: EngineLoader {
             }
         } else {
             loaded = try HDRecModel.load(bundle: directory, basePath: basePath, verifyChecksums: verifyChecksums,
-                                         containment: containment, pool: pool, prefixCache: prefixCache)
+                                         containment: containment, pool: pool, prefixCache: prefixCache,
+                                         activations: activations)
         }
         // The manifest's bytes as the load read them (one read, through the containment check).
         return HDRecEngine(loaded: loaded, manifestJSON: Array(loaded.contents.manifestData), pool: pool)

@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import HTTPServer
 import Logging
+import Quant
 import Service
 
 @main
@@ -37,6 +38,7 @@ struct HDRecServer: ParsableCommand {
     @Option(help: "Largest request body in bytes (413 beyond).") var maxBodyBytes = 1 << 20
     @Option(help: "Seconds after SIGTERM/SIGINT during which /readyz answers 503 and new connections are still served.") var drainDelayS = 0.0
     @Option(help: "Seconds in-flight requests get to finish once the listener has closed; then the rest are closed.") var shutdownGraceS = 30.0
+    @Flag(help: "Quantize the decoder's prefill activations to 8 bits (integer kernels; docs/kernels.md \"Integer prefill\").") var int8Activations = false
     @Flag(name: .customLong("no-ui"), help: "Do not serve the page for people at / (and its assets): they answer 404.") var noUI = false
 
     func validate() throws {
@@ -82,7 +84,8 @@ struct HDRecServer: ParsableCommand {
             throw fail("\(error)")
         }
 
-        let loader = HDRecEngineLoader(basePath: base, threads: threads, prefixCacheBytes: prefixCacheMb << 20)
+        let loader = HDRecEngineLoader(basePath: base, threads: threads, prefixCacheBytes: prefixCacheMb << 20,
+                                       activations: int8Activations ? .int8 : .f32)
         let app: ServiceApp
         do {
             app = try ServiceApp(config: config, loader: loader, logger: logger)

@@ -7,6 +7,7 @@ import ArgumentParser
 import Foundation
 import Kernels
 import Llama
+import Quant
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Decode steps to time after the prompt.")
     var decodeTokens: Int = 32
 
+    @Flag(help: "Quantize activations to 8 bits for the prefill products (integer kernels; see ActivationPrecision).")
+    var int8Activations = false
+
+    @Option(help: "With --int8-activations: the kernel variant, avx2 (as on Zen 3), avx-vnni or avx512-vnni (default: the fastest this CPU has; one it lacks runs avx2).")
+    var int8Kernel: String?
+
     @Flag(help: "Print one JSON object (prefill_tokens_per_s, decode_tokens_per_s, ...).")
     var json = false
 
@@ -39,7 +46,14 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let llama = try LlamaModel(path: model)
+        if let int8Kernel {
+            guard let variant = Int8Kernel.allCases.first(where: { $0.description == int8Kernel }) else {
+                throw ValidationError("--int8-kernel must be avx2, avx-vnni or avx512-vnni")
+            }
+            Int8MatMul.kernel = variant
+        }
+        let loaded = try LlamaModel(path: model)
+        let llama = int8Activations ? loaded.withActivations(.int8).packingInt8Weights() : loaded
         let cfg = llama.config
         guard promptTokens + decodeTokens <= cfg.contextLength else {
             throw ValidationError("--prompt-tokens + --decode-tokens exceed the context length \(cfg.contextLength)")
@@ -78,6 +92,8 @@ struct BenchCommand: AsyncParsableCommand {
             let fields = [
                 "\"model\": \"\((model as NSString).lastPathComponent)\"",
                 "\"prompt_tokens\": \(promptTokens)", "\"threads\": \(threads)",
+                "\"activations\": \"\(llama.activations.rawValue)\"",
+                "\"int8_kernel\": \"\(int8Activations ? Int8MatMul.kernel.description : "none")\"",
                 "\"prefill_tokens_per_s\": \(String(format: "%.2f", prefill))",
                 "\"decode_tokens_per_s\": \(String(format: "%.2f", decode))",
                 "\"prefill_seconds\": \(String(format: "%.5f", best))",

@@ -36,14 +36,15 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Evaluate a reproducible sample of N users (0 = all users).") var users: Int = 0
     @Option(help: "Output directory (default for a run: RUN_DIR/eval/<fusion>-<alpha>; with several methods, DIR/<fusion>-<alpha> each).") var out: String?
     @Option(name: .customLong("batch-size"), help: "Histories per decoder batch.") var batchSize: Int = 16
+    @Flag(help: "With --bundle: quantize the decoder's prefill activations to 8 bits (integer kernels).") var int8Activations = false
 
     func validate() throws {
         guard (run == nil) != (bundle == nil) else { throw ValidationError("give exactly one of --run and --bundle") }
         if bundle != nil {
             guard data != nil else { throw ValidationError("--bundle needs --data (the dataset the bundle was trained on)") }
             guard out != nil else { throw ValidationError("--bundle needs --out (a bundle directory is never written into)") }
-        } else if data != nil || base != nil || seed != nil {
-            throw ValidationError("--data, --base and --seed go with --bundle (a run records its own)")
+        } else if data != nil || base != nil || seed != nil || int8Activations {
+            throw ValidationError("--data, --base, --seed and --int8-activations go with --bundle (a run records its own)")
         }
         guard users >= 0 else { throw ValidationError("--users must be 0 (all) or positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
@@ -66,7 +67,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         if let named { guard !named.isEmpty, Set(named).count == named.count else { throw ValidationError("--fusion needs one or more distinct methods") } }
         let subject = if let bundle, let data {
-            try BundleEvaluation.subject(bundle: bundle, dataPath: data, basePath: base, seed: seed)
+            try BundleEvaluation.subject(bundle: bundle, dataPath: data, basePath: base, seed: seed,
+                                         activations: int8Activations ? .int8 : .f32)
         } else {
             try RunEvaluation.subject(try TrainedRun(directory: run ?? ""))
         }

@@ -10,6 +10,7 @@
 // run's final-evaluation sample); the seed is written to evaluation.json.
 import Foundation
 import Kernels
+import Quant
 import Recommender
 import RecSys
 
@@ -17,8 +18,8 @@ public enum BundleEvaluation {
     /// The bundle's served model over the dataset in `dataPath`, with the bundle's fusion
     /// defaults (α, τ, ε). `seed` nil: the manifest's `hyperparameters.seed`, else 0.
     public static func subject(bundle: String, dataPath: String, basePath: String?, seed: UInt64? = nil,
-                               pool: ThreadPool = .shared) throws -> EvaluationSubject {
-        let loaded = try HDRecModel.load(bundle: bundle, basePath: basePath, pool: pool)
+                               pool: ThreadPool = .shared, activations: ActivationPrecision = .f32) throws -> EvaluationSubject {
+        let loaded = try HDRecModel.load(bundle: bundle, basePath: basePath, pool: pool, activations: activations)
         let dataset = try DatasetStore.load(dataPath)
         try checkItems(catalog: loaded.contents.catalog, dataset: dataset)
         let manifest = loaded.contents.manifest

@@ -1,12 +1,12 @@
 // swift-tools-version: 6.0
 // HDRec: hybrid dual-semantics LLM recommender (WSDM '26) as a Swift package.
 //
-// Layering (data flows one way, see docs/architecture.md):
-//   Kernels -> Quant -> ModelFiles -> Llama -> Recommender -> Training  [hdrec]
+// Layering (each module is used only by those to its right; docs/architecture.md draws it):
+//   Kernels -> Quant -> ModelFiles -> Llama -> Recommender -> Training -> Workbench  [hdrec]
 //                       ModelFiles -> Tokenizer -> Recommender
-//                                     RecSys -> Recommender
-//   HTTP -> HTTPServer -> Service (uses Recommender)                    [hdrec-server]
-//   Support (files, hashing, clocks) and JSON sit below all of them.
+//                       ModelFiles -> RecSys -> Recommender
+//   HTTP -> HTTPServer -> Service (uses Recommender)                                [hdrec-server]
+//   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP.
 import PackageDescription
 
 // Numeric code is compiled for the machine it runs on (AVX2 + FMA on the

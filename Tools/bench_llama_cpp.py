@@ -1,5 +1,5 @@
 """Peer benchmark: llama.cpp (llama-cpp-python) prefill tokens/s on a GGUF, measured the
-way ../shared/docs/peer-figures.md describes: n_threads = n_threads_batch = T,
+way docs/peers.md describes: n_threads = n_threads_batch = T,
 n_batch = n_ubatch = 512, Llama.eval over seeded random token ids, best of 3, logits
 for the last position only. Prints one JSON object per prompt length.
 

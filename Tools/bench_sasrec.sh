@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SASRec training speed, ours (`hdrec sasrec`) next to RecBole 1.2.1's, same data, same run
-# (BENCHMARKS.md "SASRec"; the peer's configuration is ../shared/docs/peer-figures.md "RecBole: SASRec
+# (BENCHMARKS.md "SASRec"; the peer's configuration is docs/peers.md "RecBole: SASRec
 # on the bundled Amazon Scientific data", reproduced by Tools/bench_sasrec_peer.py).
 # Usage (package root, after a release build):
 #   Tools/bench_sasrec.sh [DATA_DIR] [THREADS]

@@ -2,7 +2,7 @@
 prepared dataset, timed per training epoch (wall and process CPU seconds) and per full-ranking
 validation pass, with torch limited to THREADS threads.
 
-The configuration is the one in ../shared/docs/peer-figures.md "RecBole: SASRec on the bundled
+The configuration is the one in docs/peers.md "RecBole: SASRec on the bundled
 Amazon Scientific data": CE loss, hidden 128, inner 256, 2 layers, 2 heads, dropout 0.5, max length
 50, lr 1e-3, train batch 256, eval_args {split: LS valid_and_test, order: TO, group_by: user, mode:
 full}, NDCG@10 as the validation metric, seed 2020. The atomic .inter file is written from the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The trainer's step speed next to PyTorch + PEFT's, same shapes, same run (BENCHMARKS.md "Trainer";
-# the peer setup is ../shared/docs/peer-figures.md "a LoRA training step on SmolLM2-135M").
+# the peer setup is docs/peers.md "one LoRA training step on SmolLM2-135M").
 # Usage (package root, after a release build):
 #   Tools/bench_train.sh [MODEL] [THREADS]
 # Environment: HDREC_BIN (default: the release hdrec), TORCH_PYTHON (a python with torch, transformers,

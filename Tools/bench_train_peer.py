@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The PyTorch + PEFT peer of `hdrec bench-train`: one LoRA training step on SmolLM2-135M.
 
-Measures exactly the setup of ../shared/docs/peer-figures.md ("PyTorch + PEFT: a LoRA training
+Measures exactly the setup of docs/peers.md ("PyTorch + PEFT: one LoRA training
 step on SmolLM2-135M"): torch on CPU with set_num_threads(threads); transformers loading the
 SmolLM2 GGUF dequantized to fp32; the first L decoder layers; PEFT LoRA r 8, alpha 32, dropout
 0.05 on q, k, v, o, up, down; the final-norm hidden states at S positions per sequence through

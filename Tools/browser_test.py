@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The page at GET / in a real browser (issue 17 item 5): headless Chromium driven over
+"""The page at GET / in a real browser (docs/service.md): headless Chromium driven over
 the DevTools protocol, against a real hdrec-server on the default bundle.
 
   1. Opens the deep link /?history=A,B&k=10, waits for the list, and checks that its

@@ -265,7 +265,7 @@ def smollm2():
     files = {"q4_1": SMOL, "q8_0": SMOL_Q8}
     out = {"probe_ids": probes, "variants": {}}
     # Exact greedy continuation of "The capital of France is" (llama.cpp's 8-bit activations
-    # make it drift from this after a few tokens; see peer-figures.md).
+    # make it drift from this after a few tokens; see docs/peers.md).
     m = ref.Model(SMOL)
     greedy = list(prompts["capital"])
     for _ in range(8):

@@ -122,7 +122,7 @@ def main():
              f"the peer: {args.load[0]} → {args.load[1]} → {args.load[2]}.", "",
              "SASRec on " + about
              + (f"{targets:,} training targets per epoch" if targets else "training targets: every training item after the first")
-             + ") in RecBole's configuration from `../shared/docs/peer-figures.md`: hidden 128, 2 blocks, 2 heads, "
+             + ") in RecBole's configuration from `docs/peers.md`: hidden 128, 2 blocks, 2 heads, "
              "inner 256, max length 50, dropout 0.5, cross-entropy over all items, Adam lr 1e-3, seed 2020. "
              f"{args.threads} threads each. Ours: `hdrec sasrec` (release build, `HDREC_THREADS={args.threads}`, "
              "batches of 128 sequences). "
@@ -130,7 +130,7 @@ def main():
                 f"batches of {peer['train_batch_size']} prefixes ({peer['train_examples']:,} per epoch), "
                 f"`OMP_WAIT_POLICY={args.omp_wait_policy}`, run right after ours."
                 if peer else
-                "Peer: not re-measured in this run (no python with recbole: `RECBOLE_PYTHON`); peer-figures.md "
+                "Peer: not re-measured in this run (no python with recbole: `RECBOLE_PYTHON`); docs/peers.md "
                 "quotes 118 s per training epoch and 6 s per full-ranking evaluation with 2 threads."),
              "",
              "| system | epochs | training epoch (wall) | CPU per training epoch | validation pass (wall, one split) "
@@ -161,7 +161,7 @@ def main():
         "and CPU time are quoted with the load averages above.",
         "- For reference, on a quiet machine (2026-11-30 01:23, load 1.6) ours took 4.1 s wall and 6.65 CPU-s per "
         "training epoch and 1.07 s per validation pass (`hdrec sasrec --data data/scientific --out /tmp/x --epochs 3`); "
-        "peer-figures.md quotes RecBole at 118 s per training epoch and 6 s per evaluation (2 threads).",
+        "docs/peers.md quotes RecBole at 118 s per training epoch and 6 s per evaluation (2 threads).",
         "- Why ours is faster: RecBole makes one training example per prefix, right-padded to 50 positions, "
         "and encodes all 50 to score only the last"
         + (f" ({counts['targets']:,} × 50 = {counts['recbole_train']:,} encoder positions per epoch)" if counts else "")
@@ -187,7 +187,7 @@ def main():
                      f"{-(-counts['targets'] // peer['train_batch_size'])} optimizer steps of {peer['train_batch_size']} "
                      f"prefixes for RecBole and {-(-users // 128)} steps of 128 sequences for ours."
                      + (" Trained to convergence both reach about the same validation NDCG@10: RecBole 0.0743 (best "
-                        "epoch 15, peer-figures.md), ours 0.0745 (best epoch 18, "
+                        "epoch 15, docs/peers.md), ours 0.0745 (best epoch 18, "
                         "`docs/figures/sasrec-scientific-training-log.tsv`)."
                         if data_dir.rstrip("/").endswith("scientific") else ""))
     if peer:

@@ -74,7 +74,7 @@ def main():
              f"`{args.command}` on {when} (commit {commit}); machine: {cpu_name()}, {os.cpu_count()} cores, "
              "shared with other jobs (load averages below, taken before, between and after each pair).", "",
              "One training step of the text branch at the PyTorch + PEFT peer's shapes "
-             "(`../shared/docs/peer-figures.md`): the first L layers of SmolLM2-135M (dequantized to f32), "
+             "(`docs/peers.md`): the first L layers of SmolLM2-135M (dequantized to f32), "
              "LoRA r 8, alpha 32, dropout 0.05 on q, k, v, o, up, down; 10 sequences × 160 random tokens; "
              "the final-norm hidden states at 8 positions each through the IPL (576 → 512 → SiLU → 4,344); "
              "cross-entropy; forward + backward + AdamW. Mean of 3 steps after 2 warm-up steps, 2 threads. "
@@ -84,7 +84,7 @@ def main():
              + (f"Peer: `Tools/bench_train_peer.py`, torch {peer_versions['torch']}, transformers "
                 f"{peer_versions['transformers']}, peft {peer_versions['peft']}, measured in the same run."
                 if peer_versions else
-                "Peer: not re-measured in this run (no torch available); the peer-figures.md numbers are "
+                "Peer: not re-measured in this run (no torch available); the docs/peers.md numbers are "
                 "3.1 s/step, 516 tokens/s with 8 layers and 11.2 s/step, 143 tokens/s with 30."),
              "",
              "| layers | hdrec s/step | hdrec tokens/s | PyTorch + PEFT s/step | PyTorch + PEFT tokens/s | ratio (tokens/s) "

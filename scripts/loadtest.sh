@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make loadtest: load-tests hdrec-server with wrk (Debian package) and writes the
-# "Service" section of BENCHMARKS.md (issue 6 §7: p50/p90/p99 latency and requests/s).
+# "Service" section of BENCHMARKS.md (p50/p90/p99 latency and requests/s).
 #
 #   ARTIFACTS=<bundle dir> [SWAP_DIR=<bundle-shaped dir>] [BASE=<base.gguf>] [THREADS=2]
 #   [DURATION=15] [RECOMMEND_DURATION=30] [SWAPS=50] [LABEL=<bundle description>]

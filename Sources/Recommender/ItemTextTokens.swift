@@ -1,5 +1,5 @@
 // The tokenized text of every catalog item, built once (tokenizing 10⁴ titles
-// per request would cost more than the IPL). Reference-implementation §2.1:
+// per request would cost more than the IPL). The public code (docs/public-code.md §2.1):
 // chunk 1 = tokenize("title: {title}")[:32], chunk 2 = tokenize(", brand: {brand}")[:32],
 // each chunk tokenized on its own, the cap counting the "name: " prefix, no BOS,
 // and an empty field dropping its chunk.

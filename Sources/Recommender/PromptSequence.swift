@@ -1,5 +1,5 @@
 // One built prompt: what the decoder consumes and where the model is read.
-// Reference-implementation §2.3: every [SEQ] (and the [ALIGN] of task 1) is a
+// The public code (docs/public-code.md §2.3): every [SEQ] (and the [ALIGN] of task 1) is a
 // supervised position; the ID task puts one item slot where the text task puts
 // the item's text.
 

@@ -4,7 +4,8 @@
 // ones get the new one, and the old engine is freed by ARC when its last request drops
 // it. The registry keeps only the *paths* of earlier pairs, not their memory, so a
 // rollback reloads (and re-validates) the previous directory. Failures leave the
-// current pair serving (Triton's reload semantics; serving-anchors.md (b) 2, 3, 6, 8).
+// current pair serving, as a model server's reload does (Triton's model control: a failed
+// load keeps the loaded version, and unloading waits for requests in flight).
 // A directory applied under a containment (PUT /adapters: --adapter-root) keeps it for
 // its rollback and SIGHUP reloads, so no later path re-reads it unchecked.
 // Each engine is installed with its title index (CatalogSearch, for GET /items), built

@@ -1,5 +1,5 @@
 // `hdrec bench-train`: seconds per training step and training tokens/s of HDRec's text branch
-// (forward, CE, backward, AdamW) at the PyTorch + PEFT peer's shapes (peer-figures.md: the first 8
+// (forward, CE, backward, AdamW) at the PyTorch + PEFT peer's shapes (docs/peers.md: the first 8
 // layers of SmolLM2-135M, LoRA r 8 / alpha 32 / dropout 0.05 on q, k, v, o, up, down, 10 × 160
 // tokens, 8 supervised positions per sequence, IPL 576 → 512 → 4,344). Tools/bench_train.sh runs it
 // next to Tools/bench_train_peer.py and writes BENCHMARKS.md's "Trainer" section.

@@ -1,7 +1,7 @@
 // safetensors: reading a file written by the python reference package, a writer
 // whose output the reference package reads back (Tools/modelfiles_safetensors_golden.py
 // verifies the committed swift-written.safetensors), and one crafted file per
-// strict validation rule (serving-anchors.md C.3).
+// strict validation rule (docs/model-files.md).
 import Foundation
 import Testing
 @testable import ModelFiles

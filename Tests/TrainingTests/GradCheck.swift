@@ -1,4 +1,4 @@
-// GradCheck: the finite-difference harness every op test uses (style-anchors §6.5 A, llm.c's trick).
+// GradCheck: the finite-difference harness every op test uses, as llm.c checks its backward passes.
 //
 // A test draws random inputs and a random upstream gradient dOut, defines L = Σ out ⊙ dOut, runs the
 // op's backward once to get analytic gradients, and compares them with central differences

@@ -20,12 +20,8 @@ public enum Amazon2018Reader {
             let here = "\(meta):\(line)"
             metaRecords += 1
             let first = metaRecords == 1
-            guard case let .success(any) = value, let obj = any as? [String: Any] else {
-                let message: String
-                if case let .failure(e) = value { message = SourceReading.parseMessage(e) } else { message = "not a JSON object" }
-                try policy.reject(.malformedRecord(path: meta, line: line, message: message), reason: "malformed metadata line", at: here, log: &raw.skipped, first: first)
-                return
-            }
+            guard let obj = try policy.object(value, path: meta, line: line, reason: "malformed metadata line", at: here,
+                                              log: &raw.skipped, first: first) else { return }
             guard let asinValue = obj["asin"], let asin = JSONText.scalarText(asinValue), !asin.isEmpty else {
                 try policy.reject(.missingField(path: meta, line: line, field: "asin"), reason: "metadata without 'asin'", at: here, log: &raw.skipped, first: first)
                 return
@@ -49,12 +45,8 @@ public enum Amazon2018Reader {
             let here = "\(reviews):\(line)"
             reviewRecords += 1
             let first = reviewRecords == 1
-            guard case let .success(any) = value, let obj = any as? [String: Any] else {
-                let message: String
-                if case let .failure(e) = value { message = SourceReading.parseMessage(e) } else { message = "not a JSON object" }
-                try policy.reject(.malformedRecord(path: reviews, line: line, message: message), reason: "malformed review line", at: here, log: &raw.skipped, first: first)
-                return
-            }
+            guard let obj = try policy.object(value, path: reviews, line: line, reason: "malformed review line", at: here,
+                                              log: &raw.skipped, first: first) else { return }
             for field in ["reviewerID", "asin", "unixReviewTime"] where obj[field] == nil {
                 try policy.reject(.missingField(path: reviews, line: line, field: field), reason: "review without '\(field)'", at: here, log: &raw.skipped, first: first)
                 return

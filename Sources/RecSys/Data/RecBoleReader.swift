@@ -16,11 +16,8 @@ public enum RecBoleReader {
         var allItemIDs = Set<String>()
         try forEachRow(path: item, required: ["item_id", "title"]) { line, columns, row in
             let here = "\(item):\(line)"
-            guard row.count == columns.count else {
-                try policy.reject(.malformedRecord(path: item, line: line, message: "expected \(columns.count) tab-separated fields, found \(row.count)"),
-                                  reason: "item row with the wrong number of fields", at: here, log: &raw.skipped)
-                return
-            }
+            guard try hasEveryField(row, columns, path: item, line: line, reason: "item row with the wrong number of fields",
+                                    at: here, policy: policy, log: &raw.skipped) else { return }
             func field(_ names: String...) -> String {
                 for n in names { if let c = columns[n] { return row[c] } }
                 return ""
@@ -40,11 +37,8 @@ public enum RecBoleReader {
         var rowIndex = 0.0
         try forEachRow(path: inter, required: ["user_id", "item_id"]) { line, columns, row in
             let here = "\(inter):\(line)"
-            guard row.count == columns.count else {
-                try policy.reject(.malformedRecord(path: inter, line: line, message: "expected \(columns.count) tab-separated fields, found \(row.count)"),
-                                  reason: "interaction row with the wrong number of fields", at: here, log: &raw.skipped)
-                return
-            }
+            guard try hasEveryField(row, columns, path: inter, line: line, reason: "interaction row with the wrong number of fields",
+                                    at: here, policy: policy, log: &raw.skipped) else { return }
             let user = row[columns["user_id"]!], id = row[columns["item_id"]!]
             var time = rowIndex
             rowIndex += 1
@@ -64,6 +58,16 @@ public enum RecBoleReader {
             raw.interactions.append(RawInteraction(user: user, item: id, time: time))
         }
         return raw
+    }
+
+    /// Whether `row` has as many fields as the header has columns; when it does not, the row
+    /// has been rejected (strict mode throws).
+    private static func hasEveryField(_ row: [String], _ columns: [String: Int], path: String, line: Int, reason: String,
+                                      at location: String, policy: RecordPolicy, log: inout SkipLog) throws -> Bool {
+        if row.count == columns.count { return true }
+        try policy.reject(.malformedRecord(path: path, line: line, message: "expected \(columns.count) tab-separated fields, found \(row.count)"),
+                          reason: reason, at: location, log: &log)
+        return false
     }
 
     /// Streams data rows with a column map from the typed header (`name:type` -> column index).

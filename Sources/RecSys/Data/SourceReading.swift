@@ -20,6 +20,23 @@ struct RecordPolicy {
         if !lenient { throw error }
         log.record(reason, at: location)
     }
+
+    /// The object on one line of a JSON-lines file (`value` as `SourceReading.forEachJSONLine`
+    /// passes it), or nil once the line has been rejected as malformed: JSON that does not
+    /// parse, or a value that is not an object.
+    func object(_ value: Result<Any, Error>, path: String, line: Int, reason: String, at location: String,
+                log: inout SkipLog, first: Bool) throws -> [String: Any]? {
+        let message: String
+        switch value {
+        case let .success(any):
+            if let object = any as? [String: Any] { return object }
+            message = "not a JSON object"
+        case let .failure(error):
+            message = SourceReading.parseMessage(error)
+        }
+        try reject(.malformedRecord(path: path, line: line, message: message), reason: reason, at: location, log: &log, first: first)
+        return nil
+    }
 }
 
 extension RecSysError {

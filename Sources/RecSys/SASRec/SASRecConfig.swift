@@ -1,5 +1,5 @@
 // SASRec hyper-parameters. Defaults follow the issue and RecBole's SASRec as
-// run for the peer figures (peer-figures.md): hidden 128 (the paper's CF
+// run for the peer figures (docs/peers.md): hidden 128 (the paper's CF
 // embedding size), 2 blocks, 2 heads, inner 256, max length 50, dropout 0.5,
 // GELU, LayerNorm eps 1e-12, init N(0, 0.02), Adam lr 1e-3, CE loss.
 

@@ -147,7 +147,7 @@ public enum EmbeddedRecipes {
         "paper": #"""
 {
   "name": "paper",
-  "description": "Table 2 of the paper for Scientific (lr 1.5e-4, cosine schedule, batch 10, 10 epochs, lambda 0.7, alpha 0.5). Values Table 2 leaves open come from the public reproduction's tuned profile (reference-implementation.md 5.5): weight decay 0.01, 6 % warm-up, IPL dropout 0.5, LoRA 8/32/0.5, 10 history items, 32-token chunks, all decoder layers, hidden 2048.",
+  "description": "Table 2 of the paper for Scientific (lr 1.5e-4, cosine schedule, batch 10, 10 epochs, lambda 0.7, alpha 0.5). Values Table 2 leaves open come from the public reproduction's tuned profile (docs/public-code.md 5.5): weight decay 0.01, 6 % warm-up, IPL dropout 0.5, LoRA 8/32/0.5, 10 history items, 32-token chunks, all decoder layers, hidden 2048.",
   "layers": null,
   "loraLayers": null,
   "loraRank": 8,

@@ -1,6 +1,6 @@
 // ParameterStore: every trainable tensor in one flat buffer per role, with named views.
 //
-// llm.c's `ParameterTensors` layout (style-anchors §1b, §6.1 item 3): one allocation each for
+// llm.c's `ParameterTensors` layout (train_gpt2.c): one allocation each for
 // parameters, gradients, AdamW's m and v, all sharing one offset table, so the optimizer is a
 // single loop and a checkpoint is one write per role. Each tensor carries a group name (HDRec:
 // "text" adapter, "id" adapter, "shared" heads, norms, added tokens) so a DLA phase can step only

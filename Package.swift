@@ -6,7 +6,8 @@
 //                       ModelFiles -> Tokenizer -> Recommender
 //                       ModelFiles -> RecSys -> Recommender
 //   HTTP -> HTTPServer -> Service (uses Recommender)                                [hdrec-server]
-//   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP.
+//   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP;
+//   CQuantKernels (C, the integer prefill tiles) sits below Quant.
 import PackageDescription
 
 // Numeric code is compiled for the machine it runs on (AVX2 + FMA on the

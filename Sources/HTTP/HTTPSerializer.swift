@@ -3,6 +3,8 @@
 // (replacing any value a handler set) and `Connection: close` when the connection will
 // close, so framing can never disagree with the bytes on the wire.
 
+import JSON
+
 public enum HTTPSerializer {
     /// Serializes `response`. `keepAlive` false adds `Connection: close`. For a HEAD
     /// request the body is omitted but `Content-Length` still describes it (RFC 9110 §9.3.2).
@@ -10,7 +12,7 @@ public enum HTTPSerializer {
         var out: [UInt8] = []
         out.reserveCapacity(160 + response.body.count)
         out.append(contentsOf: "HTTP/1.1 ".utf8)
-        appendDecimal(response.status.code, into: &out)
+        JSONNumber.write(Int64(response.status.code), into: &out)
         out.append(UInt8(ascii: " "))
         out.append(contentsOf: response.status.reason.utf8)
         out.append(contentsOf: "\r\n".utf8)
@@ -27,28 +29,12 @@ public enum HTTPSerializer {
         let status = response.status.code
         if status >= 200 && status != 204 && status != 304 {
             out.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(response.body.count, into: &out)
+            JSONNumber.write(Int64(response.body.count), into: &out)
             out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "\r\n".utf8)
         if !headRequest && status != 204 && status != 304 { out.append(contentsOf: response.body) }
         return out
-    }
-
-    /// A non-negative decimal integer, without the String that interpolation would make.
-    static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
-        guard value > 0 else {
-            out.append(UInt8(ascii: "0"))
-            return
-        }
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 
     /// The interim `100 Continue` response (RFC 9110 §15.2.1).

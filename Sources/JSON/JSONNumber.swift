@@ -53,3 +53,19 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
 
     private var isIntegerLiteral: Bool { !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } }
 }
+
+extension JSONNumber {
+    /// Appends `value` in decimal ASCII, without the String that `String(value)` makes:
+    /// for byte builders on hot paths (HTTP framing, the access log).
+    public static func write(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        } while divisor > 0
+    }
+}

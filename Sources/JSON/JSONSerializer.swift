@@ -100,19 +100,45 @@ public enum JSONString {
             out += "\""
             return
         }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20 || c.value == 0x7F:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count + 8)
+        writeContent(s, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
         out += "\""
     }
+
+    /// Appends `s` as a JSON string literal to UTF-8 bytes, escaped as `write(_:into:)`
+    /// (String) escapes: for callers that build bytes (the access log), no String between.
+    public static func write(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        writeContent(s, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The literal's content, without quotes: the one escaping rule. Bytes of multi-byte
+    /// UTF-8 sequences are all >= 0x80, so escaping by byte equals escaping by scalar.
+    private static func writeContent(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { bytes in
+            var start = 0
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start ..< i]))
+                start = i + 1
+                out.append(UInt8(ascii: "\\"))
+                switch b {
+                case 0x22: out.append(UInt8(ascii: "\""))
+                case 0x5C: out.append(UInt8(ascii: "\\"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                default:
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                            hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -4,6 +4,7 @@
 // dictionary, sorting its keys and appending to a String per field: on /healthz that
 // path was half of the server's own (non-kernel) time.
 import Foundation
+import JSON
 import Logging
 
 /// The fields of one access-log line.
@@ -42,46 +43,28 @@ struct AccessLogRecord {
         out.append(contentsOf: #"{"ts":"#.utf8)
         AccessLogRecord.appendFixed3(thousandths: Int64((unixSeconds * 1000).rounded()), into: &out)
         out.append(contentsOf: #","level":"info","logger":"#.utf8)
-        AccessLogRecord.appendString(label, into: &out)
+        JSONString.write(label, into: &out)
         out.append(contentsOf: #","msg":"request","bytes_in":"#.utf8)
-        AccessLogRecord.appendInt(Int64(bytesIn), into: &out)
+        JSONNumber.write(Int64(bytesIn), into: &out)
         out.append(contentsOf: #","bytes_out":"#.utf8)
-        AccessLogRecord.appendInt(Int64(bytesOut), into: &out)
+        JSONNumber.write(Int64(bytesOut), into: &out)
         out.append(contentsOf: #","duration_ms":"#.utf8)
         AccessLogRecord.appendFixed3(thousandths: Int64((durationSeconds * 1e6).rounded()), into: &out)
         out.append(contentsOf: #","method":"#.utf8)
-        AccessLogRecord.appendString(method, into: &out)
+        JSONString.write(method, into: &out)
         out.append(contentsOf: #","path":"#.utf8)
-        AccessLogRecord.appendString(path, into: &out)
+        JSONString.write(path, into: &out)
         out.append(contentsOf: #","remote":"#.utf8)
-        AccessLogRecord.appendString(remote, into: &out)
+        JSONString.write(remote, into: &out)
         out.append(contentsOf: #","request_id":"#.utf8)
-        AccessLogRecord.appendString(requestID, into: &out)
+        JSONString.write(requestID, into: &out)
         out.append(contentsOf: #","route":"#.utf8)
-        AccessLogRecord.appendString(route, into: &out)
+        JSONString.write(route, into: &out)
         out.append(contentsOf: #","status":"#.utf8)
-        AccessLogRecord.appendInt(Int64(status), into: &out)
+        JSONNumber.write(Int64(status), into: &out)
         out.append(contentsOf: #","user_agent":"#.utf8)
-        AccessLogRecord.appendString(userAgent, into: &out)
+        JSONString.write(userAgent, into: &out)
         out.append(UInt8(ascii: "}"))
-    }
-
-    /// A decimal integer.
-    static func appendInt(_ value: Int64, into out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            out.append(contentsOf: buffer[(20 - count)...])
-        }
     }
 
     /// `thousandths / 1000` with exactly three decimals ("12.034"): a JSON number equal
@@ -89,39 +72,12 @@ struct AccessLogRecord {
     static func appendFixed3(thousandths: Int64, into out: inout [UInt8]) {
         if thousandths < 0 { out.append(UInt8(ascii: "-")) }
         let m = Int64(thousandths.magnitude)
-        appendInt(m / 1000, into: &out)
+        JSONNumber.write(m / 1000, into: &out)
         let fraction = Int(m % 1000)
         out.append(UInt8(ascii: "."))
         out.append(UInt8(ascii: "0") + UInt8(fraction / 100))
         out.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
         out.append(UInt8(ascii: "0") + UInt8(fraction % 10))
-    }
-
-    /// A JSON string: quote, backslash and control characters (and DEL, as the handler
-    /// does) escaped; everything else, UTF-8 included, copied as is.
-    static func appendString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            var start = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start ..< i]))
-                start = i + 1
-                out.append(UInt8(ascii: "\\"))
-                switch b {
-                case 0x22: out.append(UInt8(ascii: "\""))
-                case 0x5C: out.append(UInt8(ascii: "\\"))
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]])
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
 

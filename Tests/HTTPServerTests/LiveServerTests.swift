@@ -24,6 +24,12 @@ func makeServer(_ configure: (inout ServerConfig) -> Void = { _ in }, cancelled:
         do { try await Task.sleep(nanoseconds: 300_000_000) } catch { cancelled.set() }
         return .text("slow done")
     }
+    // Inline routes run on the event loop's own thread: /where names it, /block holds it.
+    r.onInline(.get, "/where") { _, _ in .text("thread \(pthread_self())") }
+    r.onInline(.get, "/block") { req, _ in
+        usleep(UInt32(req.query.flatMap { Int($0) } ?? 500) * 1000)
+        return .text("unblocked")
+    }
     r.on(.get, "/hang") { _, _ in
         do { try await Task.sleep(nanoseconds: 10_000_000_000) } catch { cancelled.set() }
         return .text("never")
@@ -121,23 +127,54 @@ struct LiveServerTests {
         #expect(await idle.closedByPeer(within: 2))
     }
 
-    @Test("at the cap, closes the longest-idle keep-alive connection for a new client, whichever loop holds it")
+    @Test("at the cap, closes the longest-idle keep-alive connection for a new client")
     func connectionCapEvictsIdle() async throws {
-        // Two loops: which one accepts a connection is the kernel's choice, so over several
-        // rounds the idle connection sits on the other loop at least some of the time.
-        let server = try makeServer { $0.maxConnections = 1; $0.eventLoops = 2 }
+        let server = try makeServer { $0.maxConnections = 1 }
         defer { server.shutdown(gracePeriod: 1) }
-        var previous = try RawClient(port: server.port)
-        previous.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(await previous.readResponse()?.status == 200)
-        for round in 1 ... 6 {
-            let next = try RawClient(port: server.port)
-            next.send("GET /hello?round\(round) HTTP/1.1\r\nHost: t\r\n\r\n")
-            #expect(await next.readResponse()?.text == "hello round\(round)")
-            #expect(await previous.closedByPeer(within: 10))  // generous: the suite shares 2 cores with parallel tests
-            #expect(server.evictedConnections == round)
-            previous = next
+        let first = try RawClient(port: server.port)
+        first.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await first.readResponse()?.status == 200)
+        let second = try RawClient(port: server.port)
+        second.send("GET /hello?second HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await second.readResponse()?.text == "hello second")
+        #expect(await first.closedByPeer(within: 10))  // generous: the suite shares 2 cores with parallel tests
+        #expect(server.evictedConnections == 1)
+        #expect(server.rejectedConnections == 0)
+    }
+
+    @Test("at the cap, a loop with no idle connection hands the new client to the loop that has one")
+    func connectionCapEvictsAcrossLoops() async throws {
+        // Which loop accepts is the kernel's choice, except that a loop whose thread is busy
+        // cannot: /block holds one loop's thread, so the next connection goes to the other.
+        let server = try makeServer { $0.maxConnections = 3; $0.eventLoops = 2 }
+        defer { server.shutdown(gracePeriod: 1) }
+        func loop(of c: RawClient) async -> String? {
+            c.send("GET /where HTTP/1.1\r\nHost: t\r\n\r\n")
+            return await c.readResponse()?.text
         }
+        let idle = try RawClient(port: server.port)           // will be the only idle connection, on loop X
+        let x = try #require(await loop(of: idle))
+        idle.send("GET /block?300 HTTP/1.1\r\nHost: t\r\n\r\n")   // holds X
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let busy = try RawClient(port: server.port)           // so it lands on loop Y
+        let y = try #require(await loop(of: busy))
+        #expect(y != x)
+        #expect(await idle.readResponse()?.text == "unblocked")
+        busy.send("GET /block?300 HTTP/1.1\r\nHost: t\r\n\r\n")   // holds Y
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let blocker = try RawClient(port: server.port)        // so it lands on X
+        #expect(await loop(of: blocker) == x)
+        #expect(await busy.readResponse()?.text == "unblocked")
+
+        busy.send("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")          // in flight on Y, Y's thread free
+        blocker.send("GET /block?800 HTTP/1.1\r\nHost: t\r\n\r\n")  // holds X
+        try await Task.sleep(nanoseconds: 150_000_000)
+        // At the cap: Y accepts, has nothing idle, and must hand the client to X, which closes `idle`.
+        let newcomer = try RawClient(port: server.port)
+        newcomer.send("GET /hello?new HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await newcomer.readResponse()?.text == "hello new")
+        #expect(await idle.closedByPeer(within: 10))
+        #expect(server.evictedConnections == 1)
         #expect(server.rejectedConnections == 0)
     }
 

@@ -15,6 +15,9 @@ struct SerializerTests {
         #expect(JSONString.quote("tab\there \"q\" \\ \u{7F} \u{1} é \u{2028}") == #""tab\there \"q\" \\ \u007f \u0001 é "# + "\u{2028}\"")
         #expect(JSONString.quote("plain") == "\"plain\"")
         #expect(JSONString.quote("a\r\nb") == #""a\r\nb""#)
+        var bytes: [UInt8] = []
+        JSONString.write("tab\there \"q\" \\ \u{7F} \u{1} é", into: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == #""tab\there \"q\" \\ \u007f \u0001 é""#)
     }
 
     @Test("compact, spaced and pretty layouts of one value")

@@ -71,8 +71,10 @@ struct AccessLogTests {
         #expect(fixed(12_345) == "12.345")
         #expect(fixed(-1_500) == "-1.500")
         #expect(fixed(1_796_315_693_941) == "1796315693.941")
-        var out: [UInt8] = []
-        AccessLogRecord.appendInt(Int64.min + 1, into: &out)
-        #expect(String(decoding: out, as: UTF8.self) == String(Int64.min + 1))
+        for value: Int64 in [0, 7, 10, 99, 100, 1_000_000, -42, Int64.max, Int64.min] {
+            var out: [UInt8] = []
+            JSONNumber.write(value, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
     }
 }

@@ -59,7 +59,7 @@ public struct TrainStepBenchmarkResult: Sendable, Codable {
 public enum TrainStepBenchmark {
     /// Builds the network over `base` (which must hold at least `config.layers` layers) and
     /// runs `warmup` untimed then `steps` timed steps.
-    public static func run(base: FrozenBase, config b: TrainStepBenchmarkConfig) throws -> TrainStepBenchmarkResult {
+    public static func run(base: FrozenBase<Float>, config b: TrainStepBenchmarkConfig) throws -> TrainStepBenchmarkResult {
         guard b.layers >= 1, b.layers <= base.layers.count else {
             throw HDRecTrainingError.invalidConfiguration(field: "layers", reason: "must be in 1...\(base.layers.count), found \(b.layers)")
         }

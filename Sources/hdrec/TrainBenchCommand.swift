@@ -42,7 +42,7 @@ struct TrainBenchCommand: ParsableCommand {
         config.positions = positions; config.items = items; config.iplHidden = iplHidden
         config.loraDropout = loraDropout; config.steps = steps; config.warmup = warmup
         let loadStart = Date()
-        let frozen = try FrozenBase(gguf: try GGUFFile(path: base), layers: layers)
+        let frozen = try FrozenBase<Float>(gguf: try GGUFFile(path: base), layers: layers)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let r = try TrainStepBenchmark.run(base: frozen, config: config)
         if json {

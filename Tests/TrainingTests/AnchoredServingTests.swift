@@ -87,7 +87,7 @@ struct AnchoredServingTests {
         #expect(manifest.formatVersion == 2 && manifest.files[BundleLayout.sasrecModel] != nil)
         #expect(manifest.dimensions.iplForm == .factorized && manifest.dimensions.idAnchor == true)
         let trained = try TrainedRun(directory: run.runDir)
-        let gate = try trained.context.parameters.store.parameter("id.gate")[0]
+        let gate = try trained.context.parameters.parameter(.idGate)[0]
         #expect(loaded.model.heads.idGate == gate)
         #expect(abs(gate) > 1e-3, "γ moved away from 0 (γ = \(gate))")
         // The bundle's checkpoint is the run's SASRec, and its table is the network's.

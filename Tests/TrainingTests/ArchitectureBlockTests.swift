@@ -84,7 +84,7 @@ struct ArchitectureBlockTests {
         let file = try GGUFFile(data: try RandomBase.gguf(architecture: architecture))
         let decoder = try LlamaModel(gguf: file)
         #expect(decoder.config.architecture.rawValue == architecture)
-        let base = try FrozenBase(gguf: file, layers: 2)
+        let base = try FrozenBase<Float>(gguf: file, layers: 2)
         #expect((base.ropeFreqFactors != nil) == (architecture == "llama"))
         #expect(base.layers[0].biases.count == (architecture == "qwen2" ? 3 : 0))
         let sequences: [[Int32]] = [[3, 17, 5, 9, 30, 2], [8, 1, 4]]

@@ -10,15 +10,15 @@ import Tokenizer
 @testable import Training
 
 private struct Fixture {
-    let network: HDRecNetwork
+    let network: HDRecNetwork<Float>
     let prompts: PromptBuilder
-    let base: FrozenBase
+    let base: FrozenBase<Float>
     let anchors: SASRecAnchors
 }
 
 private func fixture(loraLayers: Int? = 1) throws -> Fixture {
     let (gguf, prompts) = try StoriesPromptFixture.load()
-    let base = try FrozenBase(gguf: gguf, layers: 3)
+    let base = try FrozenBase<Float>(gguf: gguf, layers: 3)
     var config = HDRecNetworkConfig(layers: 3, projectorHidden: 16, iplHidden: 16)
     config.sasrecWidth = 8
     config.iplKind = .factorized
@@ -30,14 +30,14 @@ private func fixture(loraLayers: Int? = 1) throws -> Fixture {
     let table = Array(model.parameters[model.layout.itemEmbedding ..< model.layout.itemEmbedding + 7 * 8])
     let network = try HDRecNetwork(base: base, config: config, sasrec: table, itemCount: 6,
                                    seqToken: prompts.seqToken, alignToken: prompts.alignToken)
-    let k = HDRecParameters.itemTableWidth(config, modelWidth: base.config.width)
+    let k = HDRecParameters<Float>.itemTableWidth(config, modelWidth: base.config.width)
     var rng = TrainingRNG(seed: 5)
     network.itemTable = Tensor((0 ..< 6 * k).map { _ in Float(rng.uniform(-1, 1)) })
     if config.isCut { network.activationCache = ActivationCache(layer: config.firstLoRALayer, width: base.config.width) }
     return Fixture(network: network, prompts: prompts, base: base, anchors: SASRecAnchors(model: model))
 }
 
-private func parameters(_ f: Fixture, textScale: Float = 0.3) throws -> HDRecParameters {
+private func parameters(_ f: Fixture, textScale: Float = 0.3) throws -> HDRecParameters<Float> {
     let p = try HDRecParameters(config: f.network.config, base: f.base, itemCount: 6, seed: 3,
                                 initialization: HeadInitialization(itemPrior: [0.1, -0.1, 0.2, 0, 0, -0.2], textScale: textScale))
     // Non-zero LoRA B, so the adapted layer changes the output and its gradients are visible.
@@ -88,13 +88,13 @@ struct CutNetworkTests {
         let d = Tensor<Float>((0 ..< forward.rowCount * 6).map { Float($0 % 5) - 2 })
         p.store.zeroGradients()
         try f.network.backward(forward, dLogits: d.const, parameters: p)
-        #expect(p.store.layout.specs.allSatisfy { !$0.name.contains(".0.") && !$0.name.contains(".1.") || !$0.name.hasPrefix("lora.") },
+        #expect(p.keys.allSatisfy { if case let .lora(_, layer, _, _) = $0 { layer >= 2 } else { true } },
                 "no LoRA tensors exist below the cut")
-        let seq = try p.store.gradient("tokens.seq")
+        let seq = try p.gradient(.token(.seq))
         #expect((0 ..< f.base.config.width).allSatisfy { seq[$0] == 0 })
-        let top = try p.store.gradient(HDRecParameters.loraName(.text, 2, "q", "a"))
+        let top = try p.gradient(.lora(.text, layer: 2, .q, .a))
         #expect((0 ..< 8).contains { top[$0] != 0 })
-        let proj = try p.store.gradient("ipl.proj.w")
+        let proj = try p.gradient(.ipl(.projection))
         #expect((0 ..< 32).contains { proj[$0] != 0 })
     }
 
@@ -107,7 +107,7 @@ struct CutNetworkTests {
         let sasrec = f.anchors.model.scoreNext(SASRecBatch(sequences: histories.map { $0[...] }))
         let out = try f.network.forward(built, branch: .id, parameters: p, training: false, seed: 0, supervisedOnlyLast: true, anchors: states)
         for i in 0 ..< sasrec.count { #expect(abs(out.logits[i] - sasrec[i]) < 1e-4) }
-        try p.store.parameter("id.gate")[0] = 0.5
+        try p.parameter(.idGate)[0] = 0.5
         let gated = try f.network.forward(built, branch: .id, parameters: p, training: false, seed: 0, supervisedOnlyLast: true, anchors: states)
         let residual = try #require(gated.residual)
         for i in 0 ..< sasrec.count { #expect(abs(gated.logits[i] - (sasrec[i] + 0.5 * residual[i])) < 1e-4) }
@@ -136,28 +136,25 @@ struct CutNetworkTests {
     @Test("the ridge projector writes R·x + c into the SiLU MLP exactly")
     func ridgeProjector() throws {
         var rng = TrainingRNG(seed: 11)
-        let n = 40, d = 4, c = 6
+        let n = 40, d = TinyHDRec.sasrecWidth, c = TinyHDRec.width
         let x = (0 ..< n * d).map { _ in Float(rng.uniform(-1, 1)) }
         let r = (0 ..< c * d).map { _ in Float(rng.uniform(-1, 1)) }
         let y = (0 ..< n).flatMap { i in (0 ..< c).map { j in (0 ..< d).reduce(Float(0.25)) { $0 + r[j * d + $1] * x[i * d + $1] } } }
         let fit = try ProjectorRidgeMap.fit(x: x, y: y, rows: n, input: d, output: c, ridge: 1e-9)
         for i in 0 ..< c * d { #expect(abs(fit.map[i] - r[i]) < 1e-3) }
         for i in 0 ..< c { #expect(abs(fit.intercept[i] - 0.25) < 1e-3) }
-        var layout = ParameterLayout()
-        try layout.add("projector.w1", shape: [10, d], decay: true, group: "projector")
-        try layout.add("projector.b1", shape: [10], decay: false, group: "projector")
-        try layout.add("projector.w2", shape: [c, 10], decay: true, group: "projector")
-        try layout.add("projector.b2", shape: [c], decay: false, group: "projector")
-        let store = ParameterStore<Float>(layout: layout)
-        try fit.apply(to: store, hidden: 10, input: d, output: c)
+        var config = TinyHDRec.config()
+        config.projectorHidden = 10
+        let p = try HDRecParameters(config: config, base: try TinyHDRec.base(Float.self, seed: 12), itemCount: TinyHDRec.items, seed: 13)
+        try fit.apply(to: p, hidden: 10, input: d, output: c)
         let out = Tensor<Float>(count: n * c), saved = Tensor<Float>(count: n * 10)
-        let weights = ProjectorWeights(w1: UnsafePointer(try store.parameter("projector.w1")), b1: UnsafePointer(try store.parameter("projector.b1")),
-                                       w2: UnsafePointer(try store.parameter("projector.w2")), b2: UnsafePointer(try store.parameter("projector.b2")))
+        let weights = ProjectorWeights(w1: UnsafePointer(try p.parameter(.projector(.inWeight))), b1: UnsafePointer(try p.parameter(.projector(.inBias))),
+                                       w2: UnsafePointer(try p.parameter(.projector(.outWeight))), b2: UnsafePointer(try p.parameter(.projector(.outBias))))
         x.withUnsafeBufferPointer { xb in
             TrainableProjector.forward(out: out.pointer, saved: saved.pointer, input: xb.baseAddress!, weights: weights,
                                        shape: ProjectorShape(rows: n, input: d, hidden: 10, output: c))
         }
         for i in 0 ..< n * c { #expect(abs(out[i] - y[i]) < 1e-3) }
-        #expect(throws: HDRecTrainingError.self) { try fit.apply(to: store, hidden: 7, input: d, output: c) }
+        #expect(throws: HDRecTrainingError.self) { try fit.apply(to: p, hidden: 7, input: d, output: c) }
     }
 }

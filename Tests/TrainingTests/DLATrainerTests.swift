@@ -7,9 +7,9 @@ import Testing
 import Tokenizer
 @testable import Training
 
-private func fixture() throws -> (HDRecNetwork, PromptBuilder, FrozenBase) {
+private func fixture() throws -> (HDRecNetwork<Float>, PromptBuilder, FrozenBase<Float>) {
     let (gguf, prompts) = try StoriesPromptFixture.load()
-    let base = try FrozenBase(gguf: gguf, layers: 2)
+    let base = try FrozenBase<Float>(gguf: gguf, layers: 2)
     var config = HDRecNetworkConfig(layers: 2, projectorHidden: 16, iplHidden: 16)
     config.sasrecWidth = 8
     config.iplDropout = 0.1
@@ -34,7 +34,7 @@ private func trainer(_ ablation: Ablation, seed: UInt64 = 1, idAlignment: Bool =
     return (t, batch)
 }
 
-private func checksum(_ p: HDRecParameters, group: String) -> Double {
+private func checksum(_ p: HDRecParameters<Float>, group: String) -> Double {
     p.store.sum(of: p.store.parameters, where: { $0.group == group })
 }
 

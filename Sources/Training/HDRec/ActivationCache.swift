@@ -29,10 +29,10 @@ public final class ActivationCache: @unchecked Sendable {
     public var entries: Int { rows.count }
 
     /// The cached (T, C) rows of a prompt, written to `out`; false if absent.
-    func load(_ tokens: [Int32], into out: UnsafeMutablePointer<Float>) -> Bool {
+    func load<T: TrainScalar>(_ tokens: [Int32], into out: UnsafeMutablePointer<T>) -> Bool {
         guard let stored = rows[tokens] else { return false }
         stored.withUnsafeBufferPointer { s in
-            for i in 0 ..< s.count { out[i] = Float(s[i]) }
+            for i in 0 ..< s.count { out[i] = T(Float(s[i])) }
         }
         return true
     }
@@ -40,10 +40,10 @@ public final class ActivationCache: @unchecked Sendable {
     func contains(_ tokens: [Int32]) -> Bool { rows[tokens] != nil }
 
     /// Stores a prompt's (T, C) rows if there is room.
-    func store(_ tokens: [Int32], from rowsPointer: UnsafePointer<Float>) {
+    func store<T: TrainScalar>(_ tokens: [Int32], from rowsPointer: UnsafePointer<T>) {
         let n = tokens.count * width
         guard rows[tokens] == nil, bytes + 2 * n <= capacityBytes else { return }
-        rows[tokens] = (0 ..< n).map { Float16(rowsPointer[$0]) }
+        rows[tokens] = (0 ..< n).map { Float16(Float(rowsPointer[$0])) }
         bytes += 2 * n
     }
 

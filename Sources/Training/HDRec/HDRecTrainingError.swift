@@ -10,6 +10,9 @@ public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
     case invalidBatch(reason: String)
     /// A file of a run directory (run.json, history.json, a checkpoint) or a path it names.
     case runFile(path: String, problem: String)
+    /// A checkpoint whose tensors are not this network's (e.g. one written before training used
+    /// the bundle's tensor names): the first tensor that differs.
+    case checkpointTensor(path: String, tensor: String, problem: String)
     /// A training recipe (a file or an embedded one) with a bad or missing key.
     case recipe(source: String, key: String, problem: String)
 
@@ -26,6 +29,8 @@ public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
         case let .emptyTrainingSet(reason): return "nothing to train on: \(reason)"
         case let .invalidBatch(reason): return "invalid training batch: \(reason)"
         case let .runFile(path, problem): return "\(path): \(problem)"
+        case let .checkpointTensor(path, tensor, problem):
+            return "cannot resume from \(path): tensor '\(tensor)' \(problem)"
         case let .recipe(source, key, problem): return "\(source): key '\(key)': \(problem)"
         }
     }

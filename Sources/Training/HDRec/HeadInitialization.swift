@@ -26,25 +26,26 @@ public struct HeadInitialization {
         self.itemPrior = itemPrior; self.textScale = textScale; self.projector = projector
     }
 
-    func apply(to store: ParameterStore<Float>, width k: Int, modelWidth c: Int, sasrecWidth d: Int, itemCount: Int) throws {
-        let w = try store.parameter("ipl.proj.w"), b = try store.parameter("ipl.proj.b"), bias = try store.parameter("ipl.bias")
+    func apply<T>(to parameters: HDRecParameters<T>, width k: Int, modelWidth c: Int, sasrecWidth d: Int, itemCount: Int) throws {
+        let w = try parameters.parameter(.ipl(.projection)), b = try parameters.parameter(.ipl(.projectionBias))
+        let bias = try parameters.parameter(.ipl(.itemBias))
         w.update(repeating: 0, count: k * c)
         b.update(repeating: 0, count: k)
         // Text block: rows d ..< d + c of Wp (K, C) are κ·I.
-        for j in 0 ..< c { w[(d + j) * c + j] = textScale }
+        for j in 0 ..< c { w[(d + j) * c + j] = T(textScale) }
         // SASRec block: rows 0 ..< d of Wp are the probe M (D, C), bp[0 ..< d] its intercept.
         if let probe = sasrecProbe {
             guard probe.map.count == d * c, probe.intercept.count == d else {
                 throw HDRecTrainingError.invalidConfiguration(field: "SASRec probe", reason: "expected (\(d), \(c)), found \(probe.map.count) values")
             }
-            w.update(from: probe.map, count: d * c)
-            b.update(from: probe.intercept, count: d)
+            for i in 0 ..< d * c { w[i] = T(probe.map[i]) }
+            for i in 0 ..< d { b[i] = T(probe.intercept[i]) }
         }
         if let prior = itemPrior {
             guard prior.count == itemCount else {
                 throw HDRecTrainingError.invalidConfiguration(field: "item prior", reason: "\(prior.count) values for \(itemCount) items")
             }
-            bias.update(from: prior, count: itemCount)
+            for i in 0 ..< itemCount { bias[i] = T(prior[i]) }
         } else {
             bias.update(repeating: 0, count: itemCount)
         }
@@ -75,7 +76,7 @@ public struct ProjectorRidgeMap {
         self.map = map; self.intercept = intercept; self.scale = scale
     }
 
-    func apply(to store: ParameterStore<Float>, hidden h: Int, input d: Int, output c: Int) throws {
+    func apply<T>(to parameters: HDRecParameters<T>, hidden h: Int, input d: Int, output c: Int) throws {
         guard h >= 2 * d else {
             throw HDRecTrainingError.invalidConfiguration(field: "projector hidden",
                                                           reason: "the ridge initialisation needs at least \(2 * d) hidden units, found \(h)")
@@ -83,22 +84,22 @@ public struct ProjectorRidgeMap {
         guard map.count == c * d, intercept.count == c else {
             throw HDRecTrainingError.invalidConfiguration(field: "projector ridge map", reason: "expected (\(c), \(d)) and (\(c)), found \(map.count) and \(intercept.count)")
         }
-        let w1 = try store.parameter("projector.w1"), b1 = try store.parameter("projector.b1")
-        let w2 = try store.parameter("projector.w2"), b2 = try store.parameter("projector.b2")
+        let w1 = try parameters.parameter(.projector(.inWeight)), b1 = try parameters.parameter(.projector(.inBias))
+        let w2 = try parameters.parameter(.projector(.outWeight)), b2 = try parameters.parameter(.projector(.outBias))
         // W1 (H, D): the first 2D rows are ±s·e_d; the others keep their random init.
         for r in 0 ..< 2 * d {
             for j in 0 ..< d { w1[r * d + j] = 0 }
-            w1[r * d + (r % d)] = r < d ? scale : -scale
+            w1[r * d + (r % d)] = T(r < d ? scale : -scale)
             b1[r] = 0
         }
         // W2 (C, H): [R/s, −R/s, 0].
         for i in 0 ..< c {
             for r in 0 ..< h { w2[i * h + r] = 0 }
             for j in 0 ..< d {
-                w2[i * h + j] = map[i * d + j] / scale
-                w2[i * h + d + j] = -map[i * d + j] / scale
+                w2[i * h + j] = T(map[i * d + j] / scale)
+                w2[i * h + d + j] = T(-map[i * d + j] / scale)
             }
-            b2[i] = intercept[i]
+            b2[i] = T(intercept[i])
         }
     }
 

@@ -23,7 +23,7 @@ public enum HeadInitializer {
     /// its rows after the output norm (`pool` nil: (B, C)) or its rows at `pool[b]`, sequence
     /// after sequence ((Σ |pool[b]|, C)). Ids ≥ `addedFrom` take `addedRow` (the `[SEQ]`/`[ALIGN]`
     /// rows as initialised).
-    static func frozenStates(base: FrozenBase, sequences: [[Int32]], addedRow: [Float], addedFrom: Int32,
+    static func frozenStates(base: FrozenBase<Float>, sequences: [[Int32]], addedRow: [Float], addedFrom: Int32,
                              pool: [[Int]]? = nil, batchSize: Int = 32) throws -> [Float] {
         let c = base.config.width
         var offsets = [0]
@@ -82,7 +82,7 @@ public enum HeadInitializer {
     /// s ≈ M·h + c, where h is the frozen base's state at the `[SEQ]` after item k and s SASRec's
     /// state after the same item. Written into the SASRec block of Wp, it makes the text pass
     /// start as SASRec read off the decoder's view of the item text (lever (a)).
-    static func sasrecProbe(base: FrozenBase, prompts: PromptBuilder, dataset: Dataset, users: [Int],
+    static func sasrecProbe(base: FrozenBase<Float>, prompts: PromptBuilder, dataset: Dataset, users: [Int],
                             anchors: SASRecAnchors, seqRow: [Float]) throws -> SASRecProbe {
         var histories: [[Int]] = [], built: [PromptSequence] = []
         for u in users {
@@ -125,7 +125,7 @@ public enum HeadInitializer {
 
     /// Everything the factorized head and the ridge projector start from.
     /// - Parameter anchors: SASRec, for the ridge probe that starts the SASRec block of Wp (nil: zeros).
-    public static func compute(network: HDRecNetwork, prompts: PromptBuilder, dataset: Dataset, users: [Int],
+    public static func compute(network: HDRecNetwork<Float>, prompts: PromptBuilder, dataset: Dataset, users: [Int],
                                ridgeProjector: Bool, anchors: SASRecAnchors?, probeUsers: Int = 600,
                                log: (String) -> Void) throws -> HeadStart {
         let base = network.base, c = base.config.width, d = network.config.sasrecWidth, n = network.itemCount

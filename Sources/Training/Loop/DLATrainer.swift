@@ -55,14 +55,11 @@ public enum TrainingSample: Sendable, Equatable {
 }
 
 /// A teacher's detached logits and how many of its leading sequences a student shares.
-private struct Teacher {
-    var logits: Tensor<Float>
-    var rowsPerSequence: [Int]
-}
+private typealias Teacher = BranchTeacher<Float>
 
 public final class DLATrainer {
-    public let network: HDRecNetwork
-    public let parameters: HDRecParameters
+    public let network: HDRecNetwork<Float>
+    public let parameters: HDRecParameters<Float>
     public let prompts: PromptBuilder
     public let options: TrainingOptions
     public let optimizer: AdamW
@@ -72,7 +69,7 @@ public final class DLATrainer {
     public private(set) var step = 0
     public let totalSteps: Int
 
-    public init(network: HDRecNetwork, parameters: HDRecParameters, prompts: PromptBuilder, options: TrainingOptions,
+    public init(network: HDRecNetwork<Float>, parameters: HDRecParameters<Float>, prompts: PromptBuilder, options: TrainingOptions,
                 totalSteps: Int) {
         self.network = network; self.parameters = parameters; self.prompts = prompts; self.options = options
         self.totalSteps = max(1, totalSteps)
@@ -109,56 +106,12 @@ public final class DLATrainer {
         return batch
     }
 
-    private func rowWeights(_ groupSizes: [Int]) -> [Float] {
-        switch options.lossAverage {
-        case .users: return RowWeights.perGroupMean(groupSizes: groupSizes)
-        case .positions: return RowWeights.batchMean(rows: groupSizes.reduce(0, +))
-        }
-    }
-
-    /// The leading sequences a student shares with its teacher (users first, then the
-    /// items both sides have), checked row for row.
-    private func sharedRows(_ f: BranchForward, _ teacher: Teacher) throws -> [Int] {
-        let k = min(f.rowsPerSequence.count, teacher.rowsPerSequence.count)
-        let shared = Array(f.rowsPerSequence.prefix(k))
-        guard shared == Array(teacher.rowsPerSequence.prefix(k)) else {
-            throw HDRecTrainingError.invalidBatch(reason: "the text and ID prompts of step \(step) supervise different positions")
-        }
-        return shared
-    }
-
     /// CE (+ λ·KL against a detached teacher) of one branch forward; fills dLogits (N, I).
-    private func loss(_ f: BranchForward, teacher: Teacher?, dLogits: Tensor<Float>) throws -> (ce: Double, kl: Double?) {
-        let n = f.rowCount, v = network.itemCount
-        let weights = rowWeights(f.rowsPerSequence)
-        let lse = Tensor<Float>(count: n)
-        let ce = try f.targets.withUnsafeBufferPointer { t in
-            try weights.withUnsafeBufferPointer { w in
-                let value = try SoftmaxCrossEntropy.forward(losses: nil, lse: lse.pointer, logits: f.logits.const,
-                                                            targets: t.baseAddress!, weights: w.baseAddress!, n: n, v: v)
-                SoftmaxCrossEntropy.backward(dLogits: dLogits.pointer, logits: f.logits.const, lse: lse.const,
-                                             targets: t.baseAddress!, weights: w.baseAddress!, dLoss: 1, n: n, v: v)
-                return value
-            }
-        }
-        guard let teacher, options.klWeight > 0 else { return (ce, nil) }
-        // KL over the rows both branches have (Eqs. 10, 12), averaged over those sequences.
-        let shared = try sharedRows(f, teacher)
-        let klWeights = rowWeights(shared)
-        let m = klWeights.count
-        guard m > 0 else { return (ce, nil) }
-        let lseT = Tensor<Float>(count: m), lseS = Tensor<Float>(count: m)
-        let kl = klWeights.withUnsafeBufferPointer { w -> Double in
-            let value = KLDivergence.forward(lseTeacher: lseT.pointer, lseStudent: lseS.pointer, teacher: teacher.logits.const,
-                                             student: f.logits.const, weights: w.baseAddress!, n: m, v: v,
-                                             temperature: options.klTemperature)
-            KLDivergence.backward(dStudent: dLogits.pointer, teacher: teacher.logits.const, student: f.logits.const,
-                                  lseTeacher: lseT.const, lseStudent: lseS.const, weights: w.baseAddress!,
-                                  dLoss: Float(options.klWeight(step: step, totalSteps: totalSteps)), n: m, v: v,
-                                  temperature: options.klTemperature)
-            return value
-        }
-        return (ce, kl)
+    private func loss(_ f: BranchForward<Float>, teacher: Teacher?, dLogits: Tensor<Float>) throws -> (ce: Double, kl: Double?) {
+        let loss = BranchLoss(average: options.lossAverage, usesKL: options.klWeight > 0,
+                              klWeight: options.klWeight(step: step, totalSteps: totalSteps),
+                              klTemperature: options.klTemperature, step: step)
+        return try loss.evaluate(f, teacher: teacher, itemCount: network.itemCount, dLogits: dLogits)
     }
 
     private func groups(_ branch: AdapterRole) -> Set<String> {
@@ -218,7 +171,7 @@ public final class DLATrainer {
             result.tokens += f.tokenCount
             return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)
         }
-        func run(_ branch: AdapterRole, teacher: Teacher?, phase: UInt64) throws -> (BranchForward, Double, Double?)? {
+        func run(_ branch: AdapterRole, teacher: Teacher?, phase: UInt64) throws -> (BranchForward<Float>, Double, Double?)? {
             guard !prompts(branch).isEmpty else { return nil }
             let f = try network.forward(prompts(branch), branch: branch, parameters: parameters,
                                         training: true, seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch))

@@ -9,12 +9,12 @@ import Recommender
 import RecSys
 
 public final class TrainedPassScorer: HDRecPassScoring {
-    public let network: HDRecNetwork
-    public let parameters: HDRecParameters
+    public let network: HDRecNetwork<Float>
+    public let parameters: HDRecParameters<Float>
     public let prompts: PromptBuilder
     public let anchors: SASRecAnchors?
 
-    public init(network: HDRecNetwork, parameters: HDRecParameters, prompts: PromptBuilder, anchors: SASRecAnchors? = nil) {
+    public init(network: HDRecNetwork<Float>, parameters: HDRecParameters<Float>, prompts: PromptBuilder, anchors: SASRecAnchors? = nil) {
         self.network = network; self.parameters = parameters; self.prompts = prompts; self.anchors = anchors
     }
 

@@ -99,8 +99,8 @@ public final class TrainingContext {
     public let dataset: Dataset
     public let catalog: Catalog
     public let prompts: PromptBuilder
-    public let network: HDRecNetwork
-    public let parameters: HDRecParameters
+    public let network: HDRecNetwork<Float>
+    public let parameters: HDRecParameters<Float>
     public let sasrec: [Float]
     /// SASRec's user states for the anchored ID pass (nil unless `network.idAnchor`).
     public let anchors: SASRecAnchors?
@@ -113,7 +113,7 @@ public final class TrainingContext {
         let tokenizer = try Tokenizer(gguf: gguf).withHDRecTokens()
         prompts = try PromptBuilder(tokenizer: tokenizer, catalog: catalog, configuration: spec.prompt)
         sasrec = try SASRecTable.load(path: spec.sasrecPath, itemCount: dataset.numItems, width: spec.network.sasrecWidth)
-        let base = try FrozenBase(gguf: gguf, layers: spec.network.layers)
+        let base = try FrozenBase<Float>(gguf: gguf, layers: spec.network.layers)
         network = try HDRecNetwork(base: base, config: spec.network, sasrec: sasrec, itemCount: dataset.numItems,
                                    seqToken: prompts.seqToken, alignToken: prompts.alignToken)
         let sasrecModel = spec.network.anchored || spec.network.factorized
@@ -348,7 +348,7 @@ public enum TrainingRun {
         var result = EpochValidation(epoch: epoch, alphaNDCG: sweep, textPassNDCG: ndcg(textRanks), idPassNDCG: ndcg(idRanks),
                                      bestAlpha: alphaGrid[bestIndex])
         if !sasrecRanks.isEmpty { result.sasrecNDCG = ndcg(sasrecRanks) }
-        if context.spec.network.anchored { result.idGate = Double(try context.parameters.store.parameter("id.gate")[0]) }
+        if context.spec.network.anchored { result.idGate = Double(try context.parameters.parameter(.idGate)[0]) }
         return result
     }
 

@@ -30,7 +30,8 @@ public enum HDRecTrainingError: Error, CustomStringConvertible, Equatable {
         case let .invalidBatch(reason): return "invalid training batch: \(reason)"
         case let .runFile(path, problem): return "\(path): \(problem)"
         case let .checkpointTensor(path, tensor, problem):
-            return "cannot resume from \(path): tensor '\(tensor)' \(problem)"
+            return "cannot load checkpoint \(path): tensor '\(tensor)' \(problem) (checkpoints name tensors as the bundle does; "
+                + "one written before that, with names like 'projector.w1', cannot be loaded)"
         case let .recipe(source, key, problem): return "\(source): key '\(key)': \(problem)"
         }
     }

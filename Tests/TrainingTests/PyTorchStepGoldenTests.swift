@@ -145,20 +145,22 @@ struct PyTorchStepGoldenTests {
                                   textAlignments: g.batch.textAlignments.map(\.sequence))
         batch.userHistories = batch.users.map(\.id.items)
 
-        // Measured (float32 trainer vs float64 PyTorch): TOLERANCE_NOTE
-        let lossTolerance = 1e-4, parameterTolerance = 1e-4
-        var lossError = 0.0
+        // Measured, float32 trainer vs the float64 PyTorch run: losses 3.5e-6 (1e-7 at step 0,
+        // before any update), parameters 8.8e-6 (projector W2 and ID-adapter q B elements whose
+        // gradients are tiny, so Adam's m/√v amplifies their rounding). PyTorch itself in float32
+        // (`hdrec_step_golden.py --float32`) is off by 4.7e-7 and 1.3e-6, worst on the same elements.
+        // Tolerances: about 4x the measured errors. A wrong temperature (1 for 2) misses by 8e-3.
+        let lossTolerance = 1.5e-5, parameterTolerance = 4e-5
         for expected in g.losses {
             let got = try trainer.trainStep(batch)
             let pairs: [(String, Double?, Double)] = [("textCE", got.textCE, expected.textCE), ("idCE", got.idCE, expected.idCE),
                                                       ("textKL", got.textKL, expected.textKL), ("idKL", got.idKL, expected.idKL)]
             for (name, value, reference) in pairs {
                 let value = try #require(value, "step \(expected.step) has no \(name)")
-                lossError = max(lossError, abs(value - reference))
                 #expect(abs(value - reference) <= lossTolerance, "step \(expected.step) \(name): \(value) vs PyTorch \(reference)")
             }
         }
-        var parameterError = 0.0, worst = ""
+        var parameterError = 0.0, worst = "none"
         for (fixtureName, reference) in g.final {
             let name = try GoldenParameterNames.storeName(fixtureName)
             let p = try trainer.parameters.store.parameter(name)
@@ -166,7 +168,6 @@ struct PyTorchStepGoldenTests {
                 parameterError = abs(Double(p[i]) - r); worst = "\(name)[\(i)]: \(p[i]) vs PyTorch \(r)"
             }
         }
-        print("PyTorch step golden: max loss error \(lossError), max parameter error \(parameterError) at \(worst)")
         #expect(parameterError <= parameterTolerance, "largest parameter difference \(worst)")
     }
 }

@@ -129,8 +129,9 @@ def exact(shape, bound):
 
 def main():
     model, heads, kv_heads, dim, ffn = load_base()
-    shapes = {"q": (heads * dim // heads, dim), "k": (kv_heads * dim // heads, dim), "v": (kv_heads * dim // heads, dim),
-              "o": (dim, dim), "up": (ffn, dim), "down": (dim, ffn)}
+    head_dim = dim // heads
+    shapes = {"q": (heads * head_dim, dim), "k": (kv_heads * head_dim, dim), "v": (kv_heads * head_dim, dim),
+              "o": (dim, heads * head_dim), "up": (ffn, dim), "down": (dim, ffn)}   # (out, in)
     # Fixture names are this script's (PEFT-like); the Swift test maps them to its store in one table.
     initial = {}
     for branch in ["text", "id"]:

@@ -35,7 +35,7 @@ attention softmax in float32 internally, so it carries float32 noise at those po
 
 Environment (git-ignored .venv-torch), versions used for the committed fixture:
   python3 -m venv .venv-torch
-  .venv-torch/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu
+  .venv-torch/bin/pip install torch          (the CPU build)
   .venv-torch/bin/pip install transformers peft gguf numpy safetensors
   Python 3.11, torch 2.13.0+cpu, transformers 5.25.0, peft 0.21.2, gguf 0.19.0, numpy 2.4.6,
   safetensors 0.8.0 (the fixture's "versions" records them too).

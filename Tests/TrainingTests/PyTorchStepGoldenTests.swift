@@ -9,6 +9,7 @@ import Foundation
 import Testing
 @testable import Recommender
 @testable import Training
+import Llama
 
 /// The fixture as Tools/hdrec_step_golden.py writes it.
 struct HDRecStepGolden: Decodable {
@@ -57,21 +58,23 @@ struct HDRecStepGolden: Decodable {
 /// The fixture's (PyTorch-side) parameter names → the trainer's store names. The one place to
 /// adapt when the store's names change.
 enum GoldenParameterNames {
-    static let heads: [String: String] = [
-        "projector.0.weight": "projector.w1", "projector.0.bias": "projector.b1",
-        "projector.2.weight": "projector.w2", "projector.2.bias": "projector.b2",
-        "ipl.0.weight": "ipl.w1", "ipl.0.bias": "ipl.b1", "ipl.2.weight": "ipl.w2",
-        "tokens.seq": "tokens.seq", "tokens.align": "tokens.align",
+    /// The fixture names its tensors the PyTorch way; each maps to one typed key of the store.
+    static let heads: [String: HDRecParameterKey] = [
+        "projector.0.weight": .projector(.inWeight), "projector.0.bias": .projector(.inBias),
+        "projector.2.weight": .projector(.outWeight), "projector.2.bias": .projector(.outBias),
+        "ipl.0.weight": .ipl(.inWeight), "ipl.0.bias": .ipl(.inBias), "ipl.2.weight": .ipl(.outWeight),
+        "tokens.seq": .token(.seq), "tokens.align": .token(.align),
     ]
 
-    /// "lora.<branch>.<layer>.<target>.A|B" → HDRecParameters.loraName; the heads by the table.
+    /// "lora.<branch>.<layer>.<target>.A|B" → the LoRA key; the heads by the table.
     static func storeName(_ fixtureName: String) throws -> String {
-        if let name = heads[fixtureName] { return name }
+        if let key = heads[fixtureName] { return key.name }
         let parts = fixtureName.split(separator: ".").map(String.init)
-        guard parts.count == 5, parts[0] == "lora", let branch = AdapterRole(rawValue: parts[1]), let layer = Int(parts[2]) else {
+        guard parts.count == 5, parts[0] == "lora", let branch = AdapterRole(rawValue: parts[1]), let layer = Int(parts[2]),
+              let target = LoRATarget(rawValue: parts[3]), parts[4] == "A" || parts[4] == "B" else {
             throw GoldenFixtureError.unknownName(fixtureName)
         }
-        return HDRecParameters.loraName(branch, layer, parts[3], parts[4].lowercased())
+        return HDRecParameterKey.lora(branch, layer: layer, target, parts[4] == "A" ? .a : .b).name
     }
 }
 
@@ -88,7 +91,7 @@ private extension HDRecStepGolden.Prompt {
 /// The trainer the fixture describes, at its initial values.
 private func goldenTrainer(_ g: HDRecStepGolden) throws -> DLATrainer {
     let (gguf, prompts) = try StoriesPromptFixture.load()
-    let base = try FrozenBase(gguf: gguf, layers: g.base.layers)
+    let base = try FrozenBase<Float>(gguf: gguf, layers: g.base.layers)
     var config = HDRecNetworkConfig(layers: g.base.layers, projectorHidden: g.network.projectorHidden, iplHidden: g.network.iplHidden)
     config.loraRank = g.network.loraRank
     config.loraAlpha = g.network.loraAlpha

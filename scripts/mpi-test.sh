@@ -23,7 +23,7 @@ for b in hdrec hdrec-server; do
 done
 
 echo "== hdrec mpi-check without mpirun (one rank)"
-single="$("$hdrec" mpi-check --sizes 4096 --repeats 2)"
+single="$("$hdrec" mpi-check)"
 echo "$single"
 grep -q "^rank 0 of 1: collectives correct" <<< "$single"
 
@@ -44,4 +44,14 @@ for rank in 0 1; do
     exit 1
   }
 done
+echo "== a failing rank ends the job (MPI_Abort), not a hang"
+start=$SECONDS
+status=0
+failed="$(timeout 60 mpirun -np 2 --allow-run-as-root --oversubscribe "$hdrec" mpi-check --fail-on-rank 1 2>&1)" || status=$?
+if ((status == 0 || status == 124)) || ! grep -q "hdrec rank 1 of 2: error: failing on rank 1" <<< "$failed"; then
+  echo "$failed"
+  echo "mpi-test: expected rank 1's error and a prompt non-zero exit, got status $status" >&2
+  exit 1
+fi
+echo "aborted after $((SECONDS - start)) s with status $status, naming rank 1"
 echo "mpi-test: passed"

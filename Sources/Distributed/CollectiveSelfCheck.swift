@@ -58,7 +58,8 @@ public enum CollectiveSelfCheck {
             if r == root { floats[elements / 2] = Float(bitPattern: floats[elements / 2].bitPattern ^ 1) }
             do {
                 try ParameterDriftCheck.verify(checksum(of: floats), step: 1, on: world)
-            } catch let .parameterDrift(step, checksums) {
+            } catch {
+                guard case let .parameterDrift(step, checksums) = error else { throw error }
                 let differing = checksums.indices.filter { checksums[$0] != checksums[0] }
                 guard step == 1, differing == [root] else {
                     throw .selfCheckFailed(check: "drift", detail: "reported ranks \(differing) at step \(step), expected [\(root)] at 1")

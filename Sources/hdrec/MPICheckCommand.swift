@@ -1,7 +1,7 @@
 // `hdrec mpi-check`: under `mpirun -np N`, checks that the collectives data-parallel
 // training uses give exact results on every rank (Distributed's CollectiveSelfCheck,
 // including the drift check) and times MPI_Allreduce on Float buffers of several sizes.
-// Without mpirun it runs the same checks on one rank. scripts/mpi-test.sh runs it at
+// Without mpirun it runs the same checks on one rank and times nothing. scripts/mpi-test.sh runs it at
 // np 2 in `make test`; docs/scaling.md quotes its bandwidth.
 import ArgumentParser
 import Distributed
@@ -21,6 +21,11 @@ struct MPICheckCommand: ParsableCommand {
     @Flag(help: "Print one JSON record per size instead of a table.")
     var json = false
 
+    // For scripts/mpi-test.sh: this rank fails before the first collective, and the job
+    // must then end (MPI_Abort) instead of leaving the other ranks blocked.
+    @Option(name: .customLong("fail-on-rank"), help: ArgumentHelp("Make this rank fail at once (tests the abort path).", visibility: .hidden))
+    var failOnRank: Int?
+
     func validate() throws {
         if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if sizes.contains(where: { $0 < 4 || $0 % 4 != 0 }) { throw ValidationError("--sizes must be positive multiples of 4 bytes") }
@@ -28,11 +33,13 @@ struct MPICheckCommand: ParsableCommand {
 
     func run() throws {
         try DistributedWorld.run { world in
+            if world.rank == failOnRank { throw ValidationError("failing on rank \(world.rank) as --fail-on-rank asked") }
             let report = try CollectiveSelfCheck.run(on: world)
             let drift = world.size > 1 ? "drift on rank \(world.size - 1) detected" : "drift not testable on one rank"
             let library = (world as? MPICommunicator).map { "libmpi: \($0.libraryPath)" } ?? "no MPI (not started by mpirun)"
             print("rank \(report.rank) of \(report.size): collectives correct (\(report.elements) elements; \(drift)); \(library)")
             try world.barrier()
+            guard world.size > 1 else { return }   // nothing moves between ranks: no timings
             if world.isRoot && !json {
                 print("bytes       latency (slowest rank)   algorithm GB/s   bus GB/s  (bus = 2(N-1)/N x bytes / time)")
             }
@@ -41,7 +48,7 @@ struct MPICheckCommand: ParsableCommand {
                 guard world.isRoot else { continue }
                 let n = Double(world.size)
                 let algorithm = Double(bytes) / seconds / 1e9
-                let bus = world.size > 1 ? algorithm * 2 * (n - 1) / n : 0
+                let bus = algorithm * 2 * (n - 1) / n
                 if json {
                     print(#"{"ranks":\#(world.size),"bytes":\#(bytes),"seconds":\#(seconds),"algorithmGBps":\#(algorithm),"busGBps":\#(bus)}"#)
                 } else {

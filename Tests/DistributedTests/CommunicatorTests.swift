@@ -73,16 +73,14 @@ struct CommunicatorTests {
     @Test("a missing library is reported with every path tried and dlopen's reason")
     func libraryNotFound() {
         let paths = ["/nonexistent/a/libmpi.so.40", "/nonexistent/b/libmpi.so.40"]
-        do {
-            _ = try OpenMPILibrary.load(paths: paths)
-            Issue.record("loading from nonexistent paths succeeded")
-        } catch let .libraryNotFound(attempts) {
-            #expect(attempts.map(\.path) == paths)
-            #expect(attempts.allSatisfy { !$0.reason.isEmpty })
-            #expect(DistributedError.libraryNotFound(attempts: attempts).description.contains("/nonexistent/b/libmpi.so.40"))
-        } catch {
-            Issue.record("unexpected error \(error)")
+        let error = #expect(throws: DistributedError.self) { try OpenMPILibrary.load(paths: paths) }
+        guard case let .libraryNotFound(attempts)? = error else {
+            Issue.record("expected libraryNotFound, got \(String(describing: error))")
+            return
         }
+        #expect(attempts.map(\.path) == paths)
+        #expect(attempts.allSatisfy { !$0.reason.isEmpty })
+        #expect(DistributedError.libraryNotFound(attempts: attempts).description.contains("/nonexistent/b/libmpi.so.40"))
     }
 
     @Test("a library without MPI's symbols is reported by the first missing symbol")

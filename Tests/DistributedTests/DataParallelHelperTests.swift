@@ -100,16 +100,16 @@ struct DataParallelHelperTests {
         let mine = params.withUnsafeBufferPointer { ParameterChecksum($0) }
         try ParameterDriftCheck.verify(mine, step: 10, on: world)
         world.otherChecksums = [2: mine.value ^ 0x10]
-        do {
-            try ParameterDriftCheck.verify(mine, step: 11, on: world)
-            Issue.record("drift on rank 2 went unnoticed")
-        } catch let .parameterDrift(step, checksums) {
-            #expect(step == 11)
-            #expect(checksums == [mine.value, mine.value, mine.value ^ 0x10])
-            let text = DistributedError.parameterDrift(step: step, checksums: checksums).description
-            #expect(text.contains("at step 11"))
-            #expect(text.contains("ranks 0, 1 have 0x\(String(mine.value, radix: 16))"))
-            #expect(text.contains("rank 2 has 0x\(String(mine.value ^ 0x10, radix: 16))"))
+        let error = #expect(throws: DistributedError.self) { try ParameterDriftCheck.verify(mine, step: 11, on: world) }
+        guard case let .parameterDrift(step, checksums)? = error else {
+            Issue.record("expected parameterDrift, got \(String(describing: error))")
+            return
         }
+        #expect(step == 11)
+        #expect(checksums == [mine.value, mine.value, mine.value ^ 0x10])
+        let text = DistributedError.parameterDrift(step: step, checksums: checksums).description
+        #expect(text.contains("at step 11"))
+        #expect(text.contains("ranks 0, 1 have 0x\(String(mine.value, radix: 16))"))
+        #expect(text.contains("rank 2 has 0x\(String(mine.value ^ 0x10, radix: 16))"))
     }
 }

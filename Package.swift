@@ -6,6 +6,7 @@
 //                       ModelFiles -> Tokenizer -> Recommender
 //                       ModelFiles -> RecSys -> Recommender
 //   HTTP -> HTTPServer -> Service (uses Recommender)                                [hdrec-server]
+//   Distributed (MPI collectives, dlopened under mpirun) stands alone, used by hdrec only.
 //   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP;
 //   CQuantKernels (C, the integer prefill tiles) sits below Quant.
 import PackageDescription

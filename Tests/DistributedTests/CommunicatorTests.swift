@@ -92,3 +92,24 @@ struct CommunicatorTests {
         }
     }
 }
+
+/// Whether Debian's Open MPI is installed here (`make mpi-deps`).
+private let openMPIInstalled = FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libmpi.so.40")
+    || FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/libmpi.so.40")
+
+@Suite("Open MPI's library")
+struct OpenMPILibraryTests {
+    @Test("every function and handle hdrec uses resolves in the installed libmpi (no MPI_Init)",
+          .enabled(if: openMPIInstalled, "Open MPI is not installed (make mpi-deps)"))
+    func symbolsResolve() throws {
+        let library = try OpenMPILibrary.load(paths: OpenMPILibrary.candidatePaths(environment: [:]))
+        #expect(library.path == "libmpi.so.40")
+        // Distinct objects: a handle resolved to the wrong symbol would likely alias another.
+        let handles = [library.commWorld, library.float, library.double, library.uint64, library.int64,
+                       library.byte, library.opSum, library.opMax, library.errorsReturn]
+        #expect(Set(handles).count == handles.count)
+        var flag: Int32 = 1
+        #expect(library.initialized(&flag) == OpenMPILibrary.success)
+        #expect(flag == 0)   // loading does not initialise MPI
+    }
+}

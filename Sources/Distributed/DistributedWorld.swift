@@ -43,27 +43,25 @@ public enum DistributedWorld {
     /// for this one end too; without mpirun the error is rethrown.
     public static func run<T>(_ body: (any Communicator) throws -> T) throws -> T {
         let world = try join()
-        do {
-            let result = try body(world)
-            try finalize()
-            return result
-        } catch {
+        let result: T
+        do { result = try body(world) } catch {
             abortJob(world, error)
             throw error
         }
+        try finalize()
+        return result
     }
 
     /// `run` for async work.
     public static func run<T>(_ body: (any Communicator) async throws -> T) async throws -> T {
         let world = try join()
-        do {
-            let result = try await body(world)
-            try finalize()
-            return result
-        } catch {
+        let result: T
+        do { result = try await body(world) } catch {
             abortJob(world, error)
             throw error
         }
+        try finalize()
+        return result
     }
 
     private static func abortJob(_ world: any Communicator, _ error: any Error) {

@@ -2,7 +2,7 @@
 //
 // Open MPI's launcher (mpirun/mpiexec, also what the MPI Operator's launcher pod runs)
 // sets OMPI_COMM_WORLD_SIZE, OMPI_COMM_WORLD_RANK and OMPI_COMM_WORLD_LOCAL_RANK in the
-// environment of every process it starts (Open MPI 4 and 5 alike). A process without
+// environment of every process it starts (checked with Open MPI 4.1). A process without
 // OMPI_COMM_WORLD_SIZE was started some other way and runs as a single process; it never
 // loads libmpi, so `hdrec` works on machines without Open MPI. Other launchers (Slurm's
 // srun with PMIx, MPICH's hydra) are not detected: their processes run single-process.

@@ -2,14 +2,13 @@
 // machines without Open MPI, and only a process that mpirun started loads it.
 //
 // Open MPI's ABI, not MPI's: the MPI standard fixes the C API but not the ABI, and Open MPI
-// defines its handles as addresses of global objects in libmpi (mpi.h:
-// `#define MPI_COMM_WORLD OMPI_PREDEFINED_GLOBAL(MPI_Comm, ompi_mpi_comm_world)`), so
-// MPI_COMM_WORLD is dlsym("ompi_mpi_comm_world"), MPI_FLOAT is dlsym("ompi_mpi_float") and
-// MPI_SUM is dlsym("ompi_mpi_op_sum"). These names were checked with `nm -D` on Debian 12's
-// libmpi.so.40 (Open MPI 4.1.4); they are the same in Open MPI 5. MPICH names its handles
-// with integer constants instead, so this file supports Open MPI only. We accept that:
-// Debian's default MPI (openmpi-bin, libopenmpi-dev) and the MPI Operator's OpenMPI mode
-// are what we deploy on, and binding at run time keeps MPI out of the server's image.
+// defines its handles as addresses of global objects in libmpi (MPI_COMM_WORLD is
+// `&ompi_mpi_comm_world`). So MPI_COMM_WORLD is dlsym("ompi_mpi_comm_world"), MPI_FLOAT is
+// dlsym("ompi_mpi_float") and MPI_SUM is dlsym("ompi_mpi_op_sum"); the names were checked
+// with `nm -D` on Debian 12's libmpi.so.40 (Open MPI 4.1.4), the only version tested. MPICH
+// names its handles with integer constants instead, so this file supports Open MPI only.
+// We accept that: Debian's default MPI (openmpi-bin, libopenmpi-dev) and the MPI Operator's
+// OpenMPI mode are what we deploy on, and binding at run time keeps MPI out of the server.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,13 +73,13 @@ struct OpenMPILibrary: @unchecked Sendable {
     let opMax: Handle
     let errorsReturn: Handle
 
-    /// MPI_IN_PLACE: `((void *) 1)` in Open MPI's mpi.h.
+    /// MPI_IN_PLACE, which Open MPI defines as the address 1.
     static var inPlace: UnsafeRawPointer? { UnsafeRawPointer(bitPattern: 1) }
     /// MPI_SUCCESS.
     static let success: Int32 = 0
     /// MPI_THREAD_SERIALIZED: any thread may call, one at a time.
     static let threadSerialized: Int32 = 2
-    /// MPI_MAX_ERROR_STRING in Open MPI's mpi.h.
+    /// MPI_MAX_ERROR_STRING in Open MPI 4.1.
     static let maxErrorString = 256
 
     /// Loads the first candidate that dlopen accepts and resolves every symbol.

@@ -4,12 +4,17 @@ SWIFT ?= swift
 RELEASE_FLAGS := -c release
 THREADS ?= 2
 
-.PHONY: all deps build release test browser-test models models-for-tests kquant-models vocab-models vocab-models-for-tests serve bench loadtest fixtures clean fuzz fuzz-smoke
+.PHONY: all deps mpi-deps build release test browser-test models models-for-tests kquant-models vocab-models vocab-models-for-tests serve bench loadtest fixtures clean fuzz fuzz-smoke
 
 all: release
 
 deps:
 	@scripts/install-system-deps.sh
+
+# Open MPI for the data-parallel check in `make test` (scripts/mpi-test.sh) and for
+# `mpirun -np N hdrec ...` (docs/scaling.md); never needed by `make serve` or the server.
+mpi-deps:
+	@scripts/install-system-deps.sh openmpi-bin libopenmpi-dev
 
 build: deps
 	$(SWIFT) build
@@ -22,9 +27,10 @@ release: deps
 # llama.cpp goldens) run; without network they skip, saying why, after a warning.
 # The same for llama.cpp's Llama 3 and Qwen2 vocabularies (vocab-models-for-tests).
 TEST_FLAGS := -Xswiftc -enable-testing
-test: deps models-for-tests vocab-models-for-tests
+test: deps mpi-deps models-for-tests vocab-models-for-tests
 	$(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
+	scripts/mpi-test.sh "$$($(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --show-bin-path)"
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" scripts/browser-test.sh
 	$(MAKE) fuzz-smoke

@@ -6,6 +6,7 @@
 //                       ModelFiles -> Tokenizer -> Recommender
 //                       ModelFiles -> RecSys -> Recommender
 //   HTTP -> HTTPServer -> Service (uses Recommender)                                [hdrec-server]
+//   Distributed (MPI collectives, dlopened under mpirun) stands alone, used by hdrec only.
 //   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP;
 //   CQuantKernels (C, the integer prefill tiles) sits below Quant.
 import PackageDescription
@@ -42,6 +43,9 @@ let package = Package(
 
         // MARK: - Engine
         .target(name: "Support", dependencies: ["CZlib"]),
+        // Data-parallel training's collectives over Open MPI, loaded with dlopen only in a
+        // process that mpirun started: no link-time libmpi, so nothing else needs MPI.
+        .target(name: "Distributed"),
         // Strict JSON parsing and serialization for every module that reads or writes JSON;
         // imports nothing, so HTTP stays free of Foundation.
         .target(name: "JSON"),
@@ -80,7 +84,7 @@ let package = Package(
         // MARK: - Programs
         .executableTarget(name: "hdrec", dependencies: [
             "Support", "JSON", "Kernels", "Quant", "ModelFiles", "Tokenizer", "Llama", "RecSys",
-            "Recommender", "Training", "Workbench",
+            "Recommender", "Training", "Workbench", "Distributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hdrec-server", dependencies: [
@@ -91,6 +95,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Kernels", "CQuantKernels"], exclude: ["Fixtures"]),

@@ -2,8 +2,10 @@
 # Validates everything in Deploy/: lints the Dockerfile (hadolint), runs the
 # Dockerfile's build-and-install script in a temporary prefix, checks the
 # Kubernetes manifests against the API schemas (kubernetes-validate), lints all
-# YAML (yamllint), checks the Prometheus rules, and verifies the systemd unit
-# (systemd-analyze, where available). Tools come from PyPI into .venv-deploy/.
+# YAML (yamllint), checks the training MPIJob (Deploy/check_mpijob.py, no schema exists
+# for it) and that the server image stays free of MPI, checks the Prometheus rules, and
+# verifies the systemd unit (systemd-analyze, where available). Tools come from PyPI
+# into .venv-deploy/.
 #
 #   Deploy/validate.sh [--skip-build]      (make test passes --skip-build after its own release build)
 set -euo pipefail
@@ -31,6 +33,18 @@ echo "== kubernetes-validate Deploy/k8s"
 echo "== yamllint"
 yaml_files=(Deploy/); [ -f openapi.yaml ] && yaml_files+=(openapi.yaml)
 "$venv/bin/yamllint" -s -c Deploy/.yamllint.yml "${yaml_files[@]}"
+
+echo "== MPIJob Deploy/training (and the checker against broken copies of it)"
+"$venv/bin/python" Deploy/check_mpijob.py Deploy/training/*.yaml
+"$venv/bin/python" Deploy/check_mpijob.py --self-test Deploy/training/mpijob.yaml
+
+echo "== server image without MPI"
+# The last stage is what a plain `docker build` makes: it must be the server's, with no MPI or SSH.
+last_stage="$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' Deploy/Dockerfile)"
+grep -q '^FROM .* AS runtime' <<< "$last_stage" || { echo "Deploy/Dockerfile: the last stage is not 'runtime'" >&2; exit 1; }
+if grep -Eiq 'openmpi|libmpi|openssh' <<< "$last_stage"; then
+  echo "Deploy/Dockerfile: the runtime (server) stage installs MPI or SSH" >&2; exit 1
+fi
 
 echo "== prometheus rules"
 "$venv/bin/python" Deploy/check_prometheus.py Deploy/prometheus/prometheus.yml Deploy/prometheus/alerts.yml

@@ -17,6 +17,8 @@ struct HDRecCommand: AsyncParsableCommand {
             // HDRec
             TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, ExportCommand.self, TrainBenchCommand.self,
             PassScoresCommand.self,
+            // Data-parallel training
+            MPICheckCommand.self,
         ]
     )
 }

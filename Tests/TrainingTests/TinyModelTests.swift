@@ -1,8 +1,10 @@
 // Whole-model check on a tiny random decoder: embeddings (base rows, added-token rows, projected ID
 // rows) → two Llama blocks with LoRA → final RMSNorm → IPL at the supervised rows → CE + λ·KL with
 // per-user row weights, all in Double, checked end to end against finite differences.
+import GradCheck
 import Testing
 @testable import Training
+import TrainingOps
 
 @Suite("Tiny decoder, end to end")
 struct TinyModelTests {

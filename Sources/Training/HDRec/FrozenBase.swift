@@ -9,6 +9,7 @@
 import Foundation
 import Llama
 import ModelFiles
+import TrainingOps
 
 /// The frozen f32 weights of one decoder layer (PyTorch/GGUF [out, in] layout).
 public final class FrozenLayer: @unchecked Sendable {

@@ -10,6 +10,7 @@
 // the projector (ID branch), the IPL, the added-token rows and, if trained, the norms.
 import Foundation
 import Recommender
+import TrainingOps
 
 /// Everything one branch forward keeps for its backward.
 public final class BranchForward {

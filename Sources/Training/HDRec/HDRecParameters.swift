@@ -9,6 +9,7 @@
 // heads, and the added-token rows start at the mean token embedding.
 import Llama
 import Recommender
+import TrainingOps
 
 public final class HDRecParameters {
     public let config: HDRecNetworkConfig

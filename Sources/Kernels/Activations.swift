@@ -3,12 +3,13 @@
 // TrainingOps/SiLU.swift, has its own backward and calls the same exp).
 
 extension Vector {
-    /// out[i] = silu(gate[i]) · up[i]  (`out` may alias gate or up)
-    public static func siluMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>,
-                               into out: UnsafeMutablePointer<Float>, count: Int) {
+    /// gate[i] = silu(gate[i]) · up[i], in place. In place on purpose: with a separate output
+    /// that may alias gate, LLVM's overlap check fails for the decoder's in-place call and the
+    /// loop runs scalar (7 % of a 512-token prefill instead of about 1 %).
+    public static func siluMul(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
-            out[i] = g / (1 + fastExp(-g)) * up[i]
+            gate[i] = g / (1 + fastExp(-g)) * up[i]
         }
     }
 }

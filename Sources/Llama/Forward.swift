@@ -68,7 +68,7 @@ extension LlamaModel {
             project(layer, l, .gate, h, ws.gate.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
             project(layer, l, .up, h, ws.up.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
             let g = ws.gate.baseAddress!, u = ws.up.baseAddress!
-            parallelRows(t, pool: pool) { r in Vector.siluMul(g + r * f, u + r * f, into: g + r * f, count: f) }
+            parallelRows(t, pool: pool) { r in Vector.siluMul(g + r * f, u + r * f, count: f) }
             project(layer, l, .down, g, x, rows: t, accumulate: true, adapters, ws, pool)
         }
         rmsNormRows(h, x, outputNorm, rows: t, pool: pool)

@@ -5,6 +5,8 @@
 //   Kernels -> Quant -> ModelFiles -> Llama -> Recommender -> Training -> Workbench  [hdrec]
 //                       ModelFiles -> Tokenizer -> Recommender
 //                       ModelFiles -> RecSys -> Recommender
+//   Kernels -> TrainingOps -> RecSys (SASRec) and Training (HDRec): one library of training
+//              ops with gradients and AdamW, Float fast paths and Double references
 //   HTTP -> HTTPServer -> Service (uses Recommender)                                [hdrec-server]
 //   Distributed (MPI collectives, dlopened under mpirun) stands alone, used by hdrec only.
 //   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP;
@@ -59,16 +61,18 @@ let package = Package(
                 swiftSettings: numericSettings),
 
         // MARK: - Recommendation
-        .target(name: "RecSys", dependencies: ["Kernels", "ModelFiles", "Support", "JSON", "CZlib"],
+        // The training ops and optimizer both models train with (SASRec in RecSys, HDRec in Training).
+        .target(name: "TrainingOps", dependencies: ["Kernels", "Support"], swiftSettings: numericSettings),
+        .target(name: "RecSys", dependencies: ["Kernels", "TrainingOps", "ModelFiles", "Support", "JSON", "CZlib"],
                 swiftSettings: numericSettings),
-        .target(name: "Recommender", dependencies: ["Llama", "RecSys", "Tokenizer", "ModelFiles", "Support", "JSON"],
+        .target(name: "Recommender", dependencies: ["Llama", "RecSys", "TrainingOps", "Tokenizer", "ModelFiles", "Support", "JSON"],
                 swiftSettings: numericSettings),
-        .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "Kernels", "Support", "JSON"],
+        .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "TrainingOps", "Kernels", "Support", "JSON"],
                 swiftSettings: numericSettings),
         // Tools for measuring and exercising the engine, kept out of the library targets:
         // the training-step and block benchmarks (hdrec bench-train, BENCHMARKS.md) and the
         // random serving-test bundle (hdrec export --random).
-        .target(name: "Workbench", dependencies: ["Training", "Recommender", "Llama", "RecSys", "ModelFiles", "Kernels", "Support"],
+        .target(name: "Workbench", dependencies: ["Training", "TrainingOps", "Recommender", "Llama", "RecSys", "ModelFiles", "Kernels", "Support"],
                 swiftSettings: numericSettings),
 
         // MARK: - Serving
@@ -84,7 +88,7 @@ let package = Package(
         // MARK: - Programs
         .executableTarget(name: "hdrec", dependencies: [
             "Support", "JSON", "Kernels", "Quant", "ModelFiles", "Tokenizer", "Llama", "RecSys",
-            "Recommender", "Training", "Workbench", "Distributed",
+            "Recommender", "TrainingOps", "Training", "Workbench", "Distributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hdrec-server", dependencies: [
@@ -102,9 +106,12 @@ let package = Package(
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Quant"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelFiles"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "ModelFiles", "Tokenizer", "Quant", "Kernels"], exclude: ["Fixtures"]),
-        .testTarget(name: "RecSysTests", dependencies: ["RecSys", "ModelFiles", "Support"]),
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys", "JSON", "Workbench"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Recommender", "Llama", "RecSys", "Kernels", "ModelFiles", "Workbench"], exclude: ["Fixtures"]),
+        // The finite-difference gradient check both training test targets share.
+        .target(name: "GradCheck", dependencies: ["TrainingOps"], path: "Tests/GradCheck"),
+        .testTarget(name: "TrainingOpsTests", dependencies: ["TrainingOps", "GradCheck", "Kernels", "Support"]),
+        .testTarget(name: "RecSysTests", dependencies: ["RecSys", "TrainingOps", "ModelFiles", "Support"]),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys", "TrainingOps", "JSON", "Workbench"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TrainingOps", "GradCheck", "Recommender", "Llama", "RecSys", "Kernels", "ModelFiles", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "JSON", "Recommender", "Llama", "ModelFiles", "Workbench"]),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints the AdamW reference values hard-coded in Tests/RecSysTests/SASRecTests.swift.
+"""Prints the AdamW reference values hard-coded in Tests/TrainingOpsTests/OptimTests.swift.
 
 Two steps of Adam with decoupled weight decay (Loshchilov & Hutter, ICLR 2019), written
 out in numpy as torch.optim.AdamW defines it (amsgrad off): first p <- p * (1 - lr * wd),

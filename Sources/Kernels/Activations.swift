@@ -1,28 +1,15 @@
-// Activation functions of the Llama MLP (SwiGLU): silu(x) = x · sigmoid(x) = x / (1 + e^-x),
-// and the fused gate form out = silu(gate) · up used by `down(silu(gate(x)) * up(x))`.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+// SwiGLU's activation for the decoder's MLP, `down(silu(gate(x)) * up(x))`:
+// silu(g)·u = g / (1 + e^-g) · u, with e^x from Vector.fastExp (the training ops' SwiGLU,
+// TrainingOps/SiLU.swift, has its own backward and calls the same exp).
 
 extension Vector {
-    /// out[i] = x[i] / (1 + exp(-x[i]))  (`out` may alias x)
-    public static func silu(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let v = x[i]
-            out[i] = v / (1 + expf(-v))
-        }
-    }
-
-    /// out[i] = silu(gate[i]) · up[i]  (`out` may alias gate or up)
-    public static func siluMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>,
-                               into out: UnsafeMutablePointer<Float>, count: Int) {
+    /// gate[i] = silu(gate[i]) · up[i], in place. In place on purpose: with a separate output
+    /// that may alias gate, LLVM's overlap check fails for the decoder's in-place call and the
+    /// loop runs scalar (7 % of a 512-token prefill instead of about 1 %).
+    public static func siluMul(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
-            out[i] = g / (1 + expf(-g)) * up[i]
+            gate[i] = g / (1 + fastExp(-g)) * up[i]
         }
     }
 }

@@ -1,43 +1,22 @@
-// Numerically stable softmax of one row: subtract the maximum before exponentiating
-// (so no term overflows), accumulate the normalizer in Double. -infinity entries
-// (masked positions) become exact zeros; a row that is all -infinity becomes zeros
-// rather than NaN.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+// Numerically stable softmax of one row, in place: subtract the maximum before exponentiating so
+// no term overflows. The decoder's attention (Llama/Attention.swift) calls it for every query row;
+// e^x is Vector.fastExp, whose loop vectorises, and the sum runs in eight Float lanes in its own
+// pass (a float sum inside the exp loop would keep LLVM from vectorising it). Entries of -∞ are
+// not supported: fastExp saturates at e^-87.3.
 
 extension Vector {
-    /// Largest element (-infinity for an empty row).
-    public static func max(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var m = SIMD8<Float>(repeating: -.infinity)
-        var i = 0
-        while i + 8 <= count { m = pointwiseMax(m, x.load8(i)); i += 8 }
-        var r = m.max()
-        while i < count { r = Swift.max(r, x[i]); i += 1 }
-        return r
-    }
-
-    /// out = softmax(x) in place or not (`out` may alias x). Returns log Σ exp(x) (the
-    /// log-normalizer, for cross-entropy losses), -infinity for an all-masked row.
-    @discardableResult
-    public static func softmax(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        guard count > 0 else { return -.infinity }
-        let m = max(x, count: count)
-        if m == -.infinity {
-            out.update(repeating: 0, count: count)
-            return -.infinity
-        }
-        var total: Double = 0
-        for i in 0..<count {
-            let e = expf(x[i] - m)
-            out[i] = e
-            total += Double(e)
-        }
-        scale(out, by: Float(1.0 / total), count: count)
-        return m + Float(log(total))
+    /// x[0..<count] = softmax(x · scale), in place.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int, scale: Float = 1) {
+        var maxValue = -Float.infinity
+        for j in 0 ..< n { maxValue = Swift.max(maxValue, x[j]) }
+        let shift = maxValue * scale
+        for j in 0 ..< n { x[j] = fastExp(x[j] * scale - shift) }
+        var sum8 = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= n { sum8 += x.load8(j); j += 8 }
+        var sum = sum8.sum()
+        while j < n { sum += x[j]; j += 1 }
+        let inv = 1 / sum
+        for j in 0 ..< n { x[j] *= inv }
     }
 }

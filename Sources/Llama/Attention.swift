@@ -20,7 +20,6 @@ enum Attention {
                        keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                        n: Int, headDim d: Int, scale: Float, scores: UnsafeMutablePointer<Float>) {
         // 1. scores
-        var maxScore = -Float.infinity
         if d % 8 == 0 {
             for j in 0 ..< n {
                 let k = keys + j * d
@@ -32,9 +31,7 @@ enum Attention {
                     acc.addProduct(qv, kv)
                     c += 8
                 }
-                let s = acc.sum() * scale
-                scores[j] = s
-                maxScore = max(maxScore, s)
+                scores[j] = acc.sum() * scale
             }
         } else {
             for j in 0 ..< n {
@@ -43,33 +40,15 @@ enum Attention {
                 for c in 0 ..< d { s += q[c] * k[c] }
                 s *= scale
                 scores[j] = s
-                maxScore = max(maxScore, s)
             }
         }
-        // 2. softmax numerators and their sum
-        var sum: Float = 0
-        var j = 0
-        let m8 = SIMD8<Float>(repeating: maxScore)
-        var sum8 = SIMD8<Float>()
-        while j + 8 <= n {
-            let e = VectorMath.exp8(UnsafeRawPointer(scores + j).loadUnaligned(as: SIMD8<Float>.self) - m8)
-            UnsafeMutableRawPointer(scores + j).storeBytes(of: e, as: SIMD8<Float>.self)
-            sum8 += e
-            j += 8
-        }
-        sum = sum8.sum()
-        while j < n {
-            let e = VectorMath.expScalar(scores[j] - maxScore)
-            scores[j] = e
-            sum += e
-            j += 1
-        }
-        let inv = 1 / sum
+        // 2. softmax
+        Vector.softmax(scores, count: n)
         // 3. weighted sum of values
         out.update(repeating: 0, count: d)
         if d % 8 == 0 {
             for j in 0 ..< n {
-                let p = SIMD8<Float>(repeating: scores[j] * inv)
+                let p = SIMD8<Float>(repeating: scores[j])
                 let v = values + j * d
                 var c = 0
                 while c < d {
@@ -81,7 +60,7 @@ enum Attention {
             }
         } else {
             for j in 0 ..< n {
-                let p = scores[j] * inv
+                let p = scores[j]
                 let v = values + j * d
                 for c in 0 ..< d { out[c] += p * v[c] }
             }
@@ -107,35 +86,10 @@ enum Attention {
         for i in 0 ..< rows {
             let row = sBuf + i * n
             let visible = p0 + i + 1
-            softmax(row, count: visible, scale: scale)
+            Vector.softmax(row, count: visible, scale: scale)
             if visible < n { (row + visible).update(repeating: 0, count: n - visible) }
         }
         MatMul.matmul(oBuf, sBuf, values, m: rows, n: d, k: n, accumulate: false, pool: nil)
         for i in 0 ..< rows { (out + i * outStride).update(from: oBuf + i * d, count: d) }
-    }
-
-    /// x[0..<count] = softmax(x · scale), in place.
-    @inline(__always)
-    static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int, scale: Float) {
-        var maxValue = -Float.infinity
-        for j in 0 ..< n { maxValue = max(maxValue, x[j]) }
-        let m8 = SIMD8<Float>(repeating: maxValue * scale), s8 = SIMD8<Float>(repeating: scale)
-        var sum8 = SIMD8<Float>()
-        var j = 0
-        while j + 8 <= n {
-            let e = VectorMath.exp8(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) * s8 - m8)
-            UnsafeMutableRawPointer(x + j).storeBytes(of: e, as: SIMD8<Float>.self)
-            sum8 += e
-            j += 8
-        }
-        var sum = sum8.sum()
-        while j < n {
-            let e = VectorMath.expScalar(x[j] * scale - maxValue * scale)
-            x[j] = e
-            sum += e
-            j += 1
-        }
-        let inv = 1 / sum
-        for j in 0 ..< n { x[j] *= inv }
     }
 }

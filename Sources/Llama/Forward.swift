@@ -68,7 +68,7 @@ extension LlamaModel {
             project(layer, l, .gate, h, ws.gate.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
             project(layer, l, .up, h, ws.up.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
             let g = ws.gate.baseAddress!, u = ws.up.baseAddress!
-            parallelRows(t, pool: pool) { r in VectorMath.swiGLU(g + r * f, u + r * f, n: f) }
+            parallelRows(t, pool: pool) { r in Vector.siluMul(g + r * f, u + r * f, count: f) }
             project(layer, l, .down, g, x, rows: t, accumulate: true, adapters, ws, pool)
         }
         rmsNormRows(h, x, outputNorm, rows: t, pool: pool)
@@ -163,7 +163,7 @@ extension LlamaModel {
         let c = config.width, eps = config.rmsEpsilon
         w.withUnsafeBufferPointer { wb in
             let wp = wb.baseAddress!
-            parallelRows(rows, pool: pool) { r in VectorMath.rmsNorm(out + r * c, x + r * c, wp, n: c, eps: eps) }
+            parallelRows(rows, pool: pool) { r in Vector.rmsNorm(x + r * c, weight: wp, eps: eps, into: out + r * c, count: c) }
         }
     }
 

@@ -10,6 +10,7 @@
 // Llama GGUF files get adjacent pairs because convert_hf_to_gguf.py permutes W_q/W_k rows
 // (RoPEPermutation.swift); Qwen2 files keep Hugging Face's row order and rotate halves, so
 // nothing is permuted for them, LoRA B included.
+import Kernels
 
 /// A supported `general.architecture`.
 public enum ModelArchitecture: String, Sendable, Equatable, CaseIterable {
@@ -37,10 +38,6 @@ public enum ModelArchitecture: String, Sendable, Equatable, CaseIterable {
     public static var supportedNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
-/// Which values of a head RoPE rotates together (its first `ropeDimensionCount` = n values).
-public enum RoPEStyle: String, Sendable, Equatable {
-    /// (2i, 2i+1): llama.cpp LLAMA_ROPE_TYPE_NORM, for W_q/W_k rows permuted by the converter.
-    case adjacentPairs
-    /// (i, i + n/2): llama.cpp LLAMA_ROPE_TYPE_NEOX, Hugging Face's `rotate_half`.
-    case halves
-}
+/// Which values of a head RoPE rotates together; declared in Kernels (Kernels/RoPEStyle.swift)
+/// so the training ops (TrainingOps), which sit below this module, rotate the same layouts.
+public typealias RoPEStyle = Kernels.RoPEStyle

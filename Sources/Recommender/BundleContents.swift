@@ -5,6 +5,7 @@
 // opens (here and later, the adapters and a bundled base) is first checked to lie under its root.
 import Foundation
 import Support
+import TrainingOps
 
 /// Everything of a bundle but the decoder weights, validated against each other.
 public struct BundleContents: Sendable {

@@ -6,6 +6,7 @@
 // computes the same thing (Training's SASRecAnchors and HDRecNetwork.anchorScores); the
 // model comes from the bundle's sasrec_model.safetensors, the full checkpoint.
 import RecSys
+import TrainingOps
 
 /// A full SASRec model checked against a bundle, scoring histories for the anchored ID pass.
 public struct SASRecAnchor: Sendable {

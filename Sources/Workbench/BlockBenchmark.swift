@@ -8,6 +8,7 @@ import Kernels
 import Llama
 import Support
 import Training
+import TrainingOps
 
 /// Measures one decoder layer's training step speed.
 public enum BlockBenchmark {

@@ -18,6 +18,7 @@ import Recommender
 import RecSys
 import Support
 import Training
+import TrainingOps
 
 /// The shapes and hyper-parameters of a benchmark step (defaults: the peer's).
 public struct TrainStepBenchmarkConfig: Sendable, Codable, Equatable {

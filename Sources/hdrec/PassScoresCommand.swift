@@ -10,6 +10,7 @@ import ModelFiles
 import RecSys
 import Support
 import Training
+import TrainingOps
 
 struct PassScoresCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

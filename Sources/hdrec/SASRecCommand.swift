@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import RecSys
 import Support
+import TrainingOps
 
 struct SASRecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -9,6 +9,7 @@ import Foundation
 import JSON
 import ModelFiles
 import Training
+import TrainingOps
 import Workbench
 
 struct TrainBenchCommand: ParsableCommand {

@@ -1,9 +1,9 @@
 // SASRec behaviour: causality across positions, isolation between packed
-// sequences, the Float matrix products against plain loops, and a tiny
-// dataset that the model must learn to fit.
+// sequences, and a tiny dataset that the model must learn to fit.
 import Support
 import Testing
 @testable import RecSys
+import TrainingOps
 
 @Suite("SASRec")
 struct SASRecTests {
@@ -20,27 +20,6 @@ struct SASRecTests {
         // Packing does not leak between sequences: sequence 1 alone gives the same states.
         let alone = model.hiddenStates(SASRecBatch(sequences: [[5, 6]]))
         for (x, y) in zip(alone, a[(4 * d)...]) { #expect(abs(x - y) < 1e-12) }
-    }
-
-    @Test("Float products (Kernels MatMul) equal plain loops for odd shapes")
-    func floatGemm() {
-        var rng = SplitMix64(seed: 3)
-        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 33, 130), (64, 40, 9), (5, 70, 128)] {
-            let a = (0..<(m * k)).map { _ in Float(rng.nextGaussian()) }
-            let b = (0..<(n * k)).map { _ in Float(rng.nextGaussian()) }
-            let bt = (0..<(k * n)).map { _ in Float(rng.nextGaussian()) }
-            let at = (0..<(k * m)).map { _ in Float(rng.nextGaussian()) }
-            var y1 = [Float](repeating: 1, count: m * n), y2 = y1
-            Float.gemmNT(&y1, a, b, m: m, n: n, k: k, accumulate: true)
-            NaiveGemm.nt(&y2, a, b, m: m, n: n, k: k, accumulate: true)
-            #expect(zip(y1, y2).allSatisfy { abs($0 - $1) < 1e-3 })
-            Float.gemmNN(&y1, a, bt, m: m, n: n, k: k, accumulate: false)
-            NaiveGemm.nn(&y2, a, bt, m: m, n: n, k: k, accumulate: false)
-            #expect(zip(y1, y2).allSatisfy { abs($0 - $1) < 1e-3 })
-            Float.gemmTN(&y1, at, bt, m: m, n: n, k: k, accumulate: false)
-            NaiveGemm.tn(&y2, at, bt, m: m, n: n, k: k, accumulate: false)
-            #expect(zip(y1, y2).allSatisfy { abs($0 - $1) < 1e-3 })
-        }
     }
 
     @Test("the layout puts item i at row i + 1 after a zero padding row")
@@ -75,29 +54,6 @@ struct SASRecTests {
 
 @Suite("SASRec training")
 struct SASRecTrainingTests {
-    @Test("AdamW: two steps with decoupled weight decay and bias correction equal the numpy closed form")
-    func adamW() {
-        // Tools/recsys_adamw_golden.py. Parameter 2 has no gradient at step 1 and parameter 3
-        // never has one: both still decay, and parameter 2's first real step uses t = 2.
-        let p0: [Double] = [0.5, -1.0, 2.0, 0.25]
-        let grads: [[Double]] = [[0.1, -0.2, 0.0, 0.0], [-0.3, 0.05, 0.4, 0.0]]
-        let cases: [(lr: Double, wd: Double, expected: [[Double]])] = [
-            (0.1, 0.1, [[0.39500000999999896, -0.8900000049999998, 1.98, 0.2475],
-                        [0.44046899102006537, -0.8341531910504468, 1.8857863202735647, 0.245025]]),
-            (0.01, 0.0, [[0.4900000009999999, -0.9900000004999999, 2.0, 0.25],
-                         [0.49494189911200653, -0.9853053191100446, 1.9925586320273565, 0.25]]),
-        ]
-        for c in cases {
-            var optimizer = AdamW<Double>(count: 4, learningRate: c.lr, weightDecay: c.wd)
-            var p = p0
-            for (step, g) in grads.enumerated() {
-                optimizer.update(&p, grads: g)
-                #expect(optimizer.step == step + 1)
-                for i in 0..<4 { #expect(abs(p[i] - c.expected[step][i]) <= 1e-12, "lr \(c.lr) wd \(c.wd) step \(step + 1) parameter \(i): \(p[i])") }
-            }
-        }
-    }
-
     /// 30 items; 40 users whose training histories follow a +1 cycle but whose validation
     /// and test items are random: validation NDCG@10 wanders instead of climbing, so early
     /// stopping triggers well before maxEpochs.

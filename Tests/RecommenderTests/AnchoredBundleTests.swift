@@ -7,6 +7,7 @@ import ModelFiles
 import RecSys
 import Testing
 @testable import Recommender
+import TrainingOps
 
 /// max |a − b| / max(1, |b|).
 private func relativeError(_ a: [Float], _ b: [Float]) -> Float {

@@ -6,6 +6,7 @@ import Llama
 import ModelFiles
 import RecSys
 @testable import Recommender
+import TrainingOps
 
 struct AnchoredStoriesBundle {
     let root: String

@@ -12,6 +12,7 @@ import RecSys
 import Support
 import Testing
 @testable import Training
+import TrainingOps
 
 /// A tiny dataset, a full SASRec checkpoint and a trained factorized + anchored run.
 private final class AnchoredRun {

@@ -6,10 +6,12 @@
 //   3. the trainer's frozen forward equals the inference decoder (verified against llama.cpp
 //      in LlamaTests/ArchitectureTests) on small random qwen2 and llama GGUF files.
 import Foundation
+import GradCheck
 import Llama
 import ModelFiles
 import Testing
 @testable import Training
+import TrainingOps
 
 @Suite("trainer on Qwen2 and Llama 3 bases")
 struct ArchitectureBlockTests {

@@ -8,6 +8,7 @@ import RecSys
 import Testing
 import Tokenizer
 @testable import Training
+import TrainingOps
 
 private struct Fixture {
     let network: HDRecNetwork<Float>

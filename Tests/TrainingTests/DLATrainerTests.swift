@@ -6,6 +6,7 @@ import Recommender
 import Testing
 import Tokenizer
 @testable import Training
+import TrainingOps
 
 private func fixture() throws -> (HDRecNetwork<Float>, PromptBuilder, FrozenBase<Float>) {
     let (gguf, prompts) = try StoriesPromptFixture.load()

@@ -1,6 +1,8 @@
 // The factorized IPL and the SASRec-anchored residual: gradient checks and forward definitions.
+import GradCheck
 import Testing
 @testable import Training
+import TrainingOps
 
 @Suite("Factorized IPL and anchored residual")
 struct FactorizedHeadTests {

@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 @testable import Training
+import TrainingOps
 
 struct TrainingGolden: Decodable {
     struct Block: Decodable {

@@ -1,8 +1,10 @@
 // The training heads in evaluation mode must compute what the serving heads (Recommender) compute,
 // or a trained bundle would rank differently from the model that was validated.
+import GradCheck
 import Recommender
 import Testing
 @testable import Training
+import TrainingOps
 
 @Suite("Training heads agree with serving heads")
 struct HeadsAgreementTests {

@@ -1,6 +1,8 @@
 // The IPL and the projector as composite ops: gradient checks with dropout on.
+import GradCheck
 import Testing
 @testable import Training
+import TrainingOps
 
 @Suite("IPL and projector")
 struct HeadsTests {

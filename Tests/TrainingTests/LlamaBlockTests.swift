@@ -1,7 +1,9 @@
 // The composite check: one Llama block with LoRA (RMSNorm → GQA attention with LoRA on q, k, v, o
 // → residual → RMSNorm → SwiGLU FFN with LoRA → residual), tiny random sizes, Double, end to end.
+import GradCheck
 import Testing
 @testable import Training
+import TrainingOps
 
 /// A tiny random block: frozen weights, one adapter on every target, gradient buffers.
 final class TinyBlock<T: TrainScalar> {

@@ -10,6 +10,7 @@ import ModelFiles
 import Recommender
 import Testing
 @testable import Training
+import TrainingOps
 
 @Suite("LoRA training on a Qwen2 base (stories260K relabelled)", .serialized)
 struct Qwen2TrainingTests {

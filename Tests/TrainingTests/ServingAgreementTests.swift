@@ -12,6 +12,7 @@ import RecSys
 import Support
 import Testing
 @testable import Training
+import TrainingOps
 
 /// A tiny synthetic dataset, SASRec table and trained run in a temporary directory.
 final class TinyRun {

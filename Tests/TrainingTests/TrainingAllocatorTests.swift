@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Training
+import TrainingOps
 
 @Suite("Training allocator")
 struct TrainingAllocatorTests {

@@ -5,6 +5,7 @@
 // item k to row k (docs/public-code.md §4); this does not.
 // The other tensors are exported too, so the file reloads into a full model.
 import ModelFiles
+import TrainingOps
 
 public enum SASRecExport {
     /// Writes every parameter tensor (names from `SASRecLayout.tensors`) to `path`, atomically.

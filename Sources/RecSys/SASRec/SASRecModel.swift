@@ -10,6 +10,7 @@
 // trained at once (one target per position, as the original SASRec) and no
 // compute goes to padding. Position ids restart at 0 for each sequence.
 import Support
+import TrainingOps
 
 /// A batch of sequences packed end to end.
 public struct SASRecBatch: Sendable {
@@ -31,8 +32,9 @@ public struct SASRecBatch: Sendable {
     }
 }
 
-/// SASRec over a flat parameter buffer, with a hand-written backward pass.
-public struct SASRecModel<T: SASRecScalar>: Sendable {
+/// SASRec over a flat parameter buffer, with a hand-written backward pass built from TrainingOps'
+/// ops (Float trains on their fast paths; Double is the gradient checks' reference).
+public struct SASRecModel<T: TrainScalar>: Sendable {
     public let layout: SASRecLayout
     public var parameters: [T]
 
@@ -79,8 +81,8 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
     /// Runs the network; dropout is active when `rng` is given.
     func forward(_ batch: SASRecBatch, rng: inout SplitMix64?) -> Cache {
         let c = layout.config, d = self.d, f = c.inner, P = batch.positions
-        let eps = T(c.layerNormEps)
-        var cache = Cache(batch: batch, offsets: SASRecOps.attentionOffsets(starts: batch.starts, heads: c.heads))
+        let eps = c.layerNormEps
+        var cache = Cache(batch: batch, offsets: PackedCausalAttention.offsets(starts: batch.starts, heads: c.heads))
         parameters.withUnsafeBufferPointer { pb in
             let w = pb.baseAddress!
             var x = [T](repeating: 0, count: P * d)
@@ -94,7 +96,8 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
             var h = [T](repeating: 0, count: P * d)
             cache.xhat0 = [T](repeating: 0, count: P * d)
             cache.rstd0 = [T](repeating: 0, count: P)
-            SASRecOps.layerNorm(x, gamma: w + layout.ln0g, beta: w + layout.ln0b, y: &h, xhat: &cache.xhat0, rstd: &cache.rstd0, rows: P, d: d, eps: eps)
+            LayerNorm.forward(out: &h, xhat: &cache.xhat0, rstd: &cache.rstd0, input: x, gamma: w + layout.ln0g, beta: w + layout.ln0b,
+                              m: P, c: d, eps: eps)
             if rng != nil && c.hiddenDropout > 0 {
                 let m = Self.dropoutMask(count: P * d, p: c.hiddenDropout, rng: &rng!)
                 for i in 0..<(P * d) { h[i] *= m[i] }
@@ -104,20 +107,20 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
                 var bc = BlockCache()
                 bc.input = h
                 bc.q = [T](repeating: 0, count: P * d); bc.k = bc.q; bc.v = bc.q
-                SASRecOps.linear(&bc.q, h, w + blk.wq, w + blk.bq, rows: P, n: d, k: d)
-                SASRecOps.linear(&bc.k, h, w + blk.wk, w + blk.bk, rows: P, n: d, k: d)
-                SASRecOps.linear(&bc.v, h, w + blk.wv, w + blk.bv, rows: P, n: d, k: d)
+                Linear.forward(out: &bc.q, input: h, weight: w + blk.wq, bias: w + blk.bq, m: P, n: d, k: d)
+                Linear.forward(out: &bc.k, input: h, weight: w + blk.wk, bias: w + blk.bk, m: P, n: d, k: d)
+                Linear.forward(out: &bc.v, input: h, weight: w + blk.wv, bias: w + blk.bv, m: P, n: d, k: d)
                 bc.probs = [T](repeating: 0, count: cache.offsets.last!)
                 if rng != nil && c.attentionDropout > 0 {
                     bc.attentionMask = Self.dropoutMask(count: bc.probs.count, p: c.attentionDropout, rng: &rng!)
                 }
                 bc.ctx = [T](repeating: 0, count: P * d)
                 bc.attentionMask.withUnsafeBufferPointerOrNil { mask in
-                    SASRecOps.attention(q: bc.q, k: bc.k, v: bc.v, ctx: &bc.ctx, probs: &bc.probs, mask: mask,
-                                        starts: batch.starts, offsets: cache.offsets, heads: c.heads, d: d)
+                    PackedCausalAttention.forward(out: &bc.ctx, probs: &bc.probs, q: bc.q, k: bc.k, v: bc.v, mask: mask,
+                                                  starts: batch.starts, offsets: cache.offsets, heads: c.heads, d: d)
                 }
                 bc.attentionOut = [T](repeating: 0, count: P * d)
-                SASRecOps.linear(&bc.attentionOut, bc.ctx, w + blk.wo, w + blk.bo, rows: P, n: d, k: d)
+                Linear.forward(out: &bc.attentionOut, input: bc.ctx, weight: w + blk.wo, bias: w + blk.bo, m: P, n: d, k: d)
                 var sum = bc.attentionOut
                 if rng != nil && c.hiddenDropout > 0 {
                     let m = Self.dropoutMask(count: P * d, p: c.hiddenDropout, rng: &rng!)
@@ -126,12 +129,13 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
                 }
                 for i in 0..<(P * d) { sum[i] += h[i] }
                 bc.a = [T](repeating: 0, count: P * d); bc.xhat1 = bc.a; bc.rstd1 = [T](repeating: 0, count: P)
-                SASRecOps.layerNorm(sum, gamma: w + blk.ln1g, beta: w + blk.ln1b, y: &bc.a, xhat: &bc.xhat1, rstd: &bc.rstd1, rows: P, d: d, eps: eps)
+                LayerNorm.forward(out: &bc.a, xhat: &bc.xhat1, rstd: &bc.rstd1, input: sum, gamma: w + blk.ln1g, beta: w + blk.ln1b,
+                                  m: P, c: d, eps: eps)
                 bc.f1pre = [T](repeating: 0, count: P * f); bc.f1 = bc.f1pre
-                SASRecOps.linear(&bc.f1pre, bc.a, w + blk.w1, w + blk.b1, rows: P, n: f, k: d)
-                SASRecOps.gelu(bc.f1pre, &bc.f1, count: P * f)
+                Linear.forward(out: &bc.f1pre, input: bc.a, weight: w + blk.w1, bias: w + blk.b1, m: P, n: f, k: d)
+                GELU.forward(out: &bc.f1, input: bc.f1pre, count: P * f)
                 bc.f2 = [T](repeating: 0, count: P * d)
-                SASRecOps.linear(&bc.f2, bc.f1, w + blk.w2, w + blk.b2, rows: P, n: d, k: f)
+                Linear.forward(out: &bc.f2, input: bc.f1, weight: w + blk.w2, bias: w + blk.b2, m: P, n: d, k: f)
                 var sum2 = bc.f2
                 if rng != nil && c.hiddenDropout > 0 {
                     let m = Self.dropoutMask(count: P * d, p: c.hiddenDropout, rng: &rng!)
@@ -140,7 +144,8 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
                 }
                 for i in 0..<(P * d) { sum2[i] += bc.a[i] }
                 bc.xhat2 = [T](repeating: 0, count: P * d); bc.rstd2 = [T](repeating: 0, count: P)
-                SASRecOps.layerNorm(sum2, gamma: w + blk.ln2g, beta: w + blk.ln2b, y: &h, xhat: &bc.xhat2, rstd: &bc.rstd2, rows: P, d: d, eps: eps)
+                LayerNorm.forward(out: &h, xhat: &bc.xhat2, rstd: &bc.rstd2, input: sum2, gamma: w + blk.ln2g, beta: w + blk.ln2b,
+                                  m: P, c: d, eps: eps)
                 cache.blocks.append(bc)
             }
             cache.hidden = h
@@ -162,42 +167,50 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
                 var dF1 = [T](repeating: 0, count: P * f)
                 var dF1pre = [T](repeating: 0, count: P * f)
                 var dq = [T](repeating: 0, count: P * d), dk = dq, dv = dq, dCtx = dq
+                // The ops accumulate into their input gradients; these buffers start from zero each time.
+                func zero(_ buffer: inout [T]) { for i in buffer.indices { buffer[i] = 0 } }
                 for (l, blk) in layout.blocks.enumerated().reversed() {
                     let bc = cache.blocks[l]
                     // x = LN2(a + Drop(FFN(a)))
-                    SASRecOps.layerNormBackward(dy: dOut, xhat: bc.xhat2, rstd: bc.rstd2, gamma: w + blk.ln2g, dx: &dSum,
-                                                dgamma: g + blk.ln2g, dbeta: g + blk.ln2b, rows: P, d: d)
+                    zero(&dSum)
+                    LayerNorm.backward(dInput: &dSum, dGamma: g + blk.ln2g, dBeta: g + blk.ln2b, dOut: dOut, xhat: bc.xhat2,
+                                       rstd: bc.rstd2, gamma: w + blk.ln2g, m: P, c: d)
                     var dA = dSum
                     for i in 0..<(P * d) { dBranch[i] = dSum[i] * (bc.f2Mask?[i] ?? 1) }
-                    SASRecOps.linearBackward(dy: dBranch, x: bc.f1, w: w + blk.w2, dx: &dF1, dw: g + blk.w2, db: g + blk.b2,
-                                             rows: P, n: d, k: f, accumulateDx: false)
-                    SASRecOps.geluBackward(x: bc.f1pre, dy: dF1, dx: &dF1pre, count: P * f)
-                    SASRecOps.linearBackward(dy: dF1pre, x: bc.a, w: w + blk.w1, dx: &dA, dw: g + blk.w1, db: g + blk.b1,
-                                             rows: P, n: f, k: d, accumulateDx: true)
+                    zero(&dF1)
+                    Linear.backward(dInput: &dF1, dWeight: g + blk.w2, dBias: g + blk.b2, dOut: dBranch, input: bc.f1,
+                                    weight: w + blk.w2, m: P, n: d, k: f)
+                    zero(&dF1pre)
+                    GELU.backward(dInput: &dF1pre, dOut: dF1, input: bc.f1pre, count: P * f)
+                    Linear.backward(dInput: &dA, dWeight: g + blk.w1, dBias: g + blk.b1, dOut: dF1pre, input: bc.a,
+                                    weight: w + blk.w1, m: P, n: f, k: d)
                     // a = LN1(input + Drop(Wo·Attn(input)))
-                    SASRecOps.layerNormBackward(dy: dA, xhat: bc.xhat1, rstd: bc.rstd1, gamma: w + blk.ln1g, dx: &dSum,
-                                                dgamma: g + blk.ln1g, dbeta: g + blk.ln1b, rows: P, d: d)
+                    zero(&dSum)
+                    LayerNorm.backward(dInput: &dSum, dGamma: g + blk.ln1g, dBeta: g + blk.ln1b, dOut: dA, xhat: bc.xhat1,
+                                       rstd: bc.rstd1, gamma: w + blk.ln1g, m: P, c: d)
                     var dInput = dSum
                     for i in 0..<(P * d) { dBranch[i] = dSum[i] * (bc.attentionOutMask?[i] ?? 1) }
-                    SASRecOps.linearBackward(dy: dBranch, x: bc.ctx, w: w + blk.wo, dx: &dCtx, dw: g + blk.wo, db: g + blk.bo,
-                                             rows: P, n: d, k: d, accumulateDx: false)
+                    zero(&dCtx)
+                    Linear.backward(dInput: &dCtx, dWeight: g + blk.wo, dBias: g + blk.bo, dOut: dBranch, input: bc.ctx,
+                                    weight: w + blk.wo, m: P, n: d, k: d)
                     bc.attentionMask.withUnsafeBufferPointerOrNil { mask in
-                        SASRecOps.attentionBackward(q: bc.q, k: bc.k, v: bc.v, probs: bc.probs, mask: mask, dctx: dCtx,
-                                                    dq: &dq, dk: &dk, dv: &dv, starts: cache.batch.starts, offsets: cache.offsets,
-                                                    heads: c.heads, d: d)
+                        PackedCausalAttention.backward(dQ: &dq, dK: &dk, dV: &dv, dOut: dCtx, q: bc.q, k: bc.k, v: bc.v,
+                                                       probs: bc.probs, mask: mask, starts: cache.batch.starts,
+                                                       offsets: cache.offsets, heads: c.heads, d: d)
                     }
-                    SASRecOps.linearBackward(dy: dq, x: bc.input, w: w + blk.wq, dx: &dInput, dw: g + blk.wq, db: g + blk.bq,
-                                             rows: P, n: d, k: d, accumulateDx: true)
-                    SASRecOps.linearBackward(dy: dk, x: bc.input, w: w + blk.wk, dx: &dInput, dw: g + blk.wk, db: g + blk.bk,
-                                             rows: P, n: d, k: d, accumulateDx: true)
-                    SASRecOps.linearBackward(dy: dv, x: bc.input, w: w + blk.wv, dx: &dInput, dw: g + blk.wv, db: g + blk.bv,
-                                             rows: P, n: d, k: d, accumulateDx: true)
+                    Linear.backward(dInput: &dInput, dWeight: g + blk.wq, dBias: g + blk.bq, dOut: dq, input: bc.input,
+                                    weight: w + blk.wq, m: P, n: d, k: d)
+                    Linear.backward(dInput: &dInput, dWeight: g + blk.wk, dBias: g + blk.bk, dOut: dk, input: bc.input,
+                                    weight: w + blk.wk, m: P, n: d, k: d)
+                    Linear.backward(dInput: &dInput, dWeight: g + blk.wv, dBias: g + blk.bv, dOut: dv, input: bc.input,
+                                    weight: w + blk.wv, m: P, n: d, k: d)
                     dOut = dInput
                 }
                 // h0 = Drop(LN0(E[item] + Pos[t]))
                 if let m = cache.mask0 { for i in 0..<(P * d) { dOut[i] *= m[i] } }
-                SASRecOps.layerNormBackward(dy: dOut, xhat: cache.xhat0, rstd: cache.rstd0, gamma: w + layout.ln0g, dx: &dSum,
-                                            dgamma: g + layout.ln0g, dbeta: g + layout.ln0b, rows: P, d: d)
+                zero(&dSum)
+                LayerNorm.backward(dInput: &dSum, dGamma: g + layout.ln0g, dBeta: g + layout.ln0b, dOut: dOut, xhat: cache.xhat0,
+                                   rstd: cache.rstd0, gamma: w + layout.ln0g, m: P, c: d)
                 let batch = cache.batch
                 for b in 0..<batch.count {
                     for (t, pos) in (batch.starts[b]..<batch.starts[b + 1]).enumerated() {
@@ -216,7 +229,7 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
     func itemLogits(hidden: [T], rows: Int) -> [T] {
         var logits = [T](repeating: 0, count: rows * layout.numItems)
         parameters.withUnsafeBufferPointer { pb in
-            T.gemmNT(&logits, hidden, pb.baseAddress! + layout.itemEmbedding + d, m: rows, n: layout.numItems, k: d, accumulate: false)
+            T.gemmLinear(&logits, hidden, pb.baseAddress! + layout.itemEmbedding + d, m: rows, n: layout.numItems, k: d, accumulate: false)
         }
         return logits
     }
@@ -253,12 +266,12 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
         switch layout.config.loss {
         case .ce:
             var logits = itemLogits(hidden: cache.hidden, rows: P)
-            loss = SASRecOps.softmaxCrossEntropy(logits: &logits, targets: targets, n: n, gradScale: scale) / Double(P)
+            loss = SoftmaxCrossEntropy.lossAndGradientInPlace(logits: &logits, targets: targets, v: n, gradScale: scale) / Double(P)
             parameters.withUnsafeBufferPointer { pb in
-                T.gemmNN(&dHidden, logits, pb.baseAddress! + layout.itemEmbedding + d, m: P, n: d, k: n, accumulate: false)
+                T.gemm(&dHidden, logits, pb.baseAddress! + layout.itemEmbedding + d, m: P, n: d, k: n, accumulate: false)
             }
             grads.withUnsafeMutableBufferPointer { gb in
-                T.gemmTN(gb.baseAddress! + layout.itemEmbedding + d, logits, cache.hidden, m: n, n: d, k: P, accumulate: true)
+                T.gemmTransA(gb.baseAddress! + layout.itemEmbedding + d, logits, cache.hidden, m: n, n: d, k: P, accumulate: true)
             }
         case .bce:
             var sampler = rng ?? SplitMix64(seed: 0x5A5)
@@ -273,9 +286,9 @@ public struct SASRecModel<T: SASRecScalar>: Sendable {
                             var s: T = 0
                             for j in 0..<d { s += cache.hidden[p * d + j] * e[j] }
                             // -[y log σ(s) + (1-y) log(1-σ(s))] = softplus(s) - y s
-                            let sp = s > 0 ? s + T.logarithm(1 + T.expo(-s)) : T.logarithm(1 + T.expo(s))
+                            let sp = s > 0 ? s + T.log(1 + T.exp(-s)) : T.log(1 + T.exp(s))
                             loss += Double(sp - label * s) / Double(P)
-                            let sig = 1 / (1 + T.expo(-s))
+                            let sig = 1 / (1 + T.exp(-s))
                             let gs = (sig - label) * scale
                             let ge = g + layout.itemEmbedding + (item + 1) * d
                             for j in 0..<d {

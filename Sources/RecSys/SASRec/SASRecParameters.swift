@@ -1,6 +1,7 @@
 // SASRec's parameters in one flat buffer, so the optimizer, gradient
 // accumulation and checkpoint copies are single loops. `Layout` gives every
 // tensor's offset and shape; the names match the exported tensors.
+import TrainingOps
 
 /// Offsets of each tensor in the flat parameter buffer.
 public struct SASRecLayout: Sendable {
@@ -51,7 +52,7 @@ public struct SASRecLayout: Sendable {
 
     /// Initial values: N(0, initStd) for embeddings and weight matrices, zero biases,
     /// LayerNorm γ = 1 and β = 0, and a zero padding row.
-    public func initialParameters<T: SASRecScalar>(seed: UInt64, as: T.Type = T.self) -> [T] {
+    public func initialParameters<T: TrainScalar>(seed: UInt64, as: T.Type = T.self) -> [T] {
         var rng = SplitMix64Bridge(seed: seed)
         var p = [T](repeating: 0, count: count)
         for t in tensors {

@@ -1,6 +1,7 @@
 // SASRec as a `RankingScorer` for the shared evaluation harness: the history
 // before each split's target, truncated to the last `maxLength` items, scored
 // against every item at the last position.
+import TrainingOps
 
 /// Scores all items for users from a trained SASRec.
 public struct SASRecScorer: RankingScorer {

@@ -7,6 +7,7 @@
 // parameters are returned.
 import Foundation
 import Support
+import TrainingOps
 
 /// One epoch of the training log.
 public struct SASRecEpoch: Sendable {
@@ -52,8 +53,8 @@ public enum SASRecTrainer {
         let data = examples(dataset, maxLength: config.maxLength)
         guard !data.isEmpty else { throw RecSysError.emptyDataset(reason: "no user has two training items") }
         var model = SASRecModel<Float>(config: config, numItems: dataset.numItems)
-        var optimizer = AdamW<Float>(count: model.parameters.count, learningRate: Float(config.learningRate),
-                                     weightDecay: Float(config.weightDecay))
+        var optimizer = AdamWState<Float>(count: model.parameters.count, rule: AdamW(weightDecay: config.weightDecay),
+                                          biasCorrection: .moments)
         var shuffler = SplitMix64(seed: config.seed ^ 0x5348_5546)
         var best = (ndcg: -1.0, epoch: 0, parameters: model.parameters)
         var epochs: [SASRecEpoch] = []
@@ -76,7 +77,7 @@ public enum SASRecTrainer {
                 guard loss.isFinite else {
                     throw RecSysError.invalidArgument("training diverged at epoch \(epoch), step \(s + 1): loss \(loss)")
                 }
-                optimizer.update(&model.parameters, grads: grads)
+                optimizer.update(&model.parameters, gradients: grads, learningRate: config.learningRate)
                 lossSum += loss * Double(batch.positions)
                 positions += batch.positions
                 bar.advance(status: String(format: "loss %.4f", lossSum / Double(positions)))

@@ -10,6 +10,7 @@
 import Foundation
 import Llama
 import ModelFiles
+import TrainingOps
 
 /// The frozen weights of one decoder layer (PyTorch/GGUF [out, in] layout).
 public final class FrozenLayer<T: TrainScalar>: @unchecked Sendable {

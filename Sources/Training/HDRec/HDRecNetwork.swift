@@ -15,6 +15,7 @@
 // resolved once.
 import Foundation
 import Recommender
+import TrainingOps
 
 public final class HDRecNetwork<T: TrainScalar> {
     public let base: FrozenBase<T>

@@ -11,6 +11,7 @@
 // heads, and the added-token rows start at the mean token embedding.
 import Llama
 import Recommender
+import TrainingOps
 
 public final class HDRecParameters<T: TrainScalar> {
     public let config: HDRecNetworkConfig

@@ -10,6 +10,7 @@
 //   silu(s·x) − silu(−s·x) = s·x,
 // so W2 = [R/s, −R/s] gives Proj(x) = R·x + c. ID tokens then arrive at the place and scale of
 // the word embeddings of the item's own text.
+import TrainingOps
 
 /// What the factorized head and the projector start from.
 public struct HeadInitialization {

@@ -11,6 +11,7 @@
 import Foundation
 import Recommender
 import RecSys
+import TrainingOps
 
 public struct HeadStart {
     /// E (I, K), K = D + C.

@@ -4,6 +4,7 @@
 // history (its last `maxLength` items) is exactly the one `hdrec sasrec` scores with,
 // so at γ = 0 the ID pass ranks as SASRec does.
 import RecSys
+import TrainingOps
 
 public struct SASRecAnchors: @unchecked Sendable {
     public let model: SASRecModel<Float>

@@ -13,6 +13,7 @@ import Kernels
 import Quant
 import Recommender
 import RecSys
+import TrainingOps
 
 public enum BundleEvaluation {
     /// The bundle's served model over the dataset in `dataPath`, with the bundle's fusion

@@ -2,6 +2,7 @@
 // step counts) and the global step, in one safetensors file written atomically.
 import Foundation
 import ModelFiles
+import TrainingOps
 
 public enum Checkpoint {
     public static func save(_ store: ParameterStore<Float>, step: Int, to path: String) throws {

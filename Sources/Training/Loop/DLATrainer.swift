@@ -17,6 +17,7 @@
 import Foundation
 import Recommender
 import RecSys
+import TrainingOps
 
 public struct StepLosses: Sendable, Codable {
     public var step: Int

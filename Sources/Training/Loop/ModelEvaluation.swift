@@ -10,6 +10,7 @@ import Foundation
 import Recommender
 import RecSys
 import Support
+import TrainingOps
 
 /// What an evaluation ranks with: one fusion of HDRec's passes, or SASRec alone.
 public enum EvaluationMethod: Hashable, Sendable {

@@ -9,6 +9,7 @@
 // w is chosen on validation (`ModelEvaluation`, grid `weights`).
 import Foundation
 import RecSys
+import TrainingOps
 
 public struct TextControlScorer: RankingScorer {
     public static let weights: [Float] = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2]

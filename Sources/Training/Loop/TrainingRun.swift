@@ -15,6 +15,7 @@ import Recommender
 import RecSys
 import Support
 import Tokenizer
+import TrainingOps
 
 public struct TrainingRunSpec: Sendable, Codable, Equatable {
     public var datasetPath: String

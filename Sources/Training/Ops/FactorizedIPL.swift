@@ -10,6 +10,7 @@
 // Saved for backward: p (N, K).
 //
 // Glossary: N rows, C decoder dim, K item-table width, I items.
+import TrainingOps
 
 /// The factorized IPL's sizes.
 public struct FactorizedIPLShape: Sendable, Equatable {

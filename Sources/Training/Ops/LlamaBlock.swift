@@ -17,6 +17,7 @@
 // Glossary: M = B·T rows, C dim, F FFN dim, H heads, Hkv KV heads, D head dim, R LoRA rank.
 
 import Llama
+import TrainingOps
 
 /// Which projections carry a LoRA adapter.
 public struct LoRATargets: OptionSet, Sendable, Hashable {

@@ -9,6 +9,7 @@
 // (M, K) tensor: both passes walk `rowBlock`-row blocks, mask each block into a small buffer and
 // feed it straight to the rank-R products, so the masked copy stays in cache. Backward draws each
 // block's mask once for both of its uses (dA and the dropout backward of dX).
+import TrainingOps
 
 /// The shape and hyper-parameters of one LoRA-adapted projection.
 public struct LoRAShape: Sendable, Equatable {

@@ -7,6 +7,7 @@
 // d and s are recomputed (the dropout mask is regenerated from the seed).
 //
 // Glossary: N rows (supervised positions), C decoder dim, Hd IPL hidden, I items.
+import TrainingOps
 
 /// The IPL's sizes.
 public struct IPLShape: Sendable, Equatable {

@@ -6,6 +6,7 @@
 // table is frozen, so dInput is optional. Saved for backward: a (N × Hd).
 //
 // Glossary: N rows (item placeholders), P SASRec dim (128), Hd hidden, C decoder dim.
+import TrainingOps
 
 /// The projector's sizes.
 public struct ProjectorShape: Sendable, Equatable {

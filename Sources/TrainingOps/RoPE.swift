@@ -11,7 +11,7 @@
 //
 // Glossary: M tokens, H heads, D head dim.
 import Foundation
-import Llama
+import Kernels
 
 /// The frequencies and layout of a model's RoPE; the defaults are plain NORM RoPE.
 public struct RoPEParameters: Sendable, Equatable {

@@ -8,6 +8,8 @@
 /// Seeded initialisers writing into parameter views.
 public enum ParameterInit {
     /// U(−1/√fanIn, 1/√fanIn) for `count` elements.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func kaimingUniform<T: TrainScalar>(_ p: UnsafeMutablePointer<T>, count: Int, fanIn: Int,
                                                       rng: inout TrainingRNG) {
         let bound = 1 / Double(max(1, fanIn)).squareRoot()
@@ -15,6 +17,8 @@ public enum ParameterInit {
     }
 
     /// nn.Linear(in, out): weight (out, in) and optional bias (out).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func linear<T: TrainScalar>(weight: UnsafeMutablePointer<T>, bias: UnsafeMutablePointer<T>?,
                                               out: Int, in fanIn: Int, rng: inout TrainingRNG) {
         kaimingUniform(weight, count: out * fanIn, fanIn: fanIn, rng: &rng)
@@ -22,6 +26,8 @@ public enum ParameterInit {
     }
 
     /// PEFT LoRA: A (rank, in) uniform, B (out, rank) zero.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func lora<T: TrainScalar>(a: UnsafeMutablePointer<T>, b: UnsafeMutablePointer<T>,
                                             rank: Int, out: Int, in fanIn: Int, rng: inout TrainingRNG) {
         kaimingUniform(a, count: rank * fanIn, fanIn: fanIn, rng: &rng)

@@ -2,7 +2,8 @@
 // checks for q, k, v over a left-padded batch, and padding isolation.
 import Foundation
 import Testing
-@testable import Training
+import GradCheck
+@testable import TrainingOps
 
 @Suite("Causal grouped-query attention")
 struct AttentionTests {
@@ -92,7 +93,7 @@ struct AttentionTests {
 
     @Test("SequenceBatch rejects a range that does not fit and numbers positions from each start")
     func sequenceBatch() throws {
-        #expect(throws: TrainingError.badSequenceRange(sequence: 1, start: 2, length: 4, padded: 5)) {
+        #expect(throws: TrainingOpsError.badSequenceRange(sequence: 1, start: 2, length: 4, padded: 5)) {
             try SequenceBatch(paddedLength: 5, starts: [0, 2], lengths: [5, 4])
         }
         #expect(batch.positions() == [0, 1, 2, 3, 4, 0, 0, 0, 1, 2])

@@ -1,29 +1,30 @@
-// GradCheck: the finite-difference harness every op test uses, as llm.c checks its backward passes.
+// GradCheck: the finite-difference harness every op test uses (TrainingOpsTests, TrainingTests), as
+// llm.c checks its backward passes. A library target of its own so both test targets share it.
 //
 // A test draws random inputs and a random upstream gradient dOut, defines L = Σ out ⊙ dOut, runs the
 // op's backward once to get analytic gradients, and compares them with central differences
 // (L(x+h) − L(x−h)) / 2h in Double, element by element (sampled when large), by relative error.
 import Testing
-@testable import Training
+import TrainingOps
 
 /// Random Double tensors from a seeded stream.
-struct Draw {
-    var rng: TrainingRNG
-    init(seed: UInt64) { rng = TrainingRNG(seed: seed) }
+public struct Draw {
+    public var rng: TrainingRNG
+    public init(seed: UInt64) { rng = TrainingRNG(seed: seed) }
 
-    mutating func tensor(_ count: Int, scale: Double = 1) -> Tensor<Double> {
+    public mutating func tensor(_ count: Int, scale: Double = 1) -> Tensor<Double> {
         let t = Tensor<Double>(count: count)
         for i in 0..<count { t[i] = rng.uniform(-scale, scale) }
         return t
     }
 
-    mutating func ints(_ count: Int, below n: Int) -> [Int32] {
+    public mutating func ints(_ count: Int, below n: Int) -> [Int32] {
         (0..<count).map { _ in Int32(rng.nextInt(below: n)) }
     }
 }
 
 /// Σ out ⊙ dOut.
-func dot(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
+public func dot(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
     precondition(a.count == b.count)
     var s = 0.0
     for i in 0..<a.count { s += a[i] * b[i] }
@@ -31,18 +32,18 @@ func dot(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
 }
 
 /// A tensor the check perturbs, with the analytic gradient the op produced for it.
-struct Checked {
-    let name: String
-    let value: Tensor<Double>
-    let gradient: Tensor<Double>
-    init(_ name: String, _ value: Tensor<Double>, _ gradient: Tensor<Double>) {
+public struct Checked {
+    public let name: String
+    public let value: Tensor<Double>
+    public let gradient: Tensor<Double>
+    public init(_ name: String, _ value: Tensor<Double>, _ gradient: Tensor<Double>) {
         self.name = name; self.value = value; self.gradient = gradient
     }
 }
 
 /// Compares analytic gradients with central differences of `loss`; returns the worst relative error.
 @discardableResult
-func expectGradientsMatch(_ checked: [Checked], maxSamples: Int = 48, h: Double = 1e-5, tolerance: Double = 1e-6,
+public func expectGradientsMatch(_ checked: [Checked], maxSamples: Int = 48, h: Double = 1e-5, tolerance: Double = 1e-6,
                           sourceLocation: SourceLocation = #_sourceLocation, loss: () -> Double) -> Double {
     var worst = 0.0
     for c in checked {
@@ -70,7 +71,7 @@ func expectGradientsMatch(_ checked: [Checked], maxSamples: Int = 48, h: Double 
 }
 
 /// Asserts b == 2·a element-wise (the `+=` contract: backward called twice doubles the gradient).
-func expectDoubled(_ once: [Double], _ twice: Tensor<Double>, _ name: String,
+public func expectDoubled(_ once: [Double], _ twice: Tensor<Double>, _ name: String,
                    sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(once.count == twice.count, sourceLocation: sourceLocation)
     var worst = 0.0

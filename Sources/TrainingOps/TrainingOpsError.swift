@@ -1,8 +1,9 @@
-// TrainingError: the Training module's one error enum. Each case carries what was found.
-// The trainer extends this enum with its own cases (bad resume directory, mismatched data, ...).
+// TrainingOpsError: the TrainingOps module's one error enum. Each case carries what was found.
+// The HDRec trainer's own errors (bad resume directory, mismatched data, ...) are Training's
+// HDRecTrainingError.
 
-/// Errors raised by the Training module on bad input (never on programmer error).
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+/// Errors raised by the training ops on bad input (never on programmer error).
+public enum TrainingOpsError: Error, CustomStringConvertible, Equatable {
     /// A supervised target is outside 0..<classes.
     case targetOutOfRange(row: Int, target: Int, classes: Int)
     /// A token id is outside the embedding table.

@@ -1,8 +1,9 @@
 // TrainScalar: the element type of every training op (Float in production, Double in gradient checks).
 //
-// Each op in Training/Ops is written once, generic over `T: TrainScalar`, so the code that is
+// Each op in TrainingOps is written once, generic over `T: TrainScalar`, so the code that is
 // finite-difference checked in Double is the very code that trains in Float (llm.c keeps a
-// separate naive reference; we keep one generic body instead). The only per-type difference is
+// separate naive reference; we keep one generic body instead). Both models train on it: HDRec
+// (Training) and SASRec (RecSys). The only per-type difference is
 // where the heavy products go: Float routes them to the Kernels module's tuned GEMMs
 // (see GEMM.swift) and its SIMD dot/axpy, Double uses the naive generic loops there, which serve as the oracle.
 import Foundation
@@ -18,12 +19,14 @@ public protocol TrainScalar: BinaryFloatingPoint, Sendable {
     static func cos(_ x: Self) -> Self
     static func sin(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
+    /// The error function (GELU's erf form).
+    static func erf(_ x: Self) -> Self
 
     /// Σ x[i]·y[i]
     static func dot(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Self
     /// y[i] += a·x[i]
     static func axpy(_ a: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, count: Int)
-    /// x[i] = e^x[i] (Float: eight lanes at a time, FastExp.swift; Double: libm)
+    /// x[i] = e^x[i] (Float: Kernels' Vector.fastExp, vectorised; Double: libm)
     static func expInPlace(_ x: UnsafeMutablePointer<Self>, count: Int)
 
     /// y[m,n] (+)= x[m,k] · w[n,k]ᵀ  (a Linear layer with PyTorch's [out, in] weight layout)
@@ -47,6 +50,7 @@ extension Float: TrainScalar {
     @inlinable public static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
     @inlinable public static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+    @inlinable public static func erf(_ x: Float) -> Float { Foundation.erff(x) }
 
     @inline(__always) public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         Vector.dot(x, y, count: count)
@@ -55,7 +59,7 @@ extension Float: TrainScalar {
         Vector.axpy(a, x, y, count: count)
     }
     @inline(__always) public static func expInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        FastExp.expInPlace(x, count: count)
+        Vector.fastExp(x, count: count)
     }
 
     public static func gemmLinear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
@@ -84,6 +88,7 @@ extension Double: TrainScalar {
     @inlinable public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
     @inlinable public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    @inlinable public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
 
     @inline(__always) public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
         var s = 0.0
@@ -118,7 +123,7 @@ extension Double: TrainScalar {
 extension TrainScalar {
     /// The logistic function σ(x) = 1 / (1 + e^-x), written so neither branch overflows.
     @inlinable @inline(__always)
-    static func sigmoid(_ x: Self) -> Self {
+    public static func sigmoid(_ x: Self) -> Self {
         if x >= 0 { return 1 / (1 + exp(-x)) }
         let e = exp(x)
         return e / (1 + e)

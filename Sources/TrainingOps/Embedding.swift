@@ -13,13 +13,13 @@ public enum Embedding {
     /// out[t] = table[ids[t]] for every t with ids[t] ≥ 0; other rows are left as they are.
     /// - Parameters:
     ///   - out: (M, C); table: (V, C); ids: (M)
-    /// - Throws: `TrainingError.tokenOutOfRange` when an id is ≥ V.
+    /// - Throws: `TrainingOpsError.tokenOutOfRange` when an id is ≥ V.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func forward<T: TrainScalar>(out: UnsafeMutablePointer<T>, table: UnsafePointer<T>,
                                               ids: UnsafePointer<Int32>, m: Int, c: Int, vocabulary: Int) throws {
         for t in 0..<m where ids[t] >= vocabulary {
-            throw TrainingError.tokenOutOfRange(position: t, token: Int(ids[t]), vocabulary: vocabulary)
+            throw TrainingOpsError.tokenOutOfRange(position: t, token: Int(ids[t]), vocabulary: vocabulary)
         }
         for t in 0..<m where ids[t] >= 0 {
             (out + t * c).update(from: table + Int(ids[t]) * c, count: c)
@@ -40,13 +40,13 @@ public enum Embedding {
     /// out[positions[j]] = rows[j] (e.g. projected SASRec vectors at the ID placeholders).
     /// - Parameters:
     ///   - out: (M, C); rows: (J, C); positions: (J)
-    /// - Throws: `TrainingError.positionOutOfRange` when a position is outside 0..<M.
+    /// - Throws: `TrainingOpsError.positionOutOfRange` when a position is outside 0..<M.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func inject<T: TrainScalar>(out: UnsafeMutablePointer<T>, rows: UnsafePointer<T>,
                                              positions: UnsafePointer<Int32>, j: Int, c: Int, m: Int) throws {
         for r in 0..<j where positions[r] < 0 || Int(positions[r]) >= m {
-            throw TrainingError.positionOutOfRange(index: r, position: Int(positions[r]), count: m)
+            throw TrainingOpsError.positionOutOfRange(index: r, position: Int(positions[r]), count: m)
         }
         for r in 0..<j { (out + Int(positions[r]) * c).update(from: rows + r * c, count: c) }
     }

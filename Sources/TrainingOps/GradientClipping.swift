@@ -6,6 +6,8 @@
 public enum GradientClipping {
     /// - Returns: the global norm before clipping.
     @discardableResult
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func clipGlobalNorm<T: TrainScalar>(_ store: ParameterStore<T>, maxNorm: Double,
                                                       where select: (ParameterSpec) -> Bool = { _ in true }) -> Double {
         let norm = globalNorm(store, where: select)
@@ -21,6 +23,8 @@ public enum GradientClipping {
     }
 
     /// √(Σ g²) over the selected tensors.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func globalNorm<T: TrainScalar>(_ store: ParameterStore<T>,
                                                   where select: (ParameterSpec) -> Bool = { _ in true }) -> Double {
         var ss = 0.0

@@ -28,14 +28,14 @@ public struct ParameterLayout: Sendable, Equatable, Codable {
 
     /// Appends a tensor; names must be unique.
     public mutating func add(_ name: String, shape: [Int], decay: Bool, group: String) throws {
-        if specs.contains(where: { $0.name == name }) { throw TrainingError.duplicateParameter(name: name) }
+        if specs.contains(where: { $0.name == name }) { throw TrainingOpsError.duplicateParameter(name: name) }
         let spec = ParameterSpec(name: name, shape: shape, decay: decay, group: group, offset: totalCount)
         specs.append(spec)
         totalCount += spec.count
     }
 
     public func index(of name: String) throws -> Int {
-        guard let i = specs.firstIndex(where: { $0.name == name }) else { throw TrainingError.unknownParameter(name: name) }
+        guard let i = specs.firstIndex(where: { $0.name == name }) else { throw TrainingOpsError.unknownParameter(name: name) }
         return i
     }
 }
@@ -68,7 +68,7 @@ public final class ParameterStore<T: TrainScalar> {
 
     /// Zeroes the gradients of the selected tensors (all by default).
     public func zeroGradients(where select: (ParameterSpec) -> Bool = { _ in true }) {
-        for s in layout.specs where select(s) { (gradients.pointer + s.offset).update(repeating: 0, count: s.count) }
+        for s in layout.specs where select(s) { Tensor<T>.zeroBytes(gradients.pointer + s.offset, count: s.count) }
     }
 
     /// Σ over the selected tensors, e.g. for checksums in isolation tests.

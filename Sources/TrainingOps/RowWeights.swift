@@ -7,12 +7,16 @@
 /// Row-weight builders for SoftmaxCrossEntropy and KLDivergence.
 public enum RowWeights {
     /// w_n = 1/N: PyTorch's mean / `batchmean` over all N rows.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func batchMean<T: TrainScalar>(rows: Int, as: T.Type = T.self) -> [T] {
         rows == 0 ? [] : [T](repeating: 1 / T(rows), count: rows)
     }
 
     /// w_n = 1 / (|S_u| · U) for a row of group u, rows laid out group after group.
     /// - Parameter groupSizes: rows per group (user), in row order; empty groups are skipped.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func perGroupMean<T: TrainScalar>(groupSizes: [Int], as: T.Type = T.self) -> [T] {
         let groups = groupSizes.filter { $0 > 0 }.count
         var w: [T] = []

@@ -1,7 +1,8 @@
 // Embedding lookup/injection, softmax cross-entropy, KL divergence and row weights.
 import Foundation
 import Testing
-@testable import Training
+import GradCheck
+@testable import TrainingOps
 
 @Suite("Embedding and losses")
 struct EmbeddingLossTests {
@@ -42,11 +43,11 @@ struct EmbeddingLossTests {
     func embeddingErrors() {
         let out = Tensor<Double>(count: 6), table = Tensor<Double>(count: 6)
         let ids: [Int32] = [0, 3]
-        #expect(throws: TrainingError.tokenOutOfRange(position: 1, token: 3, vocabulary: 3)) {
+        #expect(throws: TrainingOpsError.tokenOutOfRange(position: 1, token: 3, vocabulary: 3)) {
             try ids.withUnsafeBufferPointer { try Embedding.forward(out: out.pointer, table: table.const, ids: $0.baseAddress!, m: 2, c: 2, vocabulary: 3) }
         }
         let pos: [Int32] = [2]
-        #expect(throws: TrainingError.positionOutOfRange(index: 0, position: 2, count: 2)) {
+        #expect(throws: TrainingOpsError.positionOutOfRange(index: 0, position: 2, count: 2)) {
             try pos.withUnsafeBufferPointer { try Embedding.inject(out: out.pointer, rows: table.const, positions: $0.baseAddress!, j: 1, c: 2, m: 2) }
         }
     }
@@ -93,7 +94,7 @@ struct EmbeddingLossTests {
         }
         #expect(value.isFinite && value < 1e-6)
         let bad: [Int32] = [3]
-        #expect(throws: TrainingError.targetOutOfRange(row: 0, target: 3, classes: 3)) {
+        #expect(throws: TrainingOpsError.targetOutOfRange(row: 0, target: 3, classes: 3)) {
             try bad.withUnsafeBufferPointer {
                 try SoftmaxCrossEntropy.forward(losses: nil, lse: lf.pointer, logits: big.const, targets: $0.baseAddress!,
                                                 weights: nil, n: 1, v: 3)

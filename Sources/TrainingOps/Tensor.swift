@@ -3,6 +3,7 @@
 // Ops take raw pointers (llm.c style: outputs, inputs, saved activations, sizes); this class is
 // the convenience owner for activations, scratch space and tests. It is deliberately not a
 // tensor library: no shapes, no strides, no autograd graph. Shapes live in doc comments.
+import Foundation
 import Synchronization
 
 /// An owned, contiguous, zero-initialised buffer of `count` elements.
@@ -20,7 +21,7 @@ public final class Tensor<T: TrainScalar> {
     /// overwrites in full before reading (no serial memset on the step thread; docs/training.md
     /// §Speed). While `TensorPoison.enabled` is set the contents are NaN, so a test catches a
     /// read of an element nobody wrote.
-    init(unfilled count: Int) {
+    public init(unfilled count: Int) {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
         if TensorPoison.enabled.load(ordering: .relaxed) {
@@ -49,12 +50,19 @@ public final class Tensor<T: TrainScalar> {
     /// clear tens of MB alone while the other threads wait.
     static func fillZero(_ p: UnsafeMutablePointer<T>, count: Int) {
         let chunk = 1 << 17
-        if count < 2 * chunk { p.update(repeating: 0, count: count); return }
+        if count < 2 * chunk { zeroBytes(p, count: count); return }
         let chunks = (count + chunk - 1) / chunk
         parallelFor(chunks) { c in
             let lo = c * chunk
-            (p + lo).update(repeating: 0, count: min(chunk, count - lo))
+            zeroBytes(p + lo, count: min(chunk, count - lo))
         }
+    }
+
+    /// p[0..<count] = 0 as a memset: zero bits are +0 in Float and Double, and a byte fill needs no
+    /// specialization when another module calls in with T unknown here.
+    @inline(__always)
+    static func zeroBytes(_ p: UnsafeMutablePointer<T>, count: Int) {
+        _ = memset(p, 0, count * MemoryLayout<T>.stride)
     }
 
     public var array: [T] { Array(UnsafeBufferPointer(start: pointer, count: count)) }

@@ -1,6 +1,7 @@
 // ParameterStore, AdamW group selection (DLA isolation), schedule shape, clipping and init.
 import Testing
-@testable import Training
+import GradCheck
+@testable import TrainingOps
 
 @Suite("Optimizer and parameter store")
 struct OptimTests {
@@ -21,9 +22,9 @@ struct OptimTests {
         #expect(s.layout.totalCount == 16)
         #expect(try s.parameter("id.q.A") == s.parameters.pointer + 6)
         #expect(try s.gradient("ipl.b1") == s.gradients.pointer + 12)
-        #expect(throws: TrainingError.unknownParameter(name: "nope")) { try s.parameter("nope") }
+        #expect(throws: TrainingOpsError.unknownParameter(name: "nope")) { try s.parameter("nope") }
         var layout = s.layout
-        #expect(throws: TrainingError.duplicateParameter(name: "ipl.b1")) {
+        #expect(throws: TrainingOpsError.duplicateParameter(name: "ipl.b1")) {
             try layout.add("ipl.b1", shape: [1], decay: false, group: "shared")
         }
     }
@@ -88,5 +89,31 @@ struct OptimTests {
         var rng2 = TrainingRNG(seed: 42)
         ParameterInit.lora(a: a2.pointer, b: b.pointer, rank: 8, out: 576, in: 576, rng: &rng2)
         #expect(a.array == a2.array)
+    }
+
+    @Test("AdamW over a flat buffer, both bias-correction forms: two steps with decoupled weight decay equal the numpy closed form")
+    func flatBufferGolden() {
+        // Tools/recsys_adamw_golden.py. Parameter 2 has no gradient at step 1 and parameter 3
+        // never has one: both still decay, and parameter 2's first real step uses t = 2.
+        let p0: [Double] = [0.5, -1.0, 2.0, 0.25]
+        let grads: [[Double]] = [[0.1, -0.2, 0.0, 0.0], [-0.3, 0.05, 0.4, 0.0]]
+        let cases: [(lr: Double, wd: Double, expected: [[Double]])] = [
+            (0.1, 0.1, [[0.39500000999999896, -0.8900000049999998, 1.98, 0.2475],
+                        [0.44046899102006537, -0.8341531910504468, 1.8857863202735647, 0.245025]]),
+            (0.01, 0.0, [[0.4900000009999999, -0.9900000004999999, 2.0, 0.25],
+                         [0.49494189911200653, -0.9853053191100446, 1.9925586320273565, 0.25]]),
+        ]
+        for (c, form) in cases.flatMap({ c in [(c, AdamW.BiasCorrection.moments), (c, .stepSize)] }) {
+            var optimizer = AdamWState<Double>(count: 4, rule: AdamW(weightDecay: c.wd), biasCorrection: form)
+            var p = p0
+            for (step, g) in grads.enumerated() {
+                optimizer.update(&p, gradients: g, learningRate: c.lr)
+                #expect(optimizer.step == step + 1)
+                for i in 0..<4 {
+                    #expect(abs(p[i] - c.expected[step][i]) <= 1e-12,
+                            "\(form) lr \(c.lr) wd \(c.wd) step \(step + 1) parameter \(i): \(p[i])")
+                }
+            }
+        }
     }
 }

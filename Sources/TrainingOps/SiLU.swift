@@ -1,7 +1,10 @@
 // SiLU (swish): silu(x) = x·σ(x), and SwiGLU: h = silu(gate) ⊙ up (Llama's FFN, Shazeer 2020).
 //
 // silu'(x) = σ(x)·(1 + x·(1 − σ(x))). Nothing is saved beyond the inputs: backward recomputes σ.
-// SwiGLU's Float path evaluates σ eight lanes at a time (FastExp.swift).
+// SwiGLU's Float path evaluates σ with Kernels' Vector.fastExp in loops LLVM vectorises (its
+// libm calls showed in the trainer's profile: three sigmoids per FFN element per step,
+// docs/training.md §Speed); Double keeps libm as the oracle.
+import Kernels
 
 /// Elementwise SiLU.
 public enum SiLU {
@@ -31,11 +34,11 @@ public enum SwiGLU {
     @_specialize(where T == Double)
     public static func forward<T: TrainScalar>(out: UnsafeMutablePointer<T>, gate: UnsafePointer<T>,
                                               up: UnsafePointer<T>, count: Int) {
-        if T.self == Float.self {   // SIMD path (FastExp.swift); Double keeps libm as the oracle
+        if T.self == Float.self {
             let o = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
             let g = UnsafeRawPointer(gate).assumingMemoryBound(to: Float.self)
             let u = UnsafeRawPointer(up).assumingMemoryBound(to: Float.self)
-            parallelRows(count, minRowsPerChunk: 1 << 15) { r in FastExp.swiglu(o, g, u, r) }
+            parallelRows(count, minRowsPerChunk: 1 << 15) { r in swigluFloat(o, g, u, r) }
             return
         }
         parallelRows(count, minRowsPerChunk: 1 << 15) { r in
@@ -55,7 +58,7 @@ public enum SwiGLU {
             let d = UnsafeRawPointer(dOut).assumingMemoryBound(to: Float.self)
             let g = UnsafeRawPointer(gate).assumingMemoryBound(to: Float.self)
             let u = UnsafeRawPointer(up).assumingMemoryBound(to: Float.self)
-            parallelRows(count, minRowsPerChunk: 1 << 15) { r in FastExp.swigluBackward(dg, du, d, g, u, r) }
+            parallelRows(count, minRowsPerChunk: 1 << 15) { r in swigluBackwardFloat(dg, du, d, g, u, r) }
             return
         }
         parallelRows(count, minRowsPerChunk: 1 << 15) { r in
@@ -64,6 +67,27 @@ public enum SwiGLU {
                 dUp[i] += d * g * s
                 dGate[i] += d * up[i] * s * (1 + g * (1 - s))
             }
+        }
+    }
+
+    /// σ(x) = 1 / (1 + e^-x) with the fast exp.
+    @inline(__always)
+    static func fastSigmoid(_ x: Float) -> Float { 1 / (1 + Vector.fastExp(-x)) }
+
+    /// out[i] = silu(gate[i])·up[i] for i in range.
+    static func swigluFloat(_ out: UnsafeMutablePointer<Float>, _ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>,
+                            _ range: Range<Int>) {
+        for i in range { let g = gate[i]; out[i] = g * fastSigmoid(g) * up[i] }
+    }
+
+    /// dGate += dH·up·silu'(gate); dUp += dH·silu(gate) for i in range.
+    static func swigluBackwardFloat(_ dGate: UnsafeMutablePointer<Float>, _ dUp: UnsafeMutablePointer<Float>,
+                                    _ dOut: UnsafePointer<Float>, _ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>,
+                                    _ range: Range<Int>) {
+        for i in range {
+            let g = gate[i], s = fastSigmoid(g), d = dOut[i]
+            dUp[i] += d * g * s
+            dGate[i] += d * up[i] * s * (1 + g * (1 - s))
         }
     }
 }

@@ -17,10 +17,10 @@ public struct SequenceBatch: Sendable, Equatable {
 
     public init(paddedLength: Int, starts: [Int], lengths: [Int]) throws {
         guard starts.count == lengths.count else {
-            throw TrainingError.sizeMismatch(what: "SequenceBatch.starts", expected: lengths.count, found: starts.count)
+            throw TrainingOpsError.sizeMismatch(what: "SequenceBatch.starts", expected: lengths.count, found: starts.count)
         }
         for b in 0..<starts.count where starts[b] < 0 || lengths[b] < 0 || starts[b] + lengths[b] > paddedLength {
-            throw TrainingError.badSequenceRange(sequence: b, start: starts[b], length: lengths[b], padded: paddedLength)
+            throw TrainingOpsError.badSequenceRange(sequence: b, start: starts[b], length: lengths[b], padded: paddedLength)
         }
         self.batch = starts.count
         self.paddedLength = paddedLength

@@ -1,7 +1,8 @@
 // Gradient checks for SiLU, SwiGLU, dropout, RMSNorm and RoPE, plus their defining values.
 import Foundation
 import Testing
-@testable import Training
+import GradCheck
+@testable import TrainingOps
 
 @Suite("Elementwise ops, RMSNorm and RoPE")
 struct ElementwiseTests {

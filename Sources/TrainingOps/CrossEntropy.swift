@@ -16,7 +16,7 @@ public enum SoftmaxCrossEntropy {
     ///   - lse: (N) row log-sum-exp, overwritten: saved for backward
     ///   - logits: (N, V); targets: (N); weights: (N) or nil for 1 each
     /// - Returns: Σ_n w_n · CE_n, accumulated in Double
-    /// - Throws: `TrainingError.targetOutOfRange` for a target outside 0..<V
+    /// - Throws: `TrainingOpsError.targetOutOfRange` for a target outside 0..<V
     @discardableResult
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -24,7 +24,7 @@ public enum SoftmaxCrossEntropy {
                                               logits: UnsafePointer<T>, targets: UnsafePointer<Int32>,
                                               weights: UnsafePointer<T>?, n: Int, v: Int) throws -> Double {
         for r in 0..<n where targets[r] < 0 || Int(targets[r]) >= v {
-            throw TrainingError.targetOutOfRange(row: r, target: Int(targets[r]), classes: v)
+            throw TrainingOpsError.targetOutOfRange(row: r, target: Int(targets[r]), classes: v)
         }
         var total = 0.0
         for r in 0..<n {
@@ -53,6 +53,43 @@ public enum SoftmaxCrossEntropy {
                 dz[Int(targets[r])] -= g
             }
         }
+    }
+
+    /// The fused form SASRec trains with: one pass per row computes the loss and replaces the logits
+    /// by their gradient, so no (N, V) buffer is kept besides the logits themselves.
+    /// - Parameters:
+    ///   - logits: (N, V); on return dLoss/dz · `gradScale` = (softmax(z_n) − onehot(t_n)) · gradScale
+    ///   - targets: (N), each in 0..<V
+    /// - Returns: Σ_n CE_n (unscaled), accumulated in Double
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func lossAndGradientInPlace<T: TrainScalar>(logits: UnsafeMutablePointer<T>, targets: [Int], v: Int,
+                                                              gradScale: T) -> Double {
+        let rows = targets.count
+        // One partial sum per chunk, added in chunk order: the total does not depend on scheduling.
+        let chunks = max(1, min(rows, 2 * parallelWidth()))
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
+        defer { partial.deallocate() }
+        parallelFor(chunks) { c in
+            var sum = 0.0
+            for r in (rows * c / chunks)..<(rows * (c + 1) / chunks) {
+                let row = logits + r * v
+                var mx = -T.infinity
+                for j in 0..<v where row[j] > mx { mx = row[j] }
+                let target = targets[r]
+                let shiftedTarget = row[target] - mx
+                var total: T = 0
+                for j in 0..<v { let e = T.exp(row[j] - mx); row[j] = e; total += e }
+                sum += Double(T.log(total) - shiftedTarget)
+                let inv = gradScale / total
+                for j in 0..<v { row[j] *= inv }
+                row[target] -= gradScale
+            }
+            partial[c] = sum
+        }
+        var total = 0.0
+        for c in 0..<chunks { total += partial[c] }
+        return total
     }
 
     /// log Σ_j exp(z_j / τ) computed stably.

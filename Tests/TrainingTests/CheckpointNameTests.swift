@@ -1,6 +1,7 @@
 // Checkpoint tensor names are the bundle's (HDRecParameterKey.name), and resuming from a checkpoint
 // whose tensors differ (one written under the old training names, say) fails naming the file and
 // the first tensor that differs.
+import TrainingOps
 import Foundation
 import Recommender
 import Testing

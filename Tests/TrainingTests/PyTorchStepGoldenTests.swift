@@ -5,6 +5,7 @@
 // DLATrainer.trainStep (CE + KL, ID phase then text phase, per-phase clipping, AdamW, the
 // warm-up/cosine schedule, heads at twice the adapters' rate), dropout 0. The per-step losses
 // and every parameter after the last step must match the float64 PyTorch run.
+import TrainingOps
 import Foundation
 import Testing
 @testable import Recommender

@@ -1,6 +1,7 @@
 // A tiny HDRec network over a random frozen base, in any scalar: two decoder layers of width 8
 // (2 query heads sharing 1 KV head), vocabulary 12 ([SEQ] = 10, [ALIGN] = 11), 5 items, SASRec
 // width 4. The gradient check of the whole network runs it in Double; the checkpoint tests in Float.
+import TrainingOps
 import Llama
 import Recommender
 @testable import Training

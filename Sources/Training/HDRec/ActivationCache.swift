@@ -10,6 +10,7 @@
 // Memory: T · C · 2 bytes per distinct prompt: about 0.3 MB for a 260-token SmolLM2 prompt,
 // 2.5 GB for all 8,317 Scientific training prompts. `capacityBytes` bounds it; prompts past it
 // are computed every time (counted in `misses`).
+import TrainingOps
 import Foundation
 
 public final class ActivationCache: @unchecked Sendable {

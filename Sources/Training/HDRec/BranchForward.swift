@@ -1,4 +1,5 @@
 // What one branch forward of HDRecNetwork keeps for its backward (HDRecNetwork.swift).
+import TrainingOps
 import Recommender
 
 /// Everything one branch forward keeps for its backward.

@@ -123,7 +123,7 @@ public final class HDRecParameters<T: TrainScalar> {
     }
 
     private func offset(_ key: HDRecParameterKey) throws -> Int {
-        guard let offset = offsets[key] else { throw TrainingError.unknownParameter(name: key.name) }
+        guard let offset = offsets[key] else { throw TrainingOpsError.unknownParameter(name: key.name) }
         return offset
     }
 

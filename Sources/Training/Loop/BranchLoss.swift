@@ -5,6 +5,7 @@
 // Row weights average per user or per position (LossAverage). Generic over the scalar, so the
 // whole-network gradient check (Tests/TrainingTests/HDRecNetworkGradientTests.swift) checks
 // the trainer's own loss in Double.
+import TrainingOps
 
 /// A teacher's detached logits (N_t, I) and how many supervised rows each of its sequences has.
 public struct BranchTeacher<T: TrainScalar> {

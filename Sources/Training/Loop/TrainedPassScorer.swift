@@ -4,6 +4,7 @@
 // Recommender's HDRecScorer, the same fusion and ranking code `hdrec evaluate` and
 // the server use; only the decoder differs (f32 dequantized base here, the GGUF's own
 // types there), which the export-agreement test bounds.
+import TrainingOps
 import Foundation
 import Recommender
 import RecSys

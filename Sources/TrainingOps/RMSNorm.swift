@@ -1,16 +1,16 @@
 // RMSNorm (Zhang & Sennrich 2019), Llama's norm: y = x · rstd · w, rstd = 1/sqrt(mean(x²) + eps).
 //
 // Saves rstd per row (llm.c's layernorm saves mean and rstd); the normalised x is recomputed in
-// backward. One generic body: Double is the gradient checks' reference, and Float trains on the
-// same body (a Float sum of squares). The decoder's Float RMSNorm (Kernels' Vector.rmsNorm) sums
-// the squares in Double; with the trainer's Float forward routed there (and the decoder's exp
-// rounding, Kernels/FastExp.swift), HDRec's fixed-seed regression losses moved by up to 2.3e-6
-// relative, beyond the check's 1e-6 (docs/training.md "Operators and gradients"), so the trainer
-// keeps this body until that baseline is re-recorded.
+// backward. Float takes the decoder's fast path (Kernels' Vector.rmsNorm, which sums the squares
+// in Double), so training and serving normalise alike; Double runs the generic body, the
+// gradient checks' reference. Routing Float there moved HDRec's fixed-seed regression losses by
+// at most 2.3e-6 relative (Tools/regression, docs/training.md "Operators and gradients").
 // With g = w ⊙ dy:  dx = rstd·g − x · rstd³ · (Σ g⊙x) / C;  dw += Σ_rows dy ⊙ x · rstd.
 // SmolLM2: eps = 1e-5.
 //
 // Glossary: M rows, C channels.
+
+import Kernels
 
 /// Root-mean-square layer normalisation with a learnable (or frozen) gain.
 public enum RMSNorm {
@@ -23,6 +23,16 @@ public enum RMSNorm {
     public static func forward<T: TrainScalar>(out: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>,
                                               input: UnsafePointer<T>, weight: UnsafePointer<T>,
                                               m: Int, c: Int, eps: Double) {
+        if T.self == Float.self {
+            let xf = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
+            let yf = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
+            let wf = UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self)
+            let rf = UnsafeMutableRawPointer(rstd).assumingMemoryBound(to: Float.self)
+            parallelRows(m, minRowsPerChunk: 64) { rows in
+                for i in rows { rf[i] = Vector.rmsNorm(xf + i * c, weight: wf, eps: Float(eps), into: yf + i * c, count: c) }
+            }
+            return
+        }
         parallelRows(m, minRowsPerChunk: 64) { rows in
             for i in rows {
                 let x = input + i * c, y = out + i * c

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load generator for hdrec-server's POST /recommend on real histories (issue 15).
+"""Load generator for hdrec-server's POST /recommend on real histories.
 
 Workloads, from a prepared dataset's users.jsonl (hdrec prepare):
   cold       each request a distinct user's test-time history (train + valid, the last

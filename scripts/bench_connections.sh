@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Connection handling of hdrec-server (issue 14), part of `make loadtest`; writes the
+# Connection handling of hdrec-server, part of `make loadtest`; writes the
 # "Service: connections" section of BENCHMARKS.md.
 #
 #   ARTIFACTS=<bundle dir> [BASE=<base.gguf>] [THREADS=2] [ROUNDS=3] [DURATION=8] [IDLE=10000]
@@ -101,7 +101,7 @@ bench, work, idle, threads, rss_kb, duration = sys.argv[1:]
 rows = [l.split("\t") for l in open(f"{work}/rates.tsv") if l.strip()]
 ratios = [float(o) / float(n) for _, n, o, *_ in rows]
 i0, iN = (json.load(open(f"{work}/{n}.json")) for n in ("idle0", "idleN"))
-lines = ["## Service: connections (issue 14)", "",
+lines = ["## Service: connections", "",
          f"`scripts/bench_connections.sh` (part of `make loadtest`) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, "
          "2 cores shared by server and load generator, loopback.", "",
          f"**GET /healthz at 64 connections** (`wrk -t2 -c64 -d{duration}`), alternating with nginx 1.22 (2 worker processes, "
@@ -125,7 +125,7 @@ lines += ["", f"While the {int(idle):,} were held the server had {threads} threa
           "(the bundle included).", ""]
 text = open(bench).read()
 section = "\n".join(lines)
-pattern = re.compile(r"## Service: connections \(issue 14\)\n.*?(?=\n## |\Z)", re.S)
+pattern = re.compile(r"## Service: connections\n.*?(?=\n## |\Z)", re.S)
 text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
 open(bench, "w").write(text)
 print(section)

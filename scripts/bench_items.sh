@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GET /items latency at one connection (issue 17: p99 under 20 ms over the full catalog,
+# GET /items latency at one connection (target: p99 under 20 ms over the full catalog,
 # so the page can search on every keystroke). wrk (Debian) at -c1 -t1 with a Lua script
 # that walks a list of queries: every prefix of 300 title words, as someone typing them
 # ("d", "dr", "dri", ...), plus the worst cases for the scan (one common letter: nearly

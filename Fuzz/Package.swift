@@ -22,11 +22,11 @@ let package = Package(
     targets: [
         .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
         fuzzTarget("http", ["HTTP"]),
-        fuzzTarget("json", ["JSON", "HTTP", "Service", "Recommender"]),
+        fuzzTarget("json", ["JSON", "HTTP", "Service", "HDRecInference"]),
         fuzzTarget("gguf", ["ModelFiles"]),
         fuzzTarget("safetensors", ["ModelFiles"]),
         fuzzTarget("peft", ["ModelFiles"]),
-        fuzzTarget("manifest", ["Recommender"]),
-        fuzzTarget("catalog", ["Recommender"]),
+        fuzzTarget("manifest", ["HDRecInference"]),
+        fuzzTarget("catalog", ["HDRecInference"]),
     ]
 )

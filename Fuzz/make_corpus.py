@@ -112,7 +112,7 @@ def wr_st(tensors, meta=None):
     return struct.pack('<Q', len(h)) + h + blob
 
 for src in ['Tests/ModelFilesTests/Fixtures/python-written.safetensors', 'Tests/ModelFilesTests/Fixtures/swift-written.safetensors',
-            'Tests/RecommenderTests/Fixtures/heads-tiny.safetensors']:
+            'Tests/HDRecInferenceTests/Fixtures/heads-tiny.safetensors']:
     put('safetensors', os.path.basename(src), open(src, 'rb').read())
 def shrink(src, name, keep):
     b = open(src, 'rb').read(); n = struct.unpack_from('<Q', b)[0]; hdr = json.loads(b[8:8+n])

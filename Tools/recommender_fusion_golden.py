@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Golden vectors for the Recommender's fusion (paper Eqs. 13-18 and Fig. 5 variants).
+"""Golden vectors for the HDRecInference's fusion (paper Eqs. 13-18 and Fig. 5 variants).
 
 Written independently of the Swift code, in float64 numpy, straight from the
-paper's equations. Writes Tests/RecommenderTests/Fixtures/fusion-golden.json.
+paper's equations. Writes Tests/HDRecInferenceTests/Fixtures/fusion-golden.json.
 Rerun: .venv-tools/bin/python Tools/recommender_fusion_golden.py
 """
 import json
@@ -54,7 +54,7 @@ def main():
                 })
         rows.append({"text": zt.tolist(), "id": zi.tolist(), "cases": cases})
     here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, "..", "Tests", "RecommenderTests", "Fixtures", "fusion-golden.json")
+    path = os.path.join(here, "..", "Tests", "HDRecInferenceTests", "Fixtures", "fusion-golden.json")
     with open(path, "w") as f:
         json.dump({"rows": rows}, f)
     print(f"wrote {sum(len(r['cases']) for r in rows)} cases to {os.path.normpath(path)}")

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Golden vectors for the Recommender's heads (projector and IPL, eval mode).
+"""Golden vectors for the HDRecInference's heads (projector and IPL, eval mode).
 
 Writes, with small random weights (PyTorch nn.Linear layout, W = [out, in]):
-  Tests/RecommenderTests/Fixtures/heads-tiny.safetensors  the tensors under their bundle names (docs/bundle.md)
-  Tests/RecommenderTests/Fixtures/heads-golden.json       weights, inputs and float64 numpy outputs
+  Tests/HDRecInferenceTests/Fixtures/heads-tiny.safetensors  the tensors under their bundle names (docs/bundle.md)
+  Tests/HDRecInferenceTests/Fixtures/heads-golden.json       weights, inputs and float64 numpy outputs
 Rerun: .venv-tools/bin/python Tools/recommender_heads_golden.py
 """
 import json
@@ -40,7 +40,7 @@ def main():
     proj = silu(x @ f["projector.0.weight"].T + f["projector.0.bias"]) @ f["projector.2.weight"].T + f["projector.2.bias"]
     ipl = silu(h @ f["ipl.0.weight"].T + f["ipl.0.bias"]) @ f["ipl.2.weight"].T
     here = os.path.dirname(os.path.abspath(__file__))
-    fixtures = os.path.join(here, "..", "Tests", "RecommenderTests", "Fixtures")
+    fixtures = os.path.join(here, "..", "Tests", "HDRecInferenceTests", "Fixtures")
     save_file(t, os.path.join(fixtures, "heads-tiny.safetensors"))
     golden = {
         "dims": {"sasrec": D, "projector_hidden": HP, "model": C, "ipl_hidden": HI, "items": I, "rows": ROWS},

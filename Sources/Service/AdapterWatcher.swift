@@ -6,7 +6,7 @@
 // under the directory that holds the versions (BundleContainment; docs/service.md).
 import Foundation
 import Logging
-import Recommender
+import HDRecInference
 import Synchronization
 
 public final class AdapterWatcher: Sendable {

@@ -6,7 +6,7 @@
 // leaves the queue before it costs a forward. A batch only mixes queries bound to the
 // same engine, so a request that started before a hot-swap finishes on the old pair.
 import Foundation
-import Recommender
+import HDRecInference
 import Synchronization
 
 public final class BatchQueue: Sendable {

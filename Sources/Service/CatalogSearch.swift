@@ -10,7 +10,7 @@
 // UTF-8 is self-synchronising, so a byte match of a folded query starts and ends on
 // character boundaries of the folded title.
 import Foundation
-import Recommender
+import HDRecInference
 
 public final class CatalogSearch: Sendable {
     /// The folded titles, in catalog order, each followed by a NUL.

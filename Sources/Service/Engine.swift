@@ -2,9 +2,9 @@
 // recommendation queries. The service owns HTTP, validation, batching, hot-swap and
 // metrics; an engine owns the two passes (text adapter and ID adapter over the shared
 // base), fusion (Eqs. 13-18) and top-k. See docs/service.md "Plugging in the engine".
-import Recommender
+import HDRecInference
 
-// Requests and answers are the Recommender module's own types (one definition, shared
+// Requests and answers are the HDRecInference module's own types (one definition, shared
 // with `hdrec recommend` and `hdrec evaluate`): `RecommendationRequest` (IPL indices;
 // the service fills in `alpha` and `fusion` with the bundle's defaults when a request
 // names none) and `Recommendation` (items best first, stage timings in milliseconds).

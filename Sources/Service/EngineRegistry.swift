@@ -12,7 +12,7 @@
 // before the swap like the rest of the engine, so no request pays for it.
 import Dispatch
 import Foundation
-import Recommender
+import HDRecInference
 import Synchronization
 
 public struct SwapResult: Sendable, Equatable {

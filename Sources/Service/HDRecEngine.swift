@@ -8,7 +8,7 @@
 import Foundation
 import Kernels
 import Quant
-import Recommender
+import HDRecInference
 
 /// One loaded bundle serving recommendations. Immutable once built.
 public final class HDRecEngine: RecommendationEngine {
@@ -92,7 +92,7 @@ public struct HDRecEngineLoader: EngineLoader {
                                          verifyChecksums: verifyChecksums, containment: containment, pool: pool,
                                          prefixCache: prefixCache)
             guard loaded.contents.catalog.count == running.catalog.count else {
-                throw RecommenderError.inconsistent(field: "\(directory) catalog item count vs the running bundle's",
+                throw HDRecInferenceError.inconsistent(field: "\(directory) catalog item count vs the running bundle's",
                                                     expected: "\(running.catalog.count)", found: "\(loaded.contents.catalog.count)")
             }
         } else {

@@ -9,7 +9,7 @@
 // POST /recommend. Every problem names its parameter in `field`.
 import HTTP
 import JSON
-import Recommender
+import HDRecInference
 
 enum ItemsRoute {
     static let defaultLimit = 20

@@ -1,12 +1,12 @@
 // The POST /recommend body (openapi.yaml RecommendRequest), validated into the
-// Recommender's RecommendationRequest (IPL indices, α and fusion resolved), or an RFC 9457
+// HDRecInference's RecommendationRequest (IPL indices, α and fusion resolved), or an RFC 9457
 // problem (docs/service.md "POST /recommend"): malformed JSON or wrong types -> 400 naming
 // the field; unknown item ids -> 422 listing them; empty history -> 422; k outside
 // 1...#items -> 422; alpha outside [0, 1] or an unknown fusion -> 422. Unknown members
 // are 400 too, so a misspelt option is never ignored.
 import HTTP
 import JSON
-import Recommender
+import HDRecInference
 
 extension RecommendationRequest {
     static let knownFields: Set<String> = ["history", "k", "alpha", "fusion", "exclude_history", "exclude", "explain"]

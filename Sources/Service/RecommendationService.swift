@@ -12,7 +12,7 @@ import Foundation
 import HTTP
 import JSON
 import Logging
-import Recommender
+import HDRecInference
 import Support
 import Synchronization
 

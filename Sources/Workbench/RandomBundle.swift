@@ -5,7 +5,7 @@
 import Foundation
 import Llama
 import ModelFiles
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 

@@ -14,7 +14,7 @@ import Foundation
 import Kernels
 import Llama
 import ModelFiles
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 import Training

@@ -5,7 +5,7 @@
 // The work is in Training's RunEvaluation, BundleEvaluation and ModelEvaluation.
 import ArgumentParser
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 import Training
 

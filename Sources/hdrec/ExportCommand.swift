@@ -8,7 +8,7 @@ import ArgumentParser
 import Foundation
 import ModelFiles
 import RecSys
-import Recommender
+import HDRecInference
 import Support
 import Training
 import Workbench

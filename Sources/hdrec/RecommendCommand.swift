@@ -4,7 +4,7 @@
 import ArgumentParser
 import Foundation
 import JSON
-import Recommender
+import HDRecInference
 
 struct RecommendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

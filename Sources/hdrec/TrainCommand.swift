@@ -4,7 +4,7 @@
 // work is in Training.TrainingRun.
 import ArgumentParser
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 import Training

@@ -3,10 +3,10 @@
 // /etc/passwd, was accepted (only the top-level directory was resolved). Now the swap
 // is refused with 422 naming the file and where its link points, and the old pair keeps
 // serving; re-applying the same directory (SIGHUP) keeps the containment it was applied
-// under. The per-file cases are in RecommenderTests' BundleContainmentTests.
+// under. The per-file cases are in HDRecInferenceTests' BundleContainmentTests.
 import Foundation
 import HTTP
-@testable import Recommender
+@testable import HDRecInference
 import Testing
 @testable import Service
 
@@ -73,7 +73,7 @@ struct AdapterContainmentTests {
             try FileManager.default.createSymbolicLink(atPath: heads, withDestinationPath: target)
         }
         let current = try #require(service.registry.currentDirectory)
-        let reload = await #expect(throws: RecommenderError.self) { try await service.registry.apply(directory: current) }
+        let reload = await #expect(throws: HDRecInferenceError.self) { try await service.registry.apply(directory: current) }
         #expect(reload?.description.contains("heads.safetensors is a symbolic link to \(outside)/v3-heads.safetensors") == true,
                 "\(String(describing: reload))")
         let rollback = await service.call(.post, "/adapters/rollback", headers: admin)

@@ -10,7 +10,7 @@
 // held", i.e. without waiting for any inference.
 import Foundation
 import HTTP
-import Recommender
+import HDRecInference
 import Synchronization
 import Testing
 @testable import Service

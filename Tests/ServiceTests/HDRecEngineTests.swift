@@ -8,7 +8,7 @@
 import Foundation
 import HTTP
 import JSON
-@testable import Recommender
+@testable import HDRecInference
 import Testing
 @testable import Service
 import Workbench

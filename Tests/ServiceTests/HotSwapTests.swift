@@ -4,7 +4,7 @@
 import Foundation
 import HTTP
 import JSON
-import Recommender
+import HDRecInference
 import Synchronization
 import Testing
 @testable import Service

@@ -5,7 +5,7 @@
 // titles of its own.
 import HTTP
 import JSON
-import Recommender
+import HDRecInference
 import Testing
 @testable import Service
 

@@ -5,7 +5,7 @@
 // committed; without it the suite is skipped, saying so.
 import Foundation
 import HTTP
-@testable import Recommender
+@testable import HDRecInference
 import Testing
 @testable import Service
 import Workbench

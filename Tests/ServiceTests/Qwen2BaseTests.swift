@@ -6,7 +6,7 @@
 import Foundation
 import Llama
 import ModelFiles
-@testable import Recommender
+@testable import HDRecInference
 import Testing
 @testable import Service
 import Workbench

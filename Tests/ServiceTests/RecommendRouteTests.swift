@@ -2,7 +2,7 @@
 // every validation rule of docs/service.md "POST /recommend" (400 naming the field, 422 for semantics).
 import HTTP
 import JSON
-import Recommender
+import HDRecInference
 import Testing
 @testable import Service
 

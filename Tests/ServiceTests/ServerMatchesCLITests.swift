@@ -16,7 +16,7 @@
 import Foundation
 import HTTP
 import JSON
-import Recommender
+import HDRecInference
 import Testing
 @testable import Service
 

@@ -1,13 +1,13 @@
 // A deterministic test double for the model (test target only; the product never ships
 // a fake engine). Scores are integer hashes of (item, seed, history), fused and ranked
-// with the real Recommender.Fusion and TopK, so responses are predictable per version.
+// with the real HDRecInference.Fusion and TopK, so responses are predictable per version.
 // TestLoader reads a tiny manifest.json {"text","id","items","seed","fail","delay_ms",
 // "payload_mb"} from each directory and validates the item count like a real loader.
 import Foundation
 import HTTP
 import JSON
 import Logging
-import Recommender
+import HDRecInference
 import Synchronization
 @testable import Service
 

@@ -7,7 +7,7 @@
 import Foundation
 import Llama
 import ModelFiles
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 import Testing
@@ -187,7 +187,7 @@ struct AnchoredServingTests {
 
         // A dataset that is not the bundle's catalog is refused before anything is scored.
         let shuffled = try Dataset(name: "tiny", items: Array(trained.context.dataset.items.reversed()), userIDs: ["u"], sequences: [[0, 1, 2]])
-        #expect(throws: RecommenderError.self) { try BundleEvaluation.checkItems(catalog: loaded(bundle, run).contents.catalog, dataset: shuffled) }
+        #expect(throws: HDRecInferenceError.self) { try BundleEvaluation.checkItems(catalog: loaded(bundle, run).contents.catalog, dataset: shuffled) }
         // A bundle needs an output directory.
         options.out = nil
         #expect(throws: HDRecTrainingError.self) { try ModelEvaluation.evaluate(subject, options: options, methods: [.fusion(.textPass)]) }

@@ -3,7 +3,7 @@
 // the first tensor that differs.
 import TrainingOps
 import Foundation
-import Recommender
+import HDRecInference
 import Testing
 @testable import Training
 

@@ -3,7 +3,7 @@
 // one-way KL, and the ridge-initialised projector.
 import Foundation
 import ModelFiles
-import Recommender
+import HDRecInference
 import RecSys
 import Testing
 import Tokenizer

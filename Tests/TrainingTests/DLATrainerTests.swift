@@ -2,7 +2,7 @@
 // learning, and seeded reproducibility.
 import Foundation
 import ModelFiles
-import Recommender
+import HDRecInference
 import Testing
 import Tokenizer
 @testable import Training

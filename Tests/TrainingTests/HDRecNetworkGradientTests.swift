@@ -6,7 +6,7 @@
 // seeded, so L is a fixed function of θ). Every parameter tensor of the network is checked on
 // a sample of its coordinates (relative error below 1e-6), and must have a non-zero gradient somewhere.
 import TrainingOps
-import Recommender
+import HDRecInference
 import Testing
 @testable import Training
 

@@ -1,14 +1,14 @@
-// The training heads in evaluation mode must compute what the serving heads (Recommender) compute,
+// The training heads in evaluation mode must compute what the serving heads (HDRecInference) compute,
 // or a trained bundle would rank differently from the model that was validated.
 import GradCheck
-import Recommender
+import HDRecInference
 import Testing
 @testable import Training
 import TrainingOps
 
 @Suite("Training heads agree with serving heads")
 struct HeadsAgreementTests {
-    @Test("TrainableIPL without dropout equals Recommender.ItemProjectionLayer; TrainableProjector equals Projector")
+    @Test("TrainableIPL without dropout equals HDRecInference.ItemProjectionLayer; TrainableProjector equals Projector")
     func agreement() throws {
         var d = Draw(seed: 71)
         let n = 3, c = 6, hidden = 5, items = 7, p = 4

@@ -2,7 +2,7 @@
 // pass, the ID pass and popularity, checked on rows whose answers are known in closed form.
 import Foundation
 import Testing
-import Recommender
+import HDRecInference
 @testable import Training
 
 @Suite("Pass diagnostics")

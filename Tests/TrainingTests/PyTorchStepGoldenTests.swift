@@ -8,7 +8,7 @@
 import TrainingOps
 import Foundation
 import Testing
-@testable import Recommender
+@testable import HDRecInference
 @testable import Training
 import Llama
 

@@ -7,7 +7,7 @@
 import Foundation
 import Llama
 import ModelFiles
-import Recommender
+import HDRecInference
 import Testing
 @testable import Training
 import TrainingOps

@@ -2,7 +2,7 @@
 // and prompts with 8-token attribute chunks.
 import Foundation
 import ModelFiles
-import Recommender
+import HDRecInference
 import Tokenizer
 
 enum StoriesPromptFixture {

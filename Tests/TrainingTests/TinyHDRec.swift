@@ -3,7 +3,7 @@
 // width 4. The gradient check of the whole network runs it in Double; the checkpoint tests in Float.
 import TrainingOps
 import Llama
-import Recommender
+import HDRecInference
 @testable import Training
 
 enum TinyHDRec {

@@ -1,23 +1,23 @@
-// fuzz-catalog: a bundle's catalog.jsonl (Recommender.Catalog.parse) on the input as
+// fuzz-catalog: a bundle's catalog.jsonl (HDRecInference.Catalog.parse) on the input as
 // the file. Invariants for a catalog it accepts:
 //   - ids are non-empty and unique, and index(of:) maps each id to its line's item;
 //   - jsonl() succeeds, and parsing it gives an equal catalog with the same bytes on a
 //     second write (the written form is canonical).
-// Refusals must be RecommenderError values naming the file.
+// Refusals must be HDRecInferenceError values naming the file.
 import Foundation
 import FuzzSupport
-import Recommender
+import HDRecInference
 
 func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Data(bytes: data, count: size)
     let catalog: Catalog
     do {
         catalog = try Catalog.parse(input, source: "catalog.jsonl")
-    } catch let e as RecommenderError {
+    } catch let e as HDRecInferenceError {
         require("\(e)".contains("catalog.jsonl"), "error does not name the file: \(e)")
         return 0
     } catch {
-        require(false, "parse threw a non-RecommenderError \(error)")
+        require(false, "parse threw a non-HDRecInferenceError \(error)")
         return 0
     }
     for (n, item) in catalog.items.enumerated() {

@@ -12,7 +12,7 @@
 import FuzzSupport
 import HTTP
 import JSON
-import Recommender
+import HDRecInference
 import Service
 
 let catalog: Catalog = {

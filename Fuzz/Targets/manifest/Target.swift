@@ -1,23 +1,23 @@
-// fuzz-manifest: a bundle's manifest.json (Recommender.BundleManifest.decode) on the
+// fuzz-manifest: a bundle's manifest.json (HDRecInference.BundleManifest.decode) on the
 // input as the file. Invariants for a manifest it accepts:
 //   - format is "hdrec-bundle" and format_version is one this build reads;
 //   - encoded() succeeds, and decoding that gives an equal manifest, whose encoding is
 //     the same bytes (the written form is canonical).
-// Refusals must be RecommenderError values naming the file.
+// Refusals must be HDRecInferenceError values naming the file.
 import Foundation
 import FuzzSupport
-import Recommender
+import HDRecInference
 
 func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Data(bytes: data, count: size)
     let manifest: BundleManifest
     do {
         manifest = try BundleManifest.decode(input, path: "manifest.json")
-    } catch let e as RecommenderError {
+    } catch let e as HDRecInferenceError {
         require("\(e)".contains("manifest.json"), "error does not name the file: \(e)")
         return 0
     } catch {
-        require(false, "decode threw a non-RecommenderError \(error)")
+        require(false, "decode threw a non-HDRecInferenceError \(error)")
         return 0
     }
     require(manifest.format == BundleManifest.formatName, "format \(manifest.format)")

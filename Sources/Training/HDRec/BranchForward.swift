@@ -1,6 +1,6 @@
 // What one branch forward of HDRecNetwork keeps for its backward (HDRecNetwork.swift).
 import TrainingOps
-import Recommender
+import HDRecInference
 
 /// Everything one branch forward keeps for its backward.
 public final class BranchForward<T: TrainScalar> {

@@ -14,7 +14,7 @@
 // Parameters are read through typed keys (HDRecParameterKey) whose offsets HDRecParameters
 // resolved once.
 import Foundation
-import Recommender
+import HDRecInference
 import TrainingOps
 
 public final class HDRecNetwork<T: TrainScalar> {

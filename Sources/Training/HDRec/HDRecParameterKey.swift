@@ -12,7 +12,7 @@
 // exported file: a checkpoint keeps B in the GGUF row order it is trained in (Llama q and k
 // rows permuted for adjacent-pair RoPE); export permutes it back (Sources/Llama/PEFTLoRA.swift).
 import Llama
-import Recommender
+import HDRecInference
 
 public enum HDRecParameterKey: Hashable, Sendable, CustomStringConvertible {
     /// A LoRA factor: A (R, in) or B (out, R).

@@ -10,7 +10,7 @@
 // Initialisation: PEFT's (A Kaiming-uniform, B = 0), PyTorch Linear defaults for the
 // heads, and the added-token rows start at the mean token embedding.
 import Llama
-import Recommender
+import HDRecInference
 import TrainingOps
 
 public final class HDRecParameters<T: TrainScalar> {
@@ -149,7 +149,7 @@ public final class HDRecParameters<T: TrainScalar> {
         return UnsafeBufferPointer(start: store.parameters.pointer + spec.offset, count: spec.count).map { Float($0) }
     }
 
-    /// The heads in the Recommender's inference form (heads.safetensors).
+    /// The heads in the HDRecInference's inference form (heads.safetensors).
     /// - Parameter itemTable: the factorized IPL's frozen item table E (I, K)
     ///   (`HDRecNetwork.itemTable`): not a parameter, so the caller supplies it; unused by the MLP IPL.
     public func heads(itemTable: Tensor<T>? = nil) throws -> HDRecHeads {

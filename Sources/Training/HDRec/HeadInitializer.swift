@@ -9,7 +9,7 @@
 //   - the projector's ridge map from SASRec rows to the items' mean token embeddings.
 // All deterministic: a resumed run recomputes the same frozen values.
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 import TrainingOps
 

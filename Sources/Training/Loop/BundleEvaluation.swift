@@ -11,7 +11,7 @@
 import Foundation
 import Kernels
 import Quant
-import Recommender
+import HDRecInference
 import RecSys
 import TrainingOps
 
@@ -47,11 +47,11 @@ public enum BundleEvaluation {
     /// The IPL scores catalog line n as item n, and the harness ranks dataset item n: they must be one item.
     static func checkItems(catalog: Catalog, dataset: Dataset) throws {
         guard catalog.count == dataset.numItems else {
-            throw RecommenderError.inconsistent(field: "dataset items vs the bundle's catalog", expected: "\(catalog.count)",
+            throw HDRecInferenceError.inconsistent(field: "dataset items vs the bundle's catalog", expected: "\(catalog.count)",
                                                 found: "\(dataset.numItems)")
         }
         for (n, item) in dataset.items.enumerated() where catalog.items[n].id != item.id {
-            throw RecommenderError.inconsistent(field: "dataset item \(n) vs catalog.jsonl line \(n + 1) (the IPL's order)",
+            throw HDRecInferenceError.inconsistent(field: "dataset item \(n) vs catalog.jsonl line \(n + 1) (the IPL's order)",
                                                 expected: catalog.items[n].id, found: item.id)
         }
     }

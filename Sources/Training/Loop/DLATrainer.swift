@@ -15,7 +15,7 @@
 // KL term pairs exactly those rows (an item-text alignment row has no ID counterpart
 // unless `idAlignment` is on) and averages them over their own sequences.
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 import TrainingOps
 

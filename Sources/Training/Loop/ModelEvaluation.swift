@@ -7,7 +7,7 @@
 //   DIR/evaluation.json               what was scored, the users and their sample, timing
 // The decoder runs once: with several fusions the pass rows are kept and re-fused.
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 import TrainingOps

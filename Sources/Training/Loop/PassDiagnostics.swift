@@ -12,7 +12,7 @@
 // Averages over rows. Spearman over ranks with ties broken by index, which is exact for
 // continuous scores.
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 
 /// Running means of agreement statistics between the text pass, the ID pass and popularity.

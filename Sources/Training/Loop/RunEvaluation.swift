@@ -10,7 +10,7 @@
 // files of one run pair user for user, and `hdrec compare` pairs a sample with a
 // full-data ranks.tsv (SASRec's) over the sample's users.
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 

@@ -7,7 +7,7 @@
 import Foundation
 import JSON
 import ModelFiles
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 

@@ -1,12 +1,12 @@
 // The trainer's f32 network in eval mode (dropout off) as an HDRecPassScoring: the
 // same prompts as serving, both branches batched, logits read at the last [SEQ].
 // Validation during training and the run's final evaluation go through it and
-// Recommender's HDRecScorer, the same fusion and ranking code `hdrec evaluate` and
+// HDRecInference's HDRecScorer, the same fusion and ranking code `hdrec evaluate` and
 // the server use; only the decoder differs (f32 dequantized base here, the GGUF's own
 // types there), which the export-agreement test bounds.
 import TrainingOps
 import Foundation
-import Recommender
+import HDRecInference
 import RecSys
 
 public final class TrainedPassScorer: HDRecPassScoring {

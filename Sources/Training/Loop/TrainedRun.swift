@@ -12,7 +12,7 @@
 import Foundation
 import Kernels
 import Llama
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 

@@ -9,7 +9,7 @@
 // validation"; a number fixes the served α (the paper profile's Table 2 value), and the α
 // validation would have chosen is still reported.
 import Foundation
-import Recommender
+import HDRecInference
 
 public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var name: String

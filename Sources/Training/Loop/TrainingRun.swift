@@ -11,7 +11,7 @@
 import Foundation
 import Llama
 import ModelFiles
-import Recommender
+import HDRecInference
 import RecSys
 import Support
 import Tokenizer

@@ -63,7 +63,7 @@ let package = Package(
                 swiftSettings: numericSettings),
         .target(name: "Recommender", dependencies: ["Llama", "RecSys", "Tokenizer", "ModelFiles", "Support", "JSON"],
                 swiftSettings: numericSettings),
-        .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "Kernels", "Support", "JSON"],
+        .target(name: "Training", dependencies: ["Recommender", "Llama", "RecSys", "Kernels", "Support", "JSON", "Distributed"],
                 swiftSettings: numericSettings),
         // Tools for measuring and exercising the engine, kept out of the library targets:
         // the training-step and block benchmarks (hdrec bench-train, BENCHMARKS.md) and the

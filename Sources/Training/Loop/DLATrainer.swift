@@ -208,10 +208,10 @@ public final class DLATrainer {
         let global = sync.isDistributed ? global : nil
         func prompts(_ branch: AdapterRole) -> [PromptSequence] { branch == .text ? texts : ids }
         func sampleKeys(_ branch: AdapterRole) -> [UInt64]? { branch == .text ? batch.textSampleKeys : batch.idSampleKeys }
-        /// Whether the phase of `branch` runs: the global batch has prompts for it.
+        /// Whether the phase of `branch` runs: the global batch has prompts for it (so every rank agrees).
         func runs(_ branch: AdapterRole) -> Bool {
             guard let global else { return !prompts(branch).isEmpty }
-            return (branch == .text ? global.text : global.id).groups > 0 || !prompts(branch).isEmpty
+            return global.ce(branch).sequences > 0
         }
         var klRan = (text: false, id: false)
         let idAnchors = try anchorStates(batch)

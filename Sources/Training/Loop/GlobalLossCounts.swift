@@ -10,12 +10,17 @@ import Recommender
 public struct LossCounts: Sendable, Equatable {
     public var groups: Int
     public var rows: Int
-    public init(groups: Int, rows: Int) { self.groups = groups; self.rows = rows }
+    /// All sequences, supervised or not: a phase runs on every rank when the global batch has any.
+    public var sequences: Int
+    public init(groups: Int, rows: Int, sequences: Int? = nil) {
+        self.groups = groups; self.rows = rows; self.sequences = sequences ?? groups
+    }
 
     /// The counts of sequences with these supervised rows each.
     public init(rowsPerSequence: [Int]) {
         groups = rowsPerSequence.filter { $0 > 0 }.count
         rows = rowsPerSequence.reduce(0, +)
+        sequences = rowsPerSequence.count
     }
 }
 

@@ -67,7 +67,7 @@ let package = Package(
                 swiftSettings: numericSettings),
         .target(name: "HDRecInference", dependencies: ["Llama", "RecSys", "TrainingOps", "Tokenizer", "ModelFiles", "Support", "JSON"],
                 swiftSettings: numericSettings),
-        .target(name: "Training", dependencies: ["HDRecInference", "Llama", "RecSys", "TrainingOps", "Kernels", "Support", "JSON"],
+        .target(name: "Training", dependencies: ["HDRecInference", "Llama", "RecSys", "TrainingOps", "Kernels", "Support", "JSON", "Distributed"],
                 swiftSettings: numericSettings),
         // Tools for measuring and exercising the engine, kept out of the library targets:
         // the training-step and block benchmarks (hdrec bench-train, BENCHMARKS.md) and the

@@ -1,8 +1,11 @@
 // `hdrec train`: HDRec's dual-LoRA alternating training (paper Algorithm 1) on a
 // prepared dataset, a GGUF base and a SASRec checkpoint. The settings come from a recipe
 // (an embedded one by --profile, or --config FILE), then single flags override it; the
-// work is in Training.TrainingRun.
+// work is in Training.TrainingRun. Under `mpirun -np N` it trains data-parallel: every rank
+// computes its shard of each global batch, the gradients are all-reduced, rank 0 writes the run
+// (docs/scaling.md); without mpirun it is one process, as before.
 import ArgumentParser
+import Distributed
 import Foundation
 import HDRecInference
 import RecSys
@@ -57,6 +60,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .customLong("final-eval"), help: "none, valid or test: the splits of the run's final evaluation (only test touches test).") var finalEval: String = "test"
     @Option(help: "Random seed.") var seed: UInt64?
     @Flag(help: "Continue the run in --out after checking data, base and configuration.") var resume = false
+    @Option(name: .customLong("max-steps"), help: "Stop after N optimisation steps in all (checkpoint written; validation and final evaluation skipped).") var maxSteps: Int?
+    @Option(name: .customLong("drift-check-every"), help: "Under mpirun: check every N steps that all ranks hold identical parameters (0: only at the start and each epoch's end).") var driftCheckEvery: Int = 50
 
     func run() async throws {
         guard let ab = Ablation(rawValue: ablation) else { throw ValidationError("--ablation must be one of none, no-dla, no-kl, text-only, id-only; found '\(ablation)'") }
@@ -90,7 +95,12 @@ struct TrainCommand: AsyncParsableCommand {
             options: options, prompt: recipe.prompt(), maxUsers: maxUsers, evaluationUsers: evalUsers,
             command: (["hdrec"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
         spec.recipe = recipe
-        try TrainingRun.train(spec: spec, directory: out, resume: resume, finalSplits: finalSplits)
+        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1; found \(maxSteps)") }
+        guard driftCheckEvery >= 0 else { throw ValidationError("--drift-check-every must be 0 or more; found \(driftCheckEvery)") }
+        try DistributedWorld.run { world in
+            let execution = TrainingExecution(communicator: world, maxSteps: maxSteps, driftCheckEvery: driftCheckEvery)
+            try TrainingRun.train(spec: spec, directory: out, resume: resume, finalSplits: finalSplits, execution: execution)
+        }
     }
 
     private func applyOverrides(_ r: inout TrainingRecipe) throws {

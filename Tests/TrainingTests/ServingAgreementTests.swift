@@ -160,8 +160,10 @@ struct ServingAgreementTests {
             return try HDRecModel(decoder: decoder, prompts: loaded.model.prompts, heads: loaded.model.heads,
                                   sasrec: loaded.contents.sasrec, fusionDefaults: loaded.contents.manifest.fusion)
         }
+        // 50× the tolerance: how far the norms move depends on the training trajectory (about 1e-2
+        // relative with the row-keyed dropout masks), and 50× is still far outside the agreement.
         let withoutNorms = try variant(try full.truncated(layers: TinyRun.layers)).passScores(histories: [histories[0]])
-        #expect(relativeError(withoutNorms.text[0], reference.text[0]) > 100 * Self.tolerance)
+        #expect(relativeError(withoutNorms.text[0], reference.text[0]) > 50 * Self.tolerance)
         let allLayers = try variant(try full.replacingNorms(loaded.contents.heads.norms)).passScores(histories: [histories[0]])
         #expect(relativeError(allLayers.text[0], reference.text[0]) > 100 * Self.tolerance)
     }

@@ -30,6 +30,9 @@ public final class BranchForward<T: TrainScalar> {
     var residual: Tensor<T>? = nil
     /// The lowest layer whose input gradient is needed (0, or the cut for a cut text branch).
     var lowestLayer = 0
+    /// Dropout keys of the (M) token rows and the (N) IPL rows (DropoutRowKeys.swift); nil in eval mode.
+    var tokenDropoutKeys: [UInt64]? = nil
+    var iplDropoutKeys: [UInt64]? = nil
 
     init(branch: AdapterRole, batch: SequenceBatch, training: Bool, seed: UInt64, logits: Tensor<T>, targets: [Int32],
          rowsPerSequence: [Int], gatherRows: [Int], positions: [Int32], blockInputs: [LlamaBlockActivations<T>],

@@ -93,14 +93,22 @@ public final class HDRecNetwork<T: TrainScalar> {
     /// Runs one branch over `prompts`; with `training`, LoRA and IPL dropout are on (seeded by `seed`).
     /// `supervisedOnlyLast` keeps only each prompt's read position (inference and validation).
     /// `anchors` (N, D): SASRec's state at each supervised row, required for an anchored ID pass.
+    /// `sampleKeys`: each prompt's global sample key (TrainingSampleKey), which with the token's
+    /// position keys its dropout masks (DropoutRowKeys.swift); nil: the prompt's index here.
     public func forward(_ prompts: [PromptSequence], branch: AdapterRole, parameters p: HDRecParameters<T>,
                         training: Bool, seed: UInt64, supervisedOnlyLast: Bool = false,
-                        anchors: [T]? = nil) throws -> BranchForward<T> {
+                        anchors: [T]? = nil, sampleKeys: [UInt64]? = nil) throws -> BranchForward<T> {
         let c = base.config.width
         let lengths = prompts.map(\.count)
         let batch = try SequenceBatch.leftPadded(lengths: lengths)
         let t = batch.paddedLength, m = batch.tokenCount
         let positions = batch.positions()
+        let samples = sampleKeys ?? prompts.indices.map { UInt64($0) }
+        guard samples.count == prompts.count else {
+            throw HDRecTrainingError.invalidBatch(reason: "\(prompts.count) prompts but \(samples.count) sample keys")
+        }
+        let tokenKeys = training ? DropoutRowKeys.tokenRows(batch: batch, samples: samples) : nil
+        var iplKeys: [UInt64] = []
 
         // Token ids per row (-1: padding or an injected row), injections, supervision.
         var ids = [Int32](repeating: -1, count: m)
@@ -125,6 +133,7 @@ public final class HDRecNetwork<T: TrainScalar> {
             for sup in supervised {
                 gatherRows.append(first + sup.position)
                 targets.append(Int32(sup.target))
+                iplKeys.append(DropoutRowKeys.key(sample: samples[s], position: sup.position))
             }
             rowsPerSequence.append(supervised.count)
         }
@@ -171,7 +180,8 @@ public final class HDRecNetwork<T: TrainScalar> {
                     cache.count(hit: false)
                 }
             }
-            let blockConfig = base.withRoPE(try config.blockConfig(base.config, training: training, layer: l))
+            var blockConfig = base.withRoPE(try config.blockConfig(base.config, training: training, layer: l))
+            blockConfig.dropoutRowKeys = tokenKeys
             let saved = LlamaBlockActivations<T>(config: blockConfig, rows: m)  // also the forward's scratch
             let out = Tensor<T>(unfilled: m * c) // LlamaBlock.forward writes every row
             let weights = try blockWeights(l, p), lora = try adapter(l, branch, p, blockConfig)
@@ -198,7 +208,7 @@ public final class HDRecNetwork<T: TrainScalar> {
             iplSaved = Tensor<T>(count: n * config.iplHidden)
             TrainableIPL.forward(logits: logits.pointer, saved: iplSaved.pointer, input: hidden.const, weights: try iplWeights(p),
                                  shape: IPLShape(rows: n, dim: c, hidden: config.iplHidden, items: itemCount,
-                                                 dropout: training ? config.iplDropout : 0),
+                                                 dropout: training ? config.iplDropout : 0, rowKeys: training ? iplKeys : nil),
                                  seed: TrainingRNG.derive(seed, 1000, 2))
         }
         var residual: Tensor<T>? = nil
@@ -218,6 +228,8 @@ public final class HDRecNetwork<T: TrainScalar> {
                              last: x, lastRstd: rstd, hidden: hidden, iplSaved: iplSaved, seqRows: seqRows,
                              alignRows: alignRows, slotRows: slotRows, slotInputs: slotInputs, projectorSaved: projectorSaved)
         result.residual = residual
+        result.tokenDropoutKeys = tokenKeys
+        result.iplDropoutKeys = training ? iplKeys : nil
         result.lowestLayer = branch == .text ? config.firstLoRALayer : 0
         return result
     }
@@ -250,7 +262,7 @@ public final class HDRecNetwork<T: TrainScalar> {
                                                       w2: try p.gradient(.ipl(.outWeight))),
                               dLogits: dIPL, input: f.hidden.const, saved: f.iplSaved.const, weights: try iplWeights(p),
                               shape: IPLShape(rows: n, dim: c, hidden: config.iplHidden, items: itemCount,
-                                              dropout: f.training ? config.iplDropout : 0),
+                                              dropout: f.training ? config.iplDropout : 0, rowKeys: f.iplDropoutKeys),
                               seed: TrainingRNG.derive(f.seed, 1000, 2))
         }
         withExtendedLifetime(dResidual) {}
@@ -266,7 +278,8 @@ public final class HDRecNetwork<T: TrainScalar> {
                          dOut: dNormed.const, input: f.last.const, weight: normWeight, rstd: f.lastRstd.const, m: m, c: c)
         // Blocks, last to first
         for l in stride(from: config.layers - 1, through: f.lowestLayer, by: -1) {
-            let blockConfig = base.withRoPE(try config.blockConfig(base.config, training: f.training, layer: l))
+            var blockConfig = base.withRoPE(try config.blockConfig(base.config, training: f.training, layer: l))
+            blockConfig.dropoutRowKeys = f.tokenDropoutKeys
             var grads: [LoRATargets: LoRAGradients<T>] = [:]
             for (t, _) in targetOrder where blockConfig.targets.contains(t) {
                 grads[t] = LoRAGradients(a: try p.gradient(.lora(f.branch, layer: l, llamaTarget(t), .a)),

@@ -25,17 +25,32 @@ public struct BranchLoss {
     public var klTemperature: Double
     /// The optimisation step, for error messages.
     public var step: Int
+    /// A data-parallel shard's global denominators (GlobalLossCounts.swift): `ce` for the
+    /// branch's CE, `kl` for the shared rows. nil: the batch is the whole batch.
+    public var globalCounts: (ce: LossCounts, kl: LossCounts)? = nil
 
     public init(average: LossAverage, usesKL: Bool, klWeight: Double, klTemperature: Double, step: Int) {
         self.average = average; self.usesKL = usesKL; self.klWeight = klWeight
         self.klTemperature = klTemperature; self.step = step
     }
 
-    func rowWeights<T: TrainScalar>(_ groupSizes: [Int], as: T.Type) -> [T] {
-        switch average {
-        case .users: return RowWeights.perGroupMean(groupSizes: groupSizes)
-        case .positions: return RowWeights.batchMean(rows: groupSizes.reduce(0, +))
+    func rowWeights<T: TrainScalar>(_ groupSizes: [Int], as: T.Type, global: LossCounts? = nil) -> [T] {
+        guard let global else {
+            switch average {
+            case .users: return RowWeights.perGroupMean(groupSizes: groupSizes)
+            case .positions: return RowWeights.batchMean(rows: groupSizes.reduce(0, +))
+            }
         }
+        // perGroupMean's and batchMean's formulas with the global batch's counts.
+        var w: [T] = []
+        w.reserveCapacity(groupSizes.reduce(0, +))
+        for size in groupSizes where size > 0 {
+            switch average {
+            case .users: w.append(contentsOf: repeatElement(1 / (T(size) * T(global.groups)), count: size))
+            case .positions: w.append(contentsOf: repeatElement(1 / T(global.rows), count: size))
+            }
+        }
+        return w
     }
 
     /// The leading sequences a student shares with its teacher, checked row for row.
@@ -53,7 +68,7 @@ public struct BranchLoss {
     public func evaluate<T: TrainScalar>(_ f: BranchForward<T>, teacher: BranchTeacher<T>?, itemCount v: Int,
                                          dLogits: Tensor<T>) throws -> (ce: Double, kl: Double?) {
         let n = f.rowCount
-        let weights = rowWeights(f.rowsPerSequence, as: T.self)
+        let weights = rowWeights(f.rowsPerSequence, as: T.self, global: globalCounts?.ce)
         let lse = Tensor<T>(count: n)
         let ce = try f.targets.withUnsafeBufferPointer { t in
             try weights.withUnsafeBufferPointer { w in
@@ -67,7 +82,7 @@ public struct BranchLoss {
         guard let teacher, usesKL else { return (ce, nil) }
         // KL over the rows both branches have (Eqs. 10, 12), averaged over those sequences.
         let shared = try sharedRows(f.rowsPerSequence, teacher.rowsPerSequence)
-        let klWeights = rowWeights(shared, as: T.self)
+        let klWeights = rowWeights(shared, as: T.self, global: globalCounts?.kl)
         let m = klWeights.count
         guard m > 0 else { return (ce, nil) }
         let lseT = Tensor<T>(count: m), lseS = Tensor<T>(count: m)

@@ -14,6 +14,13 @@
 // users first, then items, so the two branches' rows agree on a common prefix: the
 // KL term pairs exactly those rows (an item-text alignment row has no ID counterpart
 // unless `idAlignment` is on) and averages them over their own sequences.
+//
+// Data-parallel (docs/scaling.md): with a communicator of size > 1 each rank passes its shard
+// of the global batch and the global batch's counts (GlobalLossCounts.swift); every phase runs
+// on every rank when the GLOBAL batch has prompts for it (a rank whose shard has none still
+// joins the all-reduce with zero gradients), the gradients are summed before clipping and
+// AdamW (GradientSync.swift), and the reported losses are the global ones.
+import Distributed
 import Foundation
 import HDRecInference
 import RecSys
@@ -37,6 +44,10 @@ public struct TrainingBatch: Sendable {
     public var textAlignments: [PromptSequence]
     /// The public code's ID alignment prompts (empty unless `idAlignment`).
     public var idAlignments: [PromptSequence]
+    /// Each user's and each item's global sample key (TrainingSampleKey), which keys their dropout
+    /// masks; empty: keyed by the prompt's index in the batch.
+    public var userKeys: [UInt64] = []
+    public var itemKeys: [UInt64] = []
 
     public init(users: [UserPrompts], textAlignments: [PromptSequence] = [], idAlignments: [PromptSequence] = []) {
         self.users = users; self.textAlignments = textAlignments; self.idAlignments = idAlignments
@@ -47,6 +58,18 @@ public struct TrainingBatch: Sendable {
     /// The ID branch's prompts: users first, then items.
     public var idPrompts: [PromptSequence] { users.map(\.id) + idAlignments }
     public var isEmpty: Bool { users.isEmpty && textAlignments.isEmpty && idAlignments.isEmpty }
+
+    /// The text prompts' sample keys (nil when the batch has none).
+    public var textSampleKeys: [UInt64]? {
+        userKeys.count == users.count && itemKeys.count == textAlignments.count ? userKeys + itemKeys : nil
+    }
+    /// The ID prompts' sample keys (nil when the batch has none). Items have ID prompts only
+    /// with the ID alignment task (`idAlignment`).
+    public var idSampleKeys: [UInt64]? {
+        guard userKeys.count == users.count else { return nil }
+        if idAlignments.isEmpty { return userKeys }
+        return itemKeys.count == idAlignments.count ? userKeys + itemKeys : nil
+    }
 }
 
 /// One sample of an epoch's shuffled order.
@@ -69,11 +92,18 @@ public final class DLATrainer {
     public var anchors: SASRecAnchors?
     public private(set) var step = 0
     public let totalSteps: Int
+    /// The ranks of a data-parallel run (a single process by default).
+    public var communicator: any Communicator {
+        get { sync.communicator }
+        set { sync = GradientSync(store: parameters.store, communicator: newValue) }
+    }
+    private var sync: GradientSync
 
     public init(network: HDRecNetwork<Float>, parameters: HDRecParameters<Float>, prompts: PromptBuilder, options: TrainingOptions,
                 totalSteps: Int) {
         self.network = network; self.parameters = parameters; self.prompts = prompts; self.options = options
         self.totalSteps = max(1, totalSteps)
+        sync = GradientSync(store: parameters.store, communicator: SingleProcessCommunicator())
         optimizer = AdamW(weightDecay: options.weightDecay)
         schedule = CosineSchedule(baseLearningRate: options.learningRate,
                                   warmupSteps: max(1, Int(Double(totalSteps) * options.warmupFraction)),
@@ -96,22 +126,24 @@ public final class DLATrainer {
     public func trainingBatch(_ samples: [TrainingSample], dataset: Dataset) throws -> TrainingBatch {
         let users = samples.compactMap { if case .user(let u) = $0 { u } else { nil } }
         var batch = TrainingBatch(users: try trainingPrompts(users: users, dataset: dataset))
-        batch.userHistories = users.compactMap { u in
-            let train = Array(dataset.train(u))
-            return train.count >= 2 ? Array(train.dropLast()) : nil
-        }
+        let kept = users.filter { dataset.train($0).count >= 2 }
+        batch.userHistories = kept.map { Array(dataset.train($0).dropLast()) }
+        batch.userKeys = kept.map(TrainingSampleKey.user)
         for case .item(let i) in samples {
             batch.textAlignments.append(try prompts.alignmentPrompt(item: i))
             if options.idAlignment { batch.idAlignments.append(try prompts.idAlignmentPrompt(item: i)) }
+            batch.itemKeys.append(TrainingSampleKey.item(i))
         }
         return batch
     }
 
     /// CE (+ λ·KL against a detached teacher) of one branch forward; fills dLogits (N, I).
-    private func loss(_ f: BranchForward<Float>, teacher: Teacher?, dLogits: Tensor<Float>) throws -> (ce: Double, kl: Double?) {
-        let loss = BranchLoss(average: options.lossAverage, usesKL: options.klWeight > 0,
+    private func loss(_ f: BranchForward<Float>, teacher: Teacher?, dLogits: Tensor<Float>,
+                      global: GlobalLossCounts?) throws -> (ce: Double, kl: Double?) {
+        var loss = BranchLoss(average: options.lossAverage, usesKL: options.klWeight > 0,
                               klWeight: options.klWeight(step: step, totalSteps: totalSteps),
                               klTemperature: options.klTemperature, step: step)
+        if let global { loss.globalCounts = (global.ce(f.branch), global.shared) }
         return try loss.evaluate(f, teacher: teacher, itemCount: network.itemCount, dLogits: dLogits)
     }
 
@@ -119,8 +151,9 @@ public final class DLATrainer {
         branch == .text ? ["lora.text", "shared"] : ["lora.id", "projector", "shared"]
     }
 
-    private func update(groups selected: Set<String>) {
+    private func update(groups selected: Set<String>) throws {
         let store = parameters.store
+        try sync.allReduce(groups: selected)
         let lr = schedule.learningRate(step: step)
         _ = GradientClipping.clipGlobalNorm(store, maxNorm: options.clipNorm, where: { selected.contains($0.group) })
         let heads: Set<String> = ["shared", "projector"]
@@ -156,50 +189,75 @@ public final class DLATrainer {
         try trainStep(TrainingBatch(users: users))
     }
 
-    /// One optimisation step over a mixed batch.
-    public func trainStep(_ batch: TrainingBatch) throws -> StepLosses {
+    /// Throws DistributedError.parameterDrift unless every rank holds bit-identical parameters
+    /// (a collective; nothing to check in a single process).
+    public func verifyIdenticalParameters() throws {
+        try sync.verifyIdenticalParameters(step: step)
+    }
+
+    /// One optimisation step over a mixed batch. Data-parallel: `batch` is this rank's shard and
+    /// `global` the whole global batch's counts (required when the communicator has several ranks).
+    public func trainStep(_ batch: TrainingBatch, global: GlobalLossCounts? = nil) throws -> StepLosses {
         let texts = batch.textPrompts, ids = batch.idPrompts
         let seed = TrainingRNG.derive(options.seed, UInt64(step), 7)
         var result = StepLosses(step: step, tokens: 0)
         parameters.store.zeroGradients()
+        if sync.isDistributed, global == nil {
+            throw HDRecTrainingError.invalidBatch(reason: "a data-parallel step needs the global batch's counts")
+        }
+        // With one rank the local counts are the global ones: the loss keeps its own weights (bit-identical to before).
+        let global = sync.isDistributed ? global : nil
         func prompts(_ branch: AdapterRole) -> [PromptSequence] { branch == .text ? texts : ids }
+        func sampleKeys(_ branch: AdapterRole) -> [UInt64]? { branch == .text ? batch.textSampleKeys : batch.idSampleKeys }
+        /// Whether the phase of `branch` runs: the global batch has prompts for it (so every rank agrees).
+        func runs(_ branch: AdapterRole) -> Bool {
+            guard let global else { return !prompts(branch).isEmpty }
+            return global.ce(branch).sequences > 0
+        }
+        var klRan = (text: false, id: false)
         let idAnchors = try anchorStates(batch)
         func anchors(_ branch: AdapterRole) -> [Float]? { branch == .id ? idAnchors : nil }
         func teacherForward(_ branch: AdapterRole, phase: UInt64) throws -> Teacher? {
             guard !prompts(branch).isEmpty else { return nil }
             let f = try network.forward(prompts(branch), branch: branch, parameters: parameters, training: true,
-                                        seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch))
+                                        seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch),
+                                        sampleKeys: sampleKeys(branch))
             result.tokens += f.tokenCount
             return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)
         }
         func run(_ branch: AdapterRole, teacher: Teacher?, phase: UInt64) throws -> (BranchForward<Float>, Double, Double?)? {
             guard !prompts(branch).isEmpty else { return nil }
             let f = try network.forward(prompts(branch), branch: branch, parameters: parameters,
-                                        training: true, seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch))
+                                        training: true, seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch),
+                                        sampleKeys: sampleKeys(branch))
             let d = Tensor<Float>(count: f.rowCount * network.itemCount)
-            let (ce, kl) = try loss(f, teacher: teacher, dLogits: d)
+            let (ce, kl) = try loss(f, teacher: teacher, dLogits: d, global: global)
             try check(ce + (kl ?? 0), branch.rawValue)
             try network.backward(f, dLogits: d.const, parameters: parameters)
             result.tokens += f.tokenCount
             return (f, ce, kl)
         }
         func record(_ branch: AdapterRole, _ ce: Double, _ kl: Double?) {
-            if branch == .id { result.idCE = ce; result.idKL = kl } else { result.textCE = ce; result.textKL = kl }
+            if branch == .id { result.idCE = ce; result.idKL = kl; klRan.id = kl != nil }
+            else { result.textCE = ce; result.textKL = kl; klRan.text = kl != nil }
         }
         switch options.ablation {
         case .textOnly, .idOnly:
             let branch: AdapterRole = options.ablation == .textOnly ? .text : .id
-            if let (_, ce, _) = try run(branch, teacher: nil, phase: 1) {
+            if runs(branch) {
+                let (_, ce, _) = try run(branch, teacher: nil, phase: 1) ?? (nil, 0, nil)
                 record(branch, ce, nil)
-                update(groups: groups(branch))
+                try update(groups: groups(branch))
             }
         case .noDLA:
             // Joint: both branches' losses summed, KL each way against the detached other, one step.
             let teacherText = try teacherForward(.text, phase: 1)
             let teacherID = try teacherForward(.id, phase: 2)
             if let (_, ce, kl) = try run(.text, teacher: teacherID, phase: 1) { record(.text, ce, kl) }
+            else if runs(.text) { record(.text, 0, nil) }
             if let (_, ce, kl) = try run(.id, teacher: teacherText, phase: 2) { record(.id, ce, kl) }
-            update(groups: groups(.text).union(groups(.id)))
+            else if runs(.id) { record(.id, 0, nil) }
+            try update(groups: groups(.text).union(groups(.id)))
         case .none, .noKL:
             let useKL = options.ablation == .none
             var teacher = try teacherForward(.text, phase: 0)
@@ -210,13 +268,19 @@ public final class DLATrainer {
                 let learnsFromTeacher = useKL && (branch == .text || options.idPhaseKL != false)
                 guard let (f, ce, kl) = try run(branch, teacher: learnsFromTeacher ? teacher : nil, phase: UInt64(t + 1)) else {
                     teacher = nil
+                    // This shard has no prompts for the phase, but other ranks' shards do: join their update.
+                    if runs(branch) {
+                        record(branch, 0, nil)
+                        try update(groups: groups(branch))
+                    }
                     continue
                 }
                 record(branch, ce, kl)
-                update(groups: groups(branch))
+                try update(groups: groups(branch))
                 teacher = Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)  // detached: a plain copy
             }
         }
+        try sync.allReduce(&result, klRanOn: klRan)
         step += 1
         return result
     }

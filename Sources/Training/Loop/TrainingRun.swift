@@ -8,6 +8,12 @@
 //   RUN_DIR/history.json          per-step losses and per-epoch validation sweeps
 //   RUN_DIR/loss.svg, alpha.svg   curves
 //   RUN_DIR/metrics.json, ranks.tsv   final metrics (best epoch, chosen α, text-dominant fusion)
+//
+// Data-parallel under mpirun (docs/scaling.md, TrainingExecution): every rank draws the same
+// epoch order and global batches, trains on its shard of each (BatchSharding) and scores its
+// share of the validation and evaluation users; rank 0 alone writes files and prints. The run
+// directory must be shared by the ranks (they read run.json, history.json and the checkpoints).
+import Distributed
 import Foundation
 import Llama
 import ModelFiles
@@ -90,6 +96,8 @@ public struct RunHistory: Sendable, Codable {
     public var bestAlpha: Double = 0.5
     public var tokensPerSecond: Double = 0
     public var secondsPerEpoch: [Double] = []
+    /// Training samples (users and item-alignment samples) per second in the last epoch, over all ranks.
+    public var samplesPerSecond: Double? = nil
     /// Validation before the first step: what the heads' starting values give on their own.
     public var startValidation: EpochValidation? = nil
 }
@@ -181,26 +189,37 @@ public enum TrainingRun {
 
     /// Trains (or resumes) the run in `directory` and writes its final metrics.
     /// `finalSplits`: the splits of the final evaluation ([] skips it; without .test, test is never touched).
+    /// `execution`: the ranks, an early stop and the drift check (nothing of it is stored in the run).
     public static func train(spec: TrainingRunSpec, directory: String, resume: Bool, finalSplits: [Split] = [.valid, .test],
-                             log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
+                             execution: TrainingExecution = TrainingExecution(),
+                             log rootLog: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
         let fm = FileManager.default
         let specPath = directory + "/run.json"
+        let world = execution.communicator
+        let isRoot = world.isRoot
+        let log: (String) -> Void = isRoot ? rootLog : { _ in }
+        /// Files are rank 0's: the others hold the same state and stay silent.
+        func write(_ body: () throws -> Void) throws { if isRoot { try body() } }
         var history = RunHistory()
         let context = try TrainingContext(spec: spec, log: log)
         if resume {
             let stored = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: specPath)))
             try checkResume(stored, spec)
             history = try JSONDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
+            // Every rank has read run.json and history.json before rank 0 may rewrite them.
+            try world.barrier()
             if spec.options.epochs != stored.options.epochs {
                 // Continued for more epochs: run.json records the run as it now stands.
                 let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try AtomicFile.write(try encoder.encode(spec), to: specPath)
+                try write { try AtomicFile.write(try encoder.encode(spec), to: specPath) }
             }
         } else {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try encoder.encode(spec), to: specPath)
-            if let recipe = spec.recipe { try AtomicFile.write(try recipe.json(), to: directory + "/recipe.json") }
+            try write {
+                try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write(try encoder.encode(spec), to: specPath)
+                if let recipe = spec.recipe { try AtomicFile.write(try recipe.json(), to: directory + "/recipe.json") }
+            }
         }
         let users = context.trainingUsers()
         guard !users.isEmpty else { throw HDRecTrainingError.emptyTrainingSet(reason: "no user has two training items") }
@@ -210,17 +229,22 @@ public enum TrainingRun {
         let trainer = DLATrainer(network: context.network, parameters: context.parameters, prompts: context.prompts,
                                  options: spec.options, totalSteps: batchesPerEpoch * spec.options.epochs)
         trainer.anchors = context.anchors
+        trainer.communicator = world
         if resume, fm.fileExists(atPath: directory + "/checkpoint.safetensors") {
             let step = try Checkpoint.load(context.parameters.store, from: directory + "/checkpoint.safetensors")
             trainer.restore(step: step)
         }
+        // Same data, seed and code on every rank must give the same starting parameters.
+        try trainer.verifyIdenticalParameters()
         log("training on \(users.count) users and \(items.count) item-alignment samples, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
-            + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32")
+            + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32"
+            + (execution.isDistributed ? "; \(world.size) ranks, each on its shard of every batch of \(spec.options.batchSize)" : ""))
         let validUsers = context.evaluationUsers(spec.options.validationUsers, salt: 0xA11D)
+        let shard = execution.evaluationShard
         if trainer.step == 0, history.startValidation == nil {
-            let start = try validate(trainer: trainer, context: context, users: validUsers, epoch: 0)
+            let start = try validate(trainer: trainer, context: context, users: validUsers, epoch: 0, shard: shard)
             history.startValidation = start
-            try writeHistory(history, directory)
+            try write { try writeHistory(history, directory) }
             log(String(format: "before training: valid NDCG@10 text %.4f, id %.4f, fused %.4f at α = %.1f", start.textPassNDCG,
                        start.idPassNDCG, start.alphaNDCG.max() ?? 0, start.bestAlpha)
                 + (start.sasrecNDCG.map { String(format: "; SASRec alone %.4f", $0) } ?? ""))
@@ -231,29 +255,59 @@ public enum TrainingRun {
             var rng = TrainingRNG(seed: TrainingRNG.derive(spec.options.seed, UInt64(epoch), 3))
             order.shuffle(using: &rng)
             let firstBatch = trainer.step - epoch * batchesPerEpoch
-            let bar = ProgressBar(label: "epoch \(epoch + 1)/\(spec.options.epochs)", total: batchesPerEpoch)
+            let bar = ProgressBar(label: "epoch \(epoch + 1)/\(spec.options.epochs)", total: batchesPerEpoch, enabled: isRoot)
             bar.advance(by: max(0, firstBatch))
-            let start = Date()
-            var tokens = 0
+            let start = Date(), cpuStart = ProcessClock.cpuSeconds()
+            var tokens = 0, trainedSamples = 0
+            var stopped = false
             for b in max(0, firstBatch) ..< batchesPerEpoch {
+                if let maxSteps = execution.maxSteps, trainer.step >= maxSteps { stopped = true; break }
                 let slice = Array(order[(b * spec.options.batchSize) ..< min(order.count, (b + 1) * spec.options.batchSize)])
+                // Every rank builds the whole global batch (its counts normalise the losses), then its shard.
                 let batch = try trainer.trainingBatch(slice, dataset: context.dataset)
                 if batch.isEmpty { bar.advance(); continue }
-                let losses = try trainer.trainStep(batch)
+                let losses: StepLosses
+                if execution.isDistributed {
+                    let local = try trainer.trainingBatch(Array(try BatchSharding.shard(slice, for: world)), dataset: context.dataset)
+                    losses = try trainer.trainStep(local, global: GlobalLossCounts(batch))
+                } else {
+                    losses = try trainer.trainStep(batch)
+                }
                 tokens += losses.tokens
+                trainedSamples += slice.count
                 history.losses.append(losses)
                 let shown = [("text", losses.textCE), ("id", losses.idCE)].compactMap { n, v in v.map { "\(n) \(String(format: "%.3f", $0))" } }
                 bar.advance(status: shown.joined(separator: "  ") + String(format: "  %.0f tok/s", Double(tokens) / max(1e-9, Date().timeIntervalSince(start))))
+                if execution.driftCheckEvery > 0, trainer.step % execution.driftCheckEvery == 0 { try trainer.verifyIdenticalParameters() }
                 if trainer.step % 200 == 0 {
-                    try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/checkpoint.safetensors")
-                    try writeHistory(history, directory)
+                    try write {
+                        try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/checkpoint.safetensors")
+                        try writeHistory(history, directory)
+                    }
                 }
             }
             bar.finish()
             let seconds = Date().timeIntervalSince(start)
+            // CPU time of all ranks together, beside the wall time (BENCHMARKS.md "Training over MPI").
+            let cpuSeconds = try world.sum(ProcessClock.cpuSeconds() - cpuStart)
+            try trainer.verifyIdenticalParameters()
+            let throughput = String(format: "%d samples, %d tokens in %.1f s (CPU %.1f s over %d rank%@): %.2f samples/s, %.0f tokens/s",
+                                    trainedSamples, tokens, seconds, cpuSeconds, world.size, world.size == 1 ? "" : "s",
+                                    Double(trainedSamples) / max(1e-9, seconds), Double(tokens) / max(1e-9, seconds))
+            if stopped {
+                try write {
+                    try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/checkpoint.safetensors")
+                    try writeHistory(history, directory)
+                    try writePlots(history, directory)
+                }
+                log("stopped after step \(trainer.step) (--max-steps): \(throughput); validation and the final evaluation skipped")
+                return
+            }
+            log("epoch \(epoch + 1) trained: " + throughput)
             history.secondsPerEpoch.append(seconds)
             history.tokensPerSecond = Double(tokens) / max(1e-9, seconds)
-            let validation = try validate(trainer: trainer, context: context, users: validUsers, epoch: epoch + 1)
+            history.samplesPerSecond = Double(trainedSamples) / max(1e-9, seconds)
+            let validation = try validate(trainer: trainer, context: context, users: validUsers, epoch: epoch + 1, shard: shard)
             history.validations.append(validation)
             var best = validation.selectionNDCG(for: spec.options.ablation)
             // A recipe that fixes α (the paper profile) selects the epoch at that α and serves it;
@@ -274,16 +328,20 @@ public enum TrainingRun {
                 + "; α sweep " + validation.alphaNDCG.map { String(format: "%.4f", $0) }.joined(separator: " "))
             if best > history.bestNDCG {
                 history.bestNDCG = best; history.bestEpoch = epoch + 1; history.bestAlpha = servedAlpha
-                try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/best.safetensors")
+                try write { try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/best.safetensors") }
             }
             history.completedEpochs = epoch + 1
-            try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/checkpoint.safetensors")
-            try writeHistory(history, directory)
-            try writePlots(history, directory)
+            try write {
+                try Checkpoint.save(context.parameters.store, step: trainer.step, to: directory + "/checkpoint.safetensors")
+                try writeHistory(history, directory)
+                try writePlots(history, directory)
+            }
         }
 
         // Final metrics: best epoch, its α, text-dominant fusion (the paper's), or the
-        // trained pass of a single-branch ablation.
+        // trained pass of a single-branch ablation. The other ranks read best.safetensors once
+        // rank 0 has written it.
+        try world.barrier()
         _ = try Checkpoint.load(context.parameters.store, from: directory + "/best.safetensors")
         guard !finalSplits.isEmpty else {
             log("final evaluation skipped (--final-eval none); best epoch \(history.bestEpoch ?? 0), α \(history.bestAlpha)")
@@ -291,8 +349,9 @@ public enum TrainingRun {
         }
         let report = try evaluate(trainer: trainer, context: context, method: spec.options.ablation.finalFusion,
                                   parameters: FusionParameters(alpha: Float(history.bestAlpha)),
-                                  users: context.evaluationUsers(spec.evaluationUsers, salt: 0x7E57), splits: finalSplits)
-        try report.write(to: directory)
+                                  users: context.evaluationUsers(spec.evaluationUsers, salt: 0x7E57), splits: finalSplits,
+                                  shard: shard, showProgress: isRoot)
+        try write { try report.write(to: directory) }
         log((finalSplits.contains(.test) ? "test: " : "valid: ") + report.table())
     }
 
@@ -313,15 +372,25 @@ public enum TrainingRun {
         }
     }
 
-    /// Validation NDCG@10 of both passes and of text-dominant fusion over the α grid.
-    static func validate(trainer: DLATrainer, context: TrainingContext, users: [Int], epoch: Int) throws -> EpochValidation {
+    /// Validation NDCG@10 of both passes and of text-dominant fusion over the α grid. With a
+    /// `shard`, this rank ranks its share of the users and the per-user ranks are combined.
+    static func validate(trainer: DLATrainer, context: TrainingContext, users: [Int], epoch: Int,
+                         shard: EvaluationShard? = nil) throws -> EpochValidation {
         var textRanks: [Int] = [], idRanks: [Int] = [], sasrecRanks: [Int] = []
         var fusedRanks = [[Int]](repeating: [], count: alphaGrid.count)
         let batch = 16
         let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: .textDominant,
                                      parameters: FusionParameters(alpha: 0.5))
-        for start in stride(from: 0, to: users.count, by: batch) {
-            let chunk = Array(users[start ..< min(users.count, start + batch)])
+        let scored = try shard?.range(users.count) ?? 0 ..< users.count
+        if shard != nil {
+            // Users before this rank's share rank 0 here; the all-reduce below adds the ranks that scored them.
+            let before = scored.lowerBound
+            textRanks = Array(repeating: 0, count: before); idRanks = textRanks
+            fusedRanks = fusedRanks.map { _ in textRanks }
+            if context.anchors != nil { sasrecRanks = textRanks }
+        }
+        for start in stride(from: scored.lowerBound, to: scored.upperBound, by: batch) {
+            let chunk = Array(users[start ..< min(scored.upperBound, start + batch)])
             let rows = try scorer.passRows(users: chunk, split: .valid)
             var sasrecRows: Tensor<Float>? = nil
             if let anchors = context.anchors {
@@ -343,6 +412,16 @@ public enum TrainingRun {
                 }
             }
         }
+        if let shard {
+            // Pad to every user, then sum over the ranks: each user's rank comes from the one rank that scored it.
+            let lists = [textRanks, idRanks, sasrecRanks] + fusedRanks
+            let padded = lists.map { $0.isEmpty ? $0 : $0 + [Int](repeating: 0, count: users.count - $0.count) }
+            let all = try shard.combine(padded.flatMap { $0.map(Double.init) })
+            var at = 0
+            let combined = padded.map { list -> [Int] in defer { at += list.count }; return all[at ..< at + list.count].map { Int($0) } }
+            textRanks = combined[0]; idRanks = combined[1]; sasrecRanks = combined[2]
+            fusedRanks = Array(combined[3...])
+        }
         func ndcg(_ r: [Int]) -> Double { SplitResult(name: "valid", ranks: r).metric("NDCG@10") }
         let sweep = fusedRanks.map(ndcg)
         let bestIndex = sweep.indices.max { sweep[$0] < sweep[$1] } ?? 5
@@ -363,11 +442,14 @@ public enum TrainingRun {
 
     /// Full-ranking evaluation of the trained network (eval mode) through the shared
     /// harness, with the scorer and fusion code `hdrec evaluate` and serving use.
+    /// With a `shard` (TrainingExecution.evaluationShard), each rank scores its share of the users.
     public static func evaluate(trainer: DLATrainer, context: TrainingContext, method: FusionMethod,
-                                parameters: FusionParameters, users: [Int], splits: [Split]) throws -> EvaluationReport {
+                                parameters: FusionParameters, users: [Int], splits: [Split],
+                                shard: EvaluationShard? = nil, showProgress: Bool = true) throws -> EvaluationReport {
         let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: method, parameters: parameters)
-        return try Evaluator.evaluate(dataset: context.dataset, scorer: scorer,
-                                      options: EvaluationOptions(splits: splits, batchSize: 16, users: users))
+        var options = EvaluationOptions(splits: splits, batchSize: 16, users: users, showProgress: showProgress)
+        options.shard = shard
+        return try Evaluator.evaluate(dataset: context.dataset, scorer: scorer, options: options)
     }
 
     static func writeHistory(_ history: RunHistory, _ directory: String) throws {

@@ -45,6 +45,8 @@ public struct LlamaBlockConfig: Sendable, Equatable {
     public var ropeStyle: RoPEStyle = .adjacentPairs
     public var ropeFreqFactors: [Double]? = nil
     public var ropeFreqScale: Double = 1
+    /// (M) the LoRA dropout key of each row (RowKeyedDropout.swift); nil: masks by element index.
+    public var dropoutRowKeys: [UInt64]? = nil
 
     public init(dim: Int, ffnDim: Int, heads: Int, kvHeads: Int, headDim: Int, rmsEps: Double, ropeBase: Double,
                 loraRank: Int, loraAlpha: Double, loraDropout: Double, targets: LoRATargets) {
@@ -311,7 +313,8 @@ public enum LlamaBlock {
 
     static func loraShape(_ t: LoRATargets, _ c: LlamaBlockConfig, _ m: Int) -> LoRAShape {
         let p = c.projection(t)
-        return LoRAShape(m: m, n: p.out, k: p.in, rank: c.loraRank, scale: c.loraScale, dropout: c.loraDropout)
+        return LoRAShape(m: m, n: p.out, k: p.in, rank: c.loraRank, scale: c.loraScale, dropout: c.loraDropout,
+                         rowKeys: c.dropoutRowKeys)
     }
 
     static func siteSeed(_ seed: UInt64, _ t: LoRATargets) -> UInt64 {

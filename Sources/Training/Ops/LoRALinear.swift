@@ -25,9 +25,12 @@ public struct LoRAShape: Sendable, Equatable {
     public var scale: Double
     /// Dropout probability on the adapter input (0 in evaluation).
     public var dropout: Double
+    /// (M) each row's dropout key (RowKeyedDropout.swift); nil: masks by element index.
+    public var rowKeys: [UInt64]?
 
-    public init(m: Int, n: Int, k: Int, rank: Int, scale: Double, dropout: Double) {
+    public init(m: Int, n: Int, k: Int, rank: Int, scale: Double, dropout: Double, rowKeys: [UInt64]? = nil) {
         self.m = m; self.n = n; self.k = k; self.rank = rank; self.scale = scale; self.dropout = dropout
+        self.rowKeys = rowKeys
     }
 }
 
@@ -72,7 +75,7 @@ public enum LoRALinear {
                 var r0 = rows.lowerBound
                 while r0 < rows.upperBound {
                     let nr = min(rowBlock, rows.upperBound - r0), n = nr * k, x = input + r0 * k
-                    Dropout.factors(f, seed: seed, start: r0 * k, count: n, p: s.dropout)
+                    RowKeyedDropout.factors(f, seed: seed, rows: r0 ..< r0 + nr, width: k, p: s.dropout, keys: s.rowKeys)
                     for i in 0..<n { f[i] *= x[i] }
                     T.gemmLinear(u + r0 * s.rank, f, a, m: nr, n: s.rank, k: k, accumulate: false)
                     r0 += nr
@@ -135,7 +138,7 @@ public enum LoRALinear {
             var r0 = rows.lowerBound
             while r0 < rows.upperBound {
                 let nr = min(rowBlock, rows.upperBound - r0), n = nr * k
-                Dropout.factors(f, seed: seed, start: r0 * k, count: n, p: s.dropout)
+                RowKeyedDropout.factors(f, seed: seed, rows: r0 ..< r0 + nr, width: k, p: s.dropout, keys: s.rowKeys)
                 if let dInput {
                     T.gemm(tmp, dU + r0 * rank, a, m: nr, n: k, k: rank, accumulate: false)
                     let dx = dInput + r0 * k

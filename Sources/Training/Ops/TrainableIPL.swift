@@ -14,8 +14,11 @@ public struct IPLShape: Sendable, Equatable {
     public var rows: Int, dim: Int, hidden: Int, items: Int
     /// Dropout probability between the layers (0 in evaluation).
     public var dropout: Double
-    public init(rows: Int, dim: Int, hidden: Int, items: Int, dropout: Double) {
+    /// (N) each row's dropout key (RowKeyedDropout.swift); nil: masks by element index.
+    public var rowKeys: [UInt64]?
+    public init(rows: Int, dim: Int, hidden: Int, items: Int, dropout: Double, rowKeys: [UInt64]? = nil) {
         self.rows = rows; self.dim = dim; self.hidden = hidden; self.items = items; self.dropout = dropout
+        self.rowKeys = rowKeys
     }
 }
 
@@ -50,7 +53,7 @@ public enum TrainableIPL {
         Linear.forward(out: a, input: input, weight: weights.w1, bias: weights.b1, m: s.rows, n: s.hidden, k: s.dim)
         let act = UnsafeMutablePointer<T>.allocate(capacity: nh)
         defer { act.deallocate() }
-        Dropout.forward(out: act, input: a, count: nh, p: s.dropout, seed: seed)
+        RowKeyedDropout.forward(out: act, input: a, rows: s.rows, width: s.hidden, p: s.dropout, seed: seed, keys: s.rowKeys)
         SiLU.forward(out: act, input: act, count: nh)
         Linear.forward(out: logits, input: act, weight: weights.w2, bias: nil, m: s.rows, n: s.items, k: s.hidden)
     }
@@ -67,7 +70,7 @@ public enum TrainableIPL {
         let act = UnsafeMutablePointer<T>.allocate(capacity: nh)
         let g = UnsafeMutablePointer<T>.allocate(capacity: nh)
         defer { d.deallocate(); act.deallocate(); g.deallocate() }
-        Dropout.forward(out: d, input: a, count: nh, p: s.dropout, seed: seed)
+        RowKeyedDropout.forward(out: d, input: a, rows: s.rows, width: s.hidden, p: s.dropout, seed: seed, keys: s.rowKeys)
         SiLU.forward(out: act, input: d, count: nh)
         // second layer: dW2 += dZᵀ·s, dS = dZ·W2
         if let dW2 = gradients.w2 {
@@ -80,7 +83,7 @@ public enum TrainableIPL {
         g.update(repeating: 0, count: nh)
         SiLU.backward(dInput: g, dOut: act, input: d, count: nh)
         act.update(repeating: 0, count: nh)
-        Dropout.backward(dInput: act, dOut: g, count: nh, p: s.dropout, seed: seed)
+        RowKeyedDropout.backward(dInput: act, dOut: g, rows: s.rows, width: s.hidden, p: s.dropout, seed: seed, keys: s.rowKeys)
         Linear.backward(dInput: dInput, dWeight: gradients.w1, dBias: gradients.b1, dOut: act, input: input,
                         weight: weights.w1, m: s.rows, n: s.hidden, k: s.dim)
     }

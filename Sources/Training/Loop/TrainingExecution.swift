@@ -1,0 +1,36 @@
+// How a run executes, apart from what it trains (TrainingRunSpec): the ranks of a data-parallel
+// run (docs/scaling.md), an early stop, and how often the ranks compare their parameters.
+// None of it is stored in the run, so a run started at N ranks resumes at any other N.
+import TrainingOps
+import Distributed
+import RecSys
+
+public struct TrainingExecution {
+    /// The ranks (mpirun's world, or a single process).
+    public var communicator: any Communicator = SingleProcessCommunicator()
+    /// Stop once this many optimisation steps are done: the checkpoint and history are written,
+    /// validation and the final evaluation skipped (a later --resume continues the epoch).
+    public var maxSteps: Int? = nil
+    /// Every N steps the ranks check that their parameters are bit-identical (also at the start
+    /// and at each epoch's end); 0: only there.
+    public var driftCheckEvery = 50
+
+    public init(communicator: any Communicator = SingleProcessCommunicator(), maxSteps: Int? = nil, driftCheckEvery: Int = 50) {
+        self.communicator = communicator; self.maxSteps = maxSteps; self.driftCheckEvery = driftCheckEvery
+    }
+
+    var isDistributed: Bool { communicator.size > 1 }
+
+    /// The evaluation shard of this rank: a contiguous share of the users, per-user arrays summed
+    /// over the ranks. nil in a single process.
+    var evaluationShard: EvaluationShard? {
+        guard isDistributed else { return nil }
+        let world = communicator
+        return EvaluationShard(range: { count in try BatchSharding.range(count: count, rank: world.rank, size: world.size) },
+                               combine: { values in
+                                   var sum = values
+                                   try world.allReduceSum(&sum)
+                                   return sum
+                               })
+    }
+}

@@ -66,6 +66,23 @@ struct FoundationAgreementTests {
         }
     }
 
+    /// run.json, history.json, recipe.json and evaluation.json of local training runs
+    /// (runs/, not committed: written by earlier builds with Foundation's encoder).
+    static var runFiles: [String] {
+        let runs = root.appendingPathComponent("runs").resolvingSymlinksInPath().path
+        let names: Set<String> = ["run.json", "history.json", "recipe.json", "evaluation.json"]
+        return (FileManager.default.enumerator(atPath: runs)?.allObjects as? [String] ?? [])
+            .filter { names.contains(($0 as NSString).lastPathComponent) }.sorted().map { runs + "/" + $0 }
+    }
+
+    @Test("local training runs' files (runs/) read to the same values", .enabled(if: !runFiles.isEmpty, "no runs/ with run files here"))
+    func localRunFiles() throws {
+        for path in Self.runFiles {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(try JSONDocumentDecoder().decode(AnyDocument.self, from: data) == (try JSONDecoder().decode(AnyDocument.self, from: data)), "\(path)")
+        }
+    }
+
     @Test("every line of the committed catalog.jsonl")
     func catalog() throws {
         let data = try Data(contentsOf: Self.root.appendingPathComponent("artifacts/default/catalog.jsonl"))

@@ -2,6 +2,7 @@
 // the contract between the trainer (`hdrec export`) and every consumer
 // (`hdrec recommend`, `hdrec evaluate`, `hdrec-server`). Schema: docs/bundle.md.
 import Foundation
+import JSON
 
 /// The decoded manifest.json. Keys are snake_case in the file.
 public struct BundleManifest: Sendable, Equatable, Codable {
@@ -123,21 +124,17 @@ public struct BundleManifest: Sendable, Equatable, Codable {
 
     /// The manifest's JSON: snake_case keys, sorted, pretty-printed.
     public func encoded() throws -> Data {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try e.encode(self)
+        Data(try JSONDocumentEncoder(keys: .snakeCase, layout: .pretty, sortedKeys: true).encode(self).utf8)
     }
 
-    /// Parses manifest.json bytes; errors name `path` and the field.
+    /// Parses manifest.json bytes; errors name `path`, the field and its byte offset.
     public static func decode(_ data: Data, path: String) throws -> BundleManifest {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
+        let d = JSONDocumentDecoder(keys: .snakeCase)
+        let bytes = [UInt8](data)
         // The format fields first, so a future version is reported as such, not as a schema error.
         struct Head: Decodable { var format: String?; var formatVersion: Int? }
-        guard let head = try? d.decode(Head.self, from: data) else {
-            throw HDRecInferenceError.malformedFile(path: path, field: "(file)", problem: "not a JSON object")
-        }
+        let head: Head
+        do { head = try d.decode(Head.self, from: bytes) } catch let e as JSONError { throw malformed(e, path: path) }
         guard head.format == formatName else {
             throw HDRecInferenceError.malformedFile(path: path, field: "format", problem: "expected \"\(formatName)\", found \(head.format.map { "\"\($0)\"" } ?? "none")")
         }
@@ -145,28 +142,16 @@ public struct BundleManifest: Sendable, Equatable, Codable {
             throw HDRecInferenceError.malformedFile(path: path, field: "format_version",
                                                  problem: "this build reads versions \(readableFormatVersions.lowerBound) to \(readableFormatVersions.upperBound), found \(head.formatVersion.map(String.init) ?? "none")")
         }
-        do {
-            return try d.decode(BundleManifest.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw HDRecInferenceError.malformedFile(path: path, field: fieldPath(context.codingPath + [key]), problem: "missing")
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw HDRecInferenceError.malformedFile(path: path, field: fieldPath(context.codingPath), problem: "expected \(type)")
-        } catch let DecodingError.valueNotFound(type, context) {
-            throw HDRecInferenceError.malformedFile(path: path, field: fieldPath(context.codingPath), problem: "null where \(type) is needed")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw HDRecInferenceError.malformedFile(path: path, field: fieldPath(context.codingPath), problem: context.debugDescription)
-        } catch {
-            throw HDRecInferenceError.malformedFile(path: path, field: "(file)", problem: "\(error)")
-        }
+        do { return try d.decode(BundleManifest.self, from: bytes) } catch let e as JSONError { throw malformed(e, path: path) }
     }
 
-    /// The field path in the file's own spelling, e.g. `adapters.text.version`.
-    private static func fieldPath(_ keys: [CodingKey]) -> String {
-        keys.map { key in
-            if let i = key.intValue { return "[\(i)]" }
-            return key.stringValue.reduce(into: "") { out, ch in
-                if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
-            }
-        }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    /// A JSON error as the file's error: the field in the file's own spelling (e.g.
+    /// `adapters.text.version`) and the byte offset of the member holding it.
+    private static func malformed(_ e: JSONError, path: String) -> HDRecInferenceError {
+        guard case let .document(field, problem, offset) = e else {
+            return .malformedFile(path: path, field: "(file)", problem: "\(e)")
+        }
+        if field.isEmpty { return .malformedFile(path: path, field: "(file)", problem: "not a JSON object") }
+        return .malformedFile(path: path, field: field, problem: "\(problem) (byte \(offset))")
     }
 }

@@ -3,6 +3,7 @@
 // string that requests use, the title, and the optional text fields.
 // Spec: docs/bundle.md "catalog.jsonl".
 import Foundation
+import JSON
 import Support
 
 /// One catalog line.
@@ -79,30 +80,34 @@ public struct Catalog: Sendable, Equatable {
         return try parse(data, source: path)
     }
 
-    /// Parses JSONL bytes (blank lines are skipped).
+    /// Parses JSONL bytes (blank lines are skipped); errors name the line, the field and
+    /// the byte offset in the file.
     public static func parse(_ data: Data, source: String) throws -> Catalog {
-        guard let text = String(data: data, encoding: .utf8) else {
+        let bytes = [UInt8](data)
+        guard String(validating: bytes, as: UTF8.self) != nil else {
             throw HDRecInferenceError.malformedFile(path: source, field: "(file)", problem: "not UTF-8")
         }
-        let decoder = JSONDecoder()
+        let decoder = JSONDocumentDecoder()
         var items: [CatalogItem] = []
         var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var lineStart = 0
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
+            defer { lineStart += line.count + 1 }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
-                items.append(try decoder.decode(CatalogItem.self, from: Data(trimmed.utf8)))
-            } catch let DecodingError.keyNotFound(key, _) {
-                throw HDRecInferenceError.malformedLine(path: source, line: lineNumber, problem: "missing field '\(key.stringValue)'")
-            } catch let DecodingError.typeMismatch(_, context) {
-                let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-                throw HDRecInferenceError.malformedLine(path: source, line: lineNumber, problem: "field '\(field)' must be a string")
-            } catch let DecodingError.valueNotFound(_, context) {
-                let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-                throw HDRecInferenceError.malformedLine(path: source, line: lineNumber, problem: "field '\(field)' is null")
+                items.append(try decoder.decode(CatalogItem.self, from: line, baseOffset: lineStart))
+            } catch let JSONError.document(field, problem, offset) {
+                let what: String
+                switch problem {
+                case _ where field.isEmpty: what = "not a JSON object"
+                case .missing: what = "missing field '\(field)'"
+                case .null: what = "field '\(field)' is null"
+                default: what = "field '\(field)' must be a string"
+                }
+                throw HDRecInferenceError.malformedLine(path: source, line: lineNumber, problem: "\(what) (byte \(offset))")
             } catch {
-                throw HDRecInferenceError.malformedLine(path: source, line: lineNumber, problem: "not a JSON object")
+                throw HDRecInferenceError.malformedLine(path: source, line: lineNumber, problem: "not a JSON object: \(error)")
             }
         }
         // Line numbers in duplicate-id errors count items, which equal lines when there are no blank lines.
@@ -111,14 +116,13 @@ public struct Catalog: Sendable, Equatable {
 
     /// The JSONL text: one object per item with sorted keys, absent fields omitted.
     public func jsonl() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var out = Data()
+        let encoder = JSONDocumentEncoder(sortedKeys: true)
+        var out = ""
         for item in items {
-            out.append(try encoder.encode(item))
-            out.append(0x0A)
+            out += try encoder.encode(item)
+            out += "\n"
         }
-        return out
+        return Data(out.utf8)
     }
 
     /// Writes catalog.jsonl atomically.

@@ -149,6 +149,8 @@ extension ModelFilesError {
         switch e {
         case let .syntax(reason, offset): self = .invalidJSON(reason: reason, offset: offset)
         case let .duplicateKey(key, offset, _): self = .duplicateKey(key: key, offset: offset)
+        // Typed-document errors (JSONDocumentDecoder/Encoder): the parser never throws them.
+        case .document, .unencodable: self = .invalidJSON(reason: e.reason, offset: e.offset)
         }
     }
 }

@@ -23,18 +23,26 @@ struct ManifestTests {
         let m = sampleManifest(files: ["catalog.jsonl": "ab"])
         let data = try m.encoded()
         let text = String(decoding: data, as: UTF8.self)
-        #expect(text.contains("\"format_version\" : 2"))
-        #expect(text.contains("\"item_count\" : 3"))
+        #expect(text.contains("\"format_version\": 2"))
+        #expect(text.contains("\"item_count\": 3"))
         #expect(text.contains("\"user_instruction\""))
         #expect(text.contains("\"NDCG@10\""))
-        #expect(text.contains("\"method\" : \"text-dominant\""))
+        #expect(text.contains("\"method\": \"text-dominant\""))
+        #expect(text.contains("\"path\": \"adapters/text\""))
         #expect(try BundleManifest.decode(data, path: "m") == m)
+        // What this build writes, Foundation's decoder (the reader before the JSON module's) reads the same.
+        let foundation = JSONDecoder()
+        foundation.keyDecodingStrategy = .convertFromSnakeCase
+        #expect(try foundation.decode(BundleManifest.self, from: data) == m)
     }
 
     @Test("format, version and fields are checked with the field named", arguments: [
         (#"[1]"#, "m.json: field '(file)': not a JSON object"),
         (#"{"format":"other","format_version":1}"#, "m.json: field 'format': expected \"hdrec-bundle\", found \"other\""),
         (#"{"format":"hdrec-bundle","format_version":3}"#, "m.json: field 'format_version': this build reads versions 1 to 2, found 3"),
+        (#"{"format":"hdrec-bundle","format_version":1.5}"#, "m.json: field 'format_version': 1.5 is not an exact Int (byte 25)"),
+        (#"{"format":"hdrec-bundle","format":"hdrec-bundle"}"#, "m.json: field '(file)': invalid JSON at byte 33: duplicate member \"format\""),
+        (#"{"format":"hdrec-bundle",}"#, "m.json: field '(file)': invalid JSON at byte 25: expected a member name"),
     ])
     func formatErrors(json: String, message: String) {
         do {
@@ -51,19 +59,48 @@ struct ManifestTests {
         text.removeValue(forKey: "version")
         adapters["text"] = text
         obj["adapters"] = adapters
+        var bytes = try JSONSerialization.data(withJSONObject: obj)
         do {
-            _ = try BundleManifest.decode(try JSONSerialization.data(withJSONObject: obj), path: "m.json")
+            _ = try BundleManifest.decode(bytes, path: "m.json")
             Issue.record("expected an error")
-        } catch { #expect("\(error)" == "m.json: field 'adapters.text.version': missing") }
+        } catch {
+            // The offset is that of the member holding the object that lacks the field.
+            let at = try #require(offset(of: #""text":{"#, in: bytes))
+            #expect("\(error)" == "m.json: field 'adapters.text.version': missing (byte \(at))")
+        }
 
         obj = try JSONSerialization.jsonObject(with: try sampleManifest().encoded()) as! [String: Any]
         var dims = obj["dimensions"] as! [String: Any]
         dims["item_count"] = "three"
         obj["dimensions"] = dims
+        bytes = try JSONSerialization.data(withJSONObject: obj)
         do {
-            _ = try BundleManifest.decode(try JSONSerialization.data(withJSONObject: obj), path: "m.json")
+            _ = try BundleManifest.decode(bytes, path: "m.json")
             Issue.record("expected an error")
-        } catch { #expect("\(error)".hasPrefix("m.json: field 'dimensions.item_count'")) }
+        } catch {
+            let at = try #require(offset(of: #""item_count":"three""#, in: bytes))
+            #expect("\(error)" == "m.json: field 'dimensions.item_count': expected Int, found string (byte \(at))")
+        }
+    }
+
+    /// Where `needle` first starts in `data`.
+    func offset(of needle: String, in data: Data) -> Int? {
+        let bytes = [UInt8](data), n = Array(needle.utf8)
+        return (0 ... bytes.count - n.count).first { bytes[$0 ..< $0 + n.count].elementsEqual(n) }
+    }
+
+    @Test("the committed manifest.json decodes to what Foundation's JSONDecoder gave (the reader it was written for)")
+    func committedManifestAgreesWithFoundation() throws {
+        let data = try Data(contentsOf: FixturePaths.packageRoot.appendingPathComponent("artifacts/default/manifest.json"))
+        let foundation = JSONDecoder()
+        foundation.keyDecodingStrategy = .convertFromSnakeCase
+        let manifest = try BundleManifest.decode(data, path: "manifest.json")
+        #expect(manifest == (try foundation.decode(BundleManifest.self, from: data)))
+        #expect(!manifest.hyperparameters.isEmpty && !manifest.metrics.isEmpty && manifest.files.count >= 7)
+        // Re-written by this build, it reads back equal in both.
+        let rewritten = try manifest.encoded()
+        #expect(try BundleManifest.decode(rewritten, path: "m") == manifest)
+        #expect(try foundation.decode(BundleManifest.self, from: rewritten) == manifest)
     }
 }
 

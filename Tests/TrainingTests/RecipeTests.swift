@@ -22,6 +22,17 @@ struct RecipeTests {
         }
     }
 
+    @Test("every recipe reads as Foundation's JSONDecoder read it; json() reads back equal in both")
+    func recipesAgreeWithFoundation() throws {
+        for (name, text) in EmbeddedRecipes.all {
+            let recipe = try TrainingRecipe.decode(Data(text.utf8), source: name)
+            #expect(recipe == (try JSONDecoder().decode(TrainingRecipe.self, from: Data(text.utf8))), "\(name)")
+            let written = try recipe.json()
+            #expect(try TrainingRecipe.decode(written, source: name) == recipe)
+            #expect(try JSONDecoder().decode(TrainingRecipe.self, from: written) == recipe)
+        }
+    }
+
     @Test("the paper recipe holds Table 2 for Scientific, paper-games for Games")
     func paperHoldsTable2() throws {
         let p = try TrainingRecipe.named("paper")
@@ -65,16 +76,31 @@ struct RecipeTests {
         json["iplDropout"] = 0.1
         json.removeValue(forKey: "epochs")
         let missing = try JSONSerialization.data(withJSONObject: json)
-        #expect(throws: HDRecTrainingError.recipe(source: "y.json", key: "epochs", problem: "missing")) {
+        // A missing key is reported at the object that lacks it (here the whole file, byte 0).
+        #expect(throws: HDRecTrainingError.recipe(source: "y.json", key: "epochs", problem: "missing (byte 0)")) {
             try TrainingRecipe.decode(missing, source: "y.json")
         }
         json["epochs"] = "three"
         let typed = try JSONSerialization.data(withJSONObject: json)
+        let at = try #require([UInt8](typed).indices.first { [UInt8](typed)[$0...].starts(with: Array(#""epochs":"three""#.utf8)) })
+        #expect(throws: HDRecTrainingError.recipe(source: "z.json", key: "epochs", problem: "expected Int, found string (byte \(at))")) {
+            try TrainingRecipe.decode(typed, source: "z.json")
+        }
+        json["epochs"] = 2.5
+        let fractional = try JSONSerialization.data(withJSONObject: json)
         do {
-            _ = try TrainingRecipe.decode(typed, source: "z.json")
-            Issue.record("a string epoch count was accepted")
-        } catch let HDRecTrainingError.recipe(source, key, _) {
-            #expect(source == "z.json" && key == "epochs")
+            _ = try TrainingRecipe.decode(fractional, source: "f.json")
+            Issue.record("a fractional epoch count was accepted")
+        } catch let HDRecTrainingError.recipe(source, key, problem) {
+            #expect(source == "f.json" && key == "epochs" && problem.hasPrefix("2.5 is not an exact Int (byte "))
+        }
+        // A key given twice: Foundation kept the last silently; now the file is refused where the repeat stands.
+        let twice = Data(EmbeddedRecipes.all["default"]!.replacingOccurrences(of: "{", with: "{\"epochs\": 1, ", options: [], range: nil).utf8)
+        do {
+            _ = try TrainingRecipe.decode(twice, source: "d.json")
+            Issue.record("a repeated key was accepted")
+        } catch let HDRecTrainingError.recipe(source, key, problem) {
+            #expect(source == "d.json" && key == "(file)" && problem.contains("duplicate member \"epochs\""))
         }
         #expect(throws: HDRecTrainingError.self) { try TrainingRecipe.named("nope") }
     }

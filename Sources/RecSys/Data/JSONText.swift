@@ -1,9 +1,15 @@
 // Helpers for the third-party source files `hdrec prepare` converts (LC-Rec and Amazon
-// 2018 dumps) and the number format of the reports this module writes. Source records
-// are read with Foundation's JSONSerialization, not the strict JSON module: which records
-// a lenient reader accepts decides what a prepared dataset holds and its fingerprint, so
-// switching parsers would silently change prepared datasets. Everything HDRec itself
-// writes and reads back (dataset files, manifests) goes through the JSON module.
+// 2018 dumps) and the number format of the reports this module writes.
+//
+// Source records are read with Foundation's JSONSerialization, on purpose, and this is
+// the one place in Sources that uses Foundation's JSON (here, LCRecReader and
+// FormatSniffing, all in RecSys/Data): which records a lenient reader accepts (repeated
+// keys, numbers rounded through Double) decides what a prepared dataset holds and so its
+// fingerprint, and switching to the strict JSON module would silently change prepared
+// datasets. Everything HDRec itself writes and reads back (dataset files, manifests,
+// catalogs, recipes, run files) goes through the JSON module: JSONValue, or
+// JSONDocumentEncoder/JSONDocumentDecoder for Codable types. Do not add Foundation
+// JSONEncoder/JSONDecoder/JSONSerialization uses elsewhere.
 import Foundation
 
 enum JSONText {

@@ -8,6 +8,7 @@
 // The decoder runs once: with several fusions the pass rows are kept and re-fused.
 import Foundation
 import HDRecInference
+import JSON
 import RecSys
 import Support
 import TrainingOps
@@ -220,9 +221,7 @@ public enum ModelEvaluation {
                                 idPassSeconds: r.idPassSeconds, usersPerSecond: r.usersPerSecond,
                                 passDiagnostics: isSASRec ? nil : r.passDiagnostics,
                                 controlWeight: r.controlWeight, controlValidSweep: r.controlSweep)
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONDocumentEncoder(keys: .snakeCase, layout: .pretty, sortedKeys: true)
         try AtomicFile.write(try encoder.encode(settings), to: r.directory + "/evaluation.json")
     }
 }

@@ -88,7 +88,7 @@ public enum RunExporter {
         ]
         // The resolved recipe, whole (every option the run was configured with).
         if let recipe = spec.recipe {
-            hyper["recipe"] = try JSONDecoder().decode(ManifestValue.self, from: try recipe.json())
+            hyper["recipe"] = try JSONDocumentDecoder().decode(ManifestValue.self, from: try recipe.json())
         }
         _ = try BundleWriter.write(
             to: staging, sources: sources,

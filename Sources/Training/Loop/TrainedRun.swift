@@ -10,6 +10,7 @@
 // fingerprint and the base's sha256 are then checked against run.json, so a run is
 // never evaluated on other data or another base.
 import Foundation
+import JSON
 import Kernels
 import Llama
 import HDRecInference
@@ -102,7 +103,7 @@ public final class TrainedRun {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HDRecTrainingError.runFile(path: path, problem: "missing (not a training run directory?)")
         }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+        do { return try JSONDocumentDecoder().decode(T.self, from: data) } catch {
             throw HDRecTrainingError.runFile(path: path, problem: "cannot be read: \(error)")
         }
     }

@@ -10,6 +10,7 @@
 // validation would have chosen is still reported.
 import Foundation
 import HDRecInference
+import JSON
 
 public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var name: String
@@ -123,14 +124,8 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     /// Parses a recipe; `source` names it in errors (a path, or `recipe 'default'`).
     public static func decode(_ data: Data, source: String) throws -> TrainingRecipe {
         let recipe: TrainingRecipe
-        do { recipe = try JSONDecoder().decode(TrainingRecipe.self, from: data) } catch let DecodingError.keyNotFound(key, _) {
-            throw HDRecTrainingError.recipe(source: source, key: key.stringValue, problem: "missing")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw HDRecTrainingError.recipe(source: source, key: context.codingPath.map(\.stringValue).joined(separator: "."),
-                                            problem: context.debugDescription)
-        } catch let DecodingError.dataCorrupted(context) {
-            throw HDRecTrainingError.recipe(source: source, key: context.codingPath.map(\.stringValue).joined(separator: "."),
-                                            problem: context.debugDescription)
+        do { recipe = try JSONDocumentDecoder().decode(TrainingRecipe.self, from: data) } catch let JSONError.document(key, problem, offset) {
+            throw HDRecTrainingError.recipe(source: source, key: key.isEmpty ? "(file)" : key, problem: "\(problem) (byte \(offset))")
         } catch {
             throw HDRecTrainingError.recipe(source: source, key: "(file)", problem: "\(error)")
         }
@@ -149,8 +144,6 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
 
     /// Pretty-printed JSON with sorted keys (what a run and a bundle store).
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        Data(try JSONDocumentEncoder(layout: .pretty, sortedKeys: true).encode(self).utf8)
     }
 }

@@ -15,6 +15,7 @@
 // directory must be shared by the ranks (they read run.json, history.json and the checkpoints).
 import Distributed
 import Foundation
+import JSON
 import Llama
 import ModelFiles
 import HDRecInference
@@ -203,20 +204,20 @@ public enum TrainingRun {
         var history = RunHistory()
         let context = try TrainingContext(spec: spec, log: log)
         if resume {
-            let stored = try JSONDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: specPath)))
+            let stored = try JSONDocumentDecoder().decode(TrainingRunSpec.self, from: Data(contentsOf: URL(fileURLWithPath: specPath)))
             try checkResume(stored, spec)
-            history = try JSONDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
+            history = try JSONDocumentDecoder().decode(RunHistory.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/history.json")))
             // Every rank has read run.json and history.json before rank 0 may rewrite them.
             try world.barrier()
             if spec.options.epochs != stored.options.epochs {
                 // Continued for more epochs: run.json records the run as it now stands.
-                let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let encoder = JSONDocumentEncoder(layout: .pretty, sortedKeys: true)
                 try write { try AtomicFile.write(try encoder.encode(spec), to: specPath) }
             }
         } else {
             try write {
                 try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                let encoder = JSONEncoder(); encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let encoder = JSONDocumentEncoder(layout: .pretty, sortedKeys: true)
                 try AtomicFile.write(try encoder.encode(spec), to: specPath)
                 if let recipe = spec.recipe { try AtomicFile.write(try recipe.json(), to: directory + "/recipe.json") }
             }
@@ -453,7 +454,7 @@ public enum TrainingRun {
     }
 
     static func writeHistory(_ history: RunHistory, _ directory: String) throws {
-        let encoder = JSONEncoder(); encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONDocumentEncoder(sortedKeys: true)
         try AtomicFile.write(try encoder.encode(history), to: directory + "/history.json")
     }
 

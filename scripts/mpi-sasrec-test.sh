@@ -4,7 +4,7 @@
 # (same seed, same global batch), must end with the same parameters up to float summation
 # order: every tensor's max|a-b| / max|a| at most 1e-4 (Tools/compare_safetensors.py, standard
 # library only). Also checks that only rank 0 prints and writes. Part of `make test`, after
-# scripts/mpi-test.sh; about 10-20 s.
+# scripts/mpi-test.sh; a few seconds.
 #
 #   scripts/mpi-sasrec-test.sh [BIN_DIR]      (default .build/release)
 set -euo pipefail

@@ -31,6 +31,7 @@ test: deps mpi-deps models-for-tests vocab-models-for-tests
 	$(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(RELEASE_FLAGS) $(TEST_FLAGS) --skip-build
 	scripts/mpi-test.sh "$$($(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --show-bin-path)"
+	scripts/mpi-sasrec-test.sh "$$($(SWIFT) build $(RELEASE_FLAGS) $(TEST_FLAGS) --show-bin-path)"
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" Deploy/validate.sh
 	HDREC_SWIFT_FLAGS="$(TEST_FLAGS)" scripts/browser-test.sh
 	$(MAKE) fuzz-smoke

@@ -8,7 +8,8 @@
 //   Kernels -> TrainingOps -> RecSys (SASRec) and Training (HDRec): one library of training
 //              ops with gradients and AdamW, Float fast paths and Double references
 //   HTTP -> HTTPServer -> Service (uses HDRecInference)                                [hdrec-server]
-//   Distributed (MPI collectives, dlopened under mpirun) stands alone, used by hdrec only.
+//   Distributed (MPI collectives, dlopened under mpirun) stands alone, used by RecSys (SASRec
+//              data-parallel, sharded evaluation), Training (HDRec data-parallel) and hdrec.
 //   Support (files, hashing, clocks) and JSON sit at the bottom, below ModelFiles and HTTP;
 //   CQuantKernels (C, the integer prefill tiles) sits below Quant.
 import PackageDescription
@@ -63,7 +64,7 @@ let package = Package(
         // MARK: - Recommendation
         // The training ops and optimizer both models train with (SASRec in RecSys, HDRec in Training).
         .target(name: "TrainingOps", dependencies: ["Kernels", "Support"], swiftSettings: numericSettings),
-        .target(name: "RecSys", dependencies: ["Kernels", "TrainingOps", "ModelFiles", "Support", "JSON", "CZlib"],
+        .target(name: "RecSys", dependencies: ["Kernels", "TrainingOps", "Distributed", "ModelFiles", "Support", "JSON", "CZlib"],
                 swiftSettings: numericSettings),
         .target(name: "HDRecInference", dependencies: ["Llama", "RecSys", "TrainingOps", "Tokenizer", "ModelFiles", "Support", "JSON"],
                 swiftSettings: numericSettings),
@@ -109,7 +110,7 @@ let package = Package(
         // The finite-difference gradient check both training test targets share.
         .target(name: "GradCheck", dependencies: ["TrainingOps"], path: "Tests/GradCheck"),
         .testTarget(name: "TrainingOpsTests", dependencies: ["TrainingOps", "GradCheck", "Kernels", "Support"]),
-        .testTarget(name: "RecSysTests", dependencies: ["RecSys", "TrainingOps", "ModelFiles", "Support"]),
+        .testTarget(name: "RecSysTests", dependencies: ["RecSys", "TrainingOps", "Distributed", "ModelFiles", "Support"]),
         .testTarget(name: "HDRecInferenceTests", dependencies: ["HDRecInference", "Llama", "RecSys", "TrainingOps", "JSON", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TrainingOps", "GradCheck", "HDRecInference", "Llama", "RecSys", "Kernels", "ModelFiles", "Workbench"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"]),

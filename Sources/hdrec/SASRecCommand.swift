@@ -1,7 +1,12 @@
 // `hdrec sasrec`: train SASRec from scratch on a prepared dataset, evaluate it
 // with the shared harness, and write metrics.json, ranks.tsv, the training
 // curve (SVG and TSV) and sasrec.safetensors (item table with row 0 = padding).
+//
+// Under `mpirun -np N` it trains data-parallel (SASRecTrainer, docs/scaling.md): every rank
+// trains and evaluates its shard, rank 0 alone writes files and prints; the others print
+// only errors.
 import ArgumentParser
+import Distributed
 import Foundation
 import RecSys
 import Support
@@ -28,31 +33,47 @@ struct SASRecCommand: AsyncParsableCommand {
     @Option(help: "Early-stopping patience in epochs (validation NDCG@10).") var patience: Int = 10
     @Option(help: "Random seed.") var seed: UInt64 = 2020
     @Flag(help: "Also report results with history items masked.") var maskHistory = false
+    @Option(help: "Stop after this many optimizer steps and keep the last step's parameters (for checks).") var maxSteps: Int?
+    @Option(help: "Under mpirun: compare the parameters' checksums across ranks every this many steps (0: only at start and end).")
+    var checkParametersEvery: Int = 100
 
     func run() async throws {
+        try DistributedWorld.run { world in try self.train(on: world) }
+    }
+
+    func train(on world: any Communicator) throws {
         guard let lossKind = SASRecLoss(rawValue: loss) else { throw ValidationError("--loss must be ce or bce") }
         guard hidden > 0, heads > 0, hidden % heads == 0 else { throw ValidationError("--hidden must be a positive multiple of --heads") }
         guard blocks > 0, inner > 0, maxLength > 0, batchSize > 0, epochs > 0, patience > 0 else {
             throw ValidationError("sizes, --epochs and --patience must be positive")
         }
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
+        guard (maxSteps ?? 1) > 0, checkParametersEvery >= 0 else {
+            throw ValidationError("--max-steps must be positive and --check-parameters-every non-negative")
+        }
         var config = SASRecConfig()
         config.loss = lossKind; config.hidden = hidden; config.blocks = blocks; config.heads = heads; config.inner = inner
         config.maxLength = maxLength; config.hiddenDropout = dropout; config.attentionDropout = dropout
         config.learningRate = lr; config.weightDecay = weightDecay; config.batchSize = batchSize
         config.maxEpochs = epochs; config.patience = patience; config.seed = seed
+        config.maxSteps = maxSteps
 
-        // Unbuffered, so epoch lines reach a log file as they happen.
-        func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        // Unbuffered, so epoch lines reach a log file as they happen; rank 0 alone speaks.
+        let root = world.isRoot
+        func say(_ line: String) { if root { FileHandle.standardOutput.write(Data((line + "\n").utf8)) } }
         let dataset = try DatasetStore.load(data)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        if root { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+        if world.size > 1 { say("data-parallel over \(world.size) ranks: each trains and evaluates 1/\(world.size) of every batch") }
         say("SASRec on \(dataset.name): \(dataset.numUsers) users, \(dataset.numItems) items; loss \(lossKind.rawValue), hidden \(hidden), \(blocks) blocks, \(heads) heads, dropout \(dropout), lr \(lr), batch \(batchSize)")
-        let result = try SASRecTrainer.train(dataset: dataset, config: config, log: say)
+        let result = try SASRecTrainer.train(dataset: dataset, config: config, communicator: world,
+                                             parameterCheckInterval: checkParametersEvery, log: say)
 
         let evalStart = Date()
         let report = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: result.model, dataset: dataset),
-                                            options: EvaluationOptions(maskHistory: maskHistory))
+                                            options: EvaluationOptions(maskHistory: maskHistory, showProgress: root),
+                                            communicator: world)
         let evalSeconds = Date().timeIntervalSince(evalStart)
+        guard root else { return }
         try report.write(to: out)
         try SASRecExport.write(result.model, to: out + "/sasrec.safetensors", metadata: ["dataset": dataset.name, "best_epoch": String(result.bestEpoch)])
 
@@ -73,9 +94,10 @@ struct SASRecCommand: AsyncParsableCommand {
         let count = Double(max(1, result.epochs.count))
         let meanEpoch = result.epochs.map(\.trainSeconds).reduce(0, +) / count
         let meanCPU = result.epochs.map(\.trainCPUSeconds).reduce(0, +) / count
+        let samplesPerSecond = Double(result.epochs.map(\.samples).reduce(0, +)) / max(1e-9, result.epochs.map(\.trainSeconds).reduce(0, +))
         say(report.table())
-        say(String(format: "best epoch %d of %d; mean training epoch %.2fs wall (%.2f CPU-s); full evaluation (valid + test) %.2fs",
-                     result.bestEpoch, result.epochs.count, meanEpoch, meanCPU, evalSeconds))
+        say(String(format: "best epoch %d of %d; mean training epoch %.2fs wall (%.2f CPU-s over %d rank(s), %.0f samples/s); full evaluation (valid + test) %.2fs",
+                     result.bestEpoch, result.epochs.count, meanEpoch, meanCPU, world.size, samplesPerSecond, evalSeconds))
         say("wrote \(out)/metrics.json, ranks.tsv, sasrec.safetensors, training_log.tsv, loss.svg, valid_metrics.svg")
     }
 }

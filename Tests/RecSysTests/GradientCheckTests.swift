@@ -57,13 +57,11 @@ struct GradientCheckTests {
         func lossAt(_ p: [Double]) -> Double {
             var m = model
             m.parameters = p
-            var r: SplitMix64? = SplitMix64(seed: 77)
             var g = [Double](repeating: 0, count: p.count)
-            return m.lossAndGradient(batch, targets: targets, rng: &r, grads: &g)
+            return m.lossAndGradient(batch, targets: targets, dropoutSeed: 77, grads: &g)
         }
-        var r: SplitMix64? = SplitMix64(seed: 77)
         var grads = [Double](repeating: 0, count: model.parameters.count)
-        _ = model.lossAndGradient(batch, targets: targets, rng: &r, grads: &grads)
+        _ = model.lossAndGradient(batch, targets: targets, dropoutSeed: 77, grads: &grads)
         let numeric = numericGradient(model.parameters, h: 1e-5, lossAt)
         for t in model.layout.tensors {
             let range = t.offset..<(t.offset + t.shape.reduce(1, *))

@@ -24,17 +24,6 @@ public struct ClosureScorer: RankingScorer {
     }
 }
 
-/// Data-parallel evaluation (docs/scaling.md): this process scores only the users at `range(count)`
-/// of the evaluated list, and `combine` sums per-user arrays over the processes (an all-reduce), each
-/// holding zeros for the users others scored, so that every process ends with every user's rank.
-public struct EvaluationShard: Sendable {
-    public var range: @Sendable (_ userCount: Int) throws -> Range<Int>
-    public var combine: @Sendable (_ perUser: [Double]) throws -> [Double]
-    public init(range: @escaping @Sendable (Int) throws -> Range<Int>, combine: @escaping @Sendable ([Double]) throws -> [Double]) {
-        self.range = range; self.combine = combine
-    }
-}
-
 /// Options for an evaluation pass.
 public struct EvaluationOptions: Sendable {
     public var splits: [Split] = [.valid, .test]
@@ -44,8 +33,6 @@ public struct EvaluationOptions: Sendable {
     /// Evaluate only these users (default: all).
     public var users: [Int]? = nil
     public var showProgress = true
-    /// Score only this process's share of the users and combine the ranks (nil: all here).
-    public var shard: EvaluationShard? = nil
     public init(splits: [Split] = [.valid, .test], maskHistory: Bool = false, batchSize: Int = 256,
                 users: [Int]? = nil, showProgress: Bool = true) {
         self.splits = splits
@@ -64,17 +51,16 @@ public enum Evaluator {
         let batch = max(1, options.batchSize)
         var results: [SplitResult] = []
         var buffer = [Float](repeating: 0, count: batch * n)
-        let scored = try options.shard?.range(users.count) ?? 0..<users.count
         for split in options.splits {
             var ranks = [Int](repeating: 0, count: users.count)
             var masked = [Int](repeating: 0, count: options.maskHistory ? users.count : 0)
-            // Items tied with each user's target (0: none), so the tie summary survives sharding.
+            // Items tied with each user's target (0: none).
             var ties = [Int](repeating: 0, count: users.count)
             var tiesMasked = [Int](repeating: 0, count: options.maskHistory ? users.count : 0)
-            let bar = ProgressBar(label: "evaluate \(split.rawValue)", total: scored.count, enabled: options.showProgress)
-            var start = scored.lowerBound
-            while start < scored.upperBound {
-                let chunk = Array(users[start..<min(scored.upperBound, start + batch)])
+            let bar = ProgressBar(label: "evaluate \(split.rawValue)", total: users.count, enabled: options.showProgress)
+            var start = 0
+            while start < users.count {
+                let chunk = Array(users[start..<min(users.count, start + batch)])
                 try buffer.withUnsafeMutableBufferPointer { all in
                     let out = UnsafeMutableBufferPointer(rebasing: all[0..<(chunk.count * n)])
                     try scorer.scores(users: chunk, split: split, into: out)
@@ -94,17 +80,6 @@ public enum Evaluator {
                 start += chunk.count
             }
             bar.finish()
-            if let shard = options.shard {
-                // One combined array: ranks, ties, then the masked pair; counts stay exact in Double.
-                let parts = [ranks, ties, masked, tiesMasked]
-                let all = try shard.combine(parts.flatMap { $0.map(Double.init) })
-                guard all.count == parts.reduce(0, { $0 + $1.count }) else {
-                    throw RecSysError.shapeMismatch(name: "combined per-user evaluation arrays", expected: [parts.reduce(0) { $0 + $1.count }], found: [all.count])
-                }
-                var at = 0
-                func take(_ count: Int) -> [Int] { defer { at += count }; return all[at..<(at + count)].map { Int($0) } }
-                ranks = take(ranks.count); ties = take(ties.count); masked = take(masked.count); tiesMasked = take(tiesMasked.count)
-            }
             results.append(SplitResult(name: split.rawValue, ranks: ranks, tiedTargets: ties.filter { $0 > 0 }.count,
                                        mostTiedItems: ties.max() ?? 0))
             if options.maskHistory {

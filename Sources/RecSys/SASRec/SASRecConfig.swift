@@ -28,6 +28,10 @@ public struct SASRecConfig: Sendable, Equatable {
     public var batchSize = 128
     public var maxEpochs = 200
     public var patience = 10
+    /// Stop after this many optimizer steps (mid-epoch if need be; that epoch is still
+    /// evaluated) and return the parameters of the last step instead of the best epoch's.
+    /// nil: train until early stopping or maxEpochs.
+    public var maxSteps: Int? = nil
     public var seed: UInt64 = 2020
     public init() {}
 }

@@ -9,6 +9,11 @@
 // attends causally within its own sequence only, so the whole sequence is
 // trained at once (one target per position, as the original SASRec) and no
 // compute goes to padding. Position ids restart at 0 for each sequence.
+//
+// Dropout masks are TrainingOps' counter-based ones, keyed per site by the step's seed and
+// each sequence's sample key (SASRecBatch.keys), then indexed by position and feature (or
+// head, query and key position for the attention probabilities). A sample therefore draws
+// the same masks whichever batch or data-parallel shard it is in (SASRecTrainer).
 import Support
 import TrainingOps
 
@@ -18,17 +23,23 @@ public struct SASRecBatch: Sendable {
     public var items: [Int]
     /// Sequence b occupies positions starts[b]..<starts[b+1].
     public var starts: [Int]
+    /// Sequence b's sample key: its dropout masks and sampled negatives are drawn from streams
+    /// keyed by it, so they do not depend on which other sequences share the batch (a data-parallel
+    /// rank's shard draws what the whole batch would). The trainer uses the example's index.
+    public var keys: [UInt64]
     public var positions: Int { items.count }
     public var count: Int { starts.count - 1 }
 
-    /// Packs sequences (each non-empty, at most maxLength long).
-    public init(sequences: [ArraySlice<Int>]) {
+    /// Packs sequences (each non-empty, at most maxLength long); `keys` default to 0, 1, 2, ...
+    public init(sequences: [ArraySlice<Int>], keys: [UInt64]? = nil) {
         items = []
         starts = [0]
         for s in sequences {
             items.append(contentsOf: s)
             starts.append(items.count)
         }
+        self.keys = keys ?? (0..<sequences.count).map { UInt64($0) }
+        precondition(self.keys.count == sequences.count, "one key per sequence")
     }
 }
 
@@ -71,15 +82,40 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
         var hidden: [T] = []
     }
 
-    static func dropoutMask(count: Int, p: Double, rng: inout SplitMix64) -> [T] {
-        let keep = T(1 / (1 - p))
-        var m = [T](repeating: 0, count: count)
-        for i in 0..<count where rng.nextUnit() >= p { m[i] = keep }
+    /// Hidden-dropout multipliers [P, d] at dropout `site`: sequence b's rows come from the stream
+    /// derive(derive(seed, site), keys[b]) at index t·d + j (position t in the sequence, feature j).
+    static func hiddenMask(_ batch: SASRecBatch, d: Int, p: Double, seed: UInt64, site: Int) -> [T] {
+        var m = [T](repeating: 0, count: batch.positions * d)
+        let siteSeed = TrainingRNG.derive(seed, UInt64(site))
+        m.withUnsafeMutableBufferPointer { mb in
+            for b in 0..<batch.count {
+                Dropout.factors(mb.baseAddress! + batch.starts[b] * d, seed: TrainingRNG.derive(siteSeed, batch.keys[b]),
+                                start: 0, count: (batch.starts[b + 1] - batch.starts[b]) * d, p: p)
+            }
+        }
         return m
     }
 
-    /// Runs the network; dropout is active when `rng` is given.
-    func forward(_ batch: SASRecBatch, rng: inout SplitMix64?) -> Cache {
+    /// Attention-dropout multipliers in PackedCausalAttention's probability layout: sequence b's
+    /// block (heads, T, T) comes from the stream derive(derive(seed, site), keys[b]) at index (h·T + t)·T + j.
+    static func attentionMask(_ batch: SASRecBatch, offsets: [Int], p: Double, seed: UInt64, site: Int) -> [T] {
+        var m = [T](repeating: 0, count: offsets.last!)
+        let siteSeed = TrainingRNG.derive(seed, UInt64(site))
+        m.withUnsafeMutableBufferPointer { mb in
+            for b in 0..<batch.count {
+                Dropout.factors(mb.baseAddress! + offsets[b], seed: TrainingRNG.derive(siteSeed, batch.keys[b]),
+                                start: 0, count: offsets[b + 1] - offsets[b], p: p)
+            }
+        }
+        return m
+    }
+
+    // Dropout sites: 0 the embeddings; per block l, 1 + 3l its attention output, 2 + 3l its
+    // attention probabilities, 3 + 3l its feed-forward output. The BCE negatives use `negativeSite`.
+    static var negativeSite: Int { -1 }
+
+    /// Runs the network; dropout is active when `dropoutSeed` is given (one seed per training step).
+    func forward(_ batch: SASRecBatch, dropoutSeed: UInt64?) -> Cache {
         let c = layout.config, d = self.d, f = c.inner, P = batch.positions
         let eps = c.layerNormEps
         var cache = Cache(batch: batch, offsets: PackedCausalAttention.offsets(starts: batch.starts, heads: c.heads))
@@ -98,12 +134,12 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
             cache.rstd0 = [T](repeating: 0, count: P)
             LayerNorm.forward(out: &h, xhat: &cache.xhat0, rstd: &cache.rstd0, input: x, gamma: w + layout.ln0g, beta: w + layout.ln0b,
                               m: P, c: d, eps: eps)
-            if rng != nil && c.hiddenDropout > 0 {
-                let m = Self.dropoutMask(count: P * d, p: c.hiddenDropout, rng: &rng!)
+            if let seed = dropoutSeed, c.hiddenDropout > 0 {
+                let m = Self.hiddenMask(batch, d: d, p: c.hiddenDropout, seed: seed, site: 0)
                 for i in 0..<(P * d) { h[i] *= m[i] }
                 cache.mask0 = m
             }
-            for blk in layout.blocks {
+            for (l, blk) in layout.blocks.enumerated() {
                 var bc = BlockCache()
                 bc.input = h
                 bc.q = [T](repeating: 0, count: P * d); bc.k = bc.q; bc.v = bc.q
@@ -111,8 +147,8 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
                 Linear.forward(out: &bc.k, input: h, weight: w + blk.wk, bias: w + blk.bk, m: P, n: d, k: d)
                 Linear.forward(out: &bc.v, input: h, weight: w + blk.wv, bias: w + blk.bv, m: P, n: d, k: d)
                 bc.probs = [T](repeating: 0, count: cache.offsets.last!)
-                if rng != nil && c.attentionDropout > 0 {
-                    bc.attentionMask = Self.dropoutMask(count: bc.probs.count, p: c.attentionDropout, rng: &rng!)
+                if let seed = dropoutSeed, c.attentionDropout > 0 {
+                    bc.attentionMask = Self.attentionMask(batch, offsets: cache.offsets, p: c.attentionDropout, seed: seed, site: 2 + 3 * l)
                 }
                 bc.ctx = [T](repeating: 0, count: P * d)
                 bc.attentionMask.withUnsafeBufferPointerOrNil { mask in
@@ -122,8 +158,8 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
                 bc.attentionOut = [T](repeating: 0, count: P * d)
                 Linear.forward(out: &bc.attentionOut, input: bc.ctx, weight: w + blk.wo, bias: w + blk.bo, m: P, n: d, k: d)
                 var sum = bc.attentionOut
-                if rng != nil && c.hiddenDropout > 0 {
-                    let m = Self.dropoutMask(count: P * d, p: c.hiddenDropout, rng: &rng!)
+                if let seed = dropoutSeed, c.hiddenDropout > 0 {
+                    let m = Self.hiddenMask(batch, d: d, p: c.hiddenDropout, seed: seed, site: 1 + 3 * l)
                     for i in 0..<(P * d) { sum[i] *= m[i] }
                     bc.attentionOutMask = m
                 }
@@ -137,8 +173,8 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
                 bc.f2 = [T](repeating: 0, count: P * d)
                 Linear.forward(out: &bc.f2, input: bc.f1, weight: w + blk.w2, bias: w + blk.b2, m: P, n: d, k: f)
                 var sum2 = bc.f2
-                if rng != nil && c.hiddenDropout > 0 {
-                    let m = Self.dropoutMask(count: P * d, p: c.hiddenDropout, rng: &rng!)
+                if let seed = dropoutSeed, c.hiddenDropout > 0 {
+                    let m = Self.hiddenMask(batch, d: d, p: c.hiddenDropout, seed: seed, site: 3 + 3 * l)
                     for i in 0..<(P * d) { sum2[i] *= m[i] }
                     bc.f2Mask = m
                 }
@@ -200,7 +236,11 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
                     }
                     Linear.backward(dInput: &dInput, dWeight: g + blk.wq, dBias: g + blk.bq, dOut: dq, input: bc.input,
                                     weight: w + blk.wq, m: P, n: d, k: d)
-                    Linear.backward(dInput: &dInput, dWeight: g + blk.wk, dBias: g + blk.bk, dOut: dk, input: bc.input,
+                    // The key bias adds q_t·b to every score of query t, which softmax ignores: its
+                    // gradient is exactly 0, and summing dk's rows would only give rounding noise
+                    // that Adam scales up to full-size steps (different for every summation order,
+                    // so data-parallel ranks would not match one process). It keeps its exact 0.
+                    Linear.backward(dInput: &dInput, dWeight: g + blk.wk, dBias: nil, dOut: dk, input: bc.input,
                                     weight: w + blk.wk, m: P, n: d, k: d)
                     Linear.backward(dInput: &dInput, dWeight: g + blk.wv, dBias: g + blk.bv, dOut: dv, input: bc.input,
                                     weight: w + blk.wv, m: P, n: d, k: d)
@@ -236,8 +276,7 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
 
     /// Scores of every item after the last position of each sequence (no dropout): [B, N].
     public func scoreNext(_ batch: SASRecBatch) -> [T] {
-        var none: SplitMix64? = nil
-        let cache = forward(batch, rng: &none)
+        let cache = forward(batch, dropoutSeed: nil)
         var last = [T](repeating: 0, count: batch.count * d)
         for b in 0..<batch.count {
             let pos = batch.starts[b + 1] - 1
@@ -249,24 +288,28 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
     /// Hidden states of every position without dropout: [P, d]. Row p scores the item after
     /// position p as hidden[p]·E[i + 1] (SASRec's user state there).
     public func hiddenStates(_ batch: SASRecBatch) -> [T] {
-        var none: SplitMix64? = nil
-        return forward(batch, rng: &none).hidden
+        return forward(batch, dropoutSeed: nil).hidden
     }
 
     // MARK: Loss
 
-    /// Mean loss over all positions of `batch` predicting `targets` (one per position), and its gradient
-    /// accumulated into `grads`. Dropout (and BCE negative sampling) use `rng` when given.
-    func lossAndGradient(_ batch: SASRecBatch, targets: [Int], rng: inout SplitMix64?, grads: inout [T]) -> Double {
+    /// The loss summed over all positions of `batch` predicting `targets` (one per position) and
+    /// divided by `normalizer` (default: the batch's positions, i.e. the mean), and its gradient
+    /// accumulated into `grads`. A data-parallel rank passes the global batch's position count,
+    /// so that the ranks' losses and gradients sum to the global batch's mean. Dropout is active
+    /// when `dropoutSeed` is given; BCE negatives are drawn from it (a fixed seed without it).
+    func lossAndGradient(_ batch: SASRecBatch, targets: [Int], dropoutSeed: UInt64?, normalizer: Int? = nil,
+                         grads: inout [T]) -> Double {
         let P = batch.positions, d = self.d, n = layout.numItems
-        let cache = forward(batch, rng: &rng)
+        let N = normalizer ?? P
+        let cache = forward(batch, dropoutSeed: dropoutSeed)
         var dHidden = [T](repeating: 0, count: P * d)
-        let scale = T(1) / T(P)
+        let scale = T(1) / T(N)
         var loss = 0.0
         switch layout.config.loss {
         case .ce:
             var logits = itemLogits(hidden: cache.hidden, rows: P)
-            loss = SoftmaxCrossEntropy.lossAndGradientInPlace(logits: &logits, targets: targets, v: n, gradScale: scale) / Double(P)
+            loss = SoftmaxCrossEntropy.lossAndGradientInPlace(logits: &logits, targets: targets, v: n, gradScale: scale) / Double(N)
             parameters.withUnsafeBufferPointer { pb in
                 T.gemm(&dHidden, logits, pb.baseAddress! + layout.itemEmbedding + d, m: P, n: d, k: n, accumulate: false)
             }
@@ -274,12 +317,18 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
                 T.gemmTransA(gb.baseAddress! + layout.itemEmbedding + d, logits, cache.hidden, m: n, n: d, k: P, accumulate: true)
             }
         case .bce:
-            var sampler = rng ?? SplitMix64(seed: 0x5A5)
+            // Position t of sequence b draws its negative from stream derive(derive(seed, site), keys[b]) at t.
+            let negativeSeed = TrainingRNG.derive(dropoutSeed ?? 0x5A5, UInt64(bitPattern: Int64(Self.negativeSite)))
+            var sequenceOf = [Int](repeating: 0, count: P)
+            for b in 0..<batch.count { for p in batch.starts[b]..<batch.starts[b + 1] { sequenceOf[p] = b } }
             parameters.withUnsafeBufferPointer { pb in
                 grads.withUnsafeMutableBufferPointer { gb in
                     let w = pb.baseAddress!, g = gb.baseAddress!
                     for p in 0..<P {
-                        var negative = Int(sampler.next() % UInt64(max(n - 1, 1)))
+                        let b = sequenceOf[p]
+                        let stream = TrainingRNG.derive(negativeSeed, batch.keys[b])
+                        let bits = TrainingRNG.mix(stream &+ UInt64(p - batch.starts[b]) &* 0x9E37_79B9_7F4A_7C15)
+                        var negative = Int(bits % UInt64(max(n - 1, 1)))
                         if negative >= targets[p] { negative += 1 }
                         for (item, label) in [(targets[p], T(1)), (negative, T(0))] where item < n {
                             let e = w + layout.itemEmbedding + (item + 1) * d
@@ -287,7 +336,7 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
                             for j in 0..<d { s += cache.hidden[p * d + j] * e[j] }
                             // -[y log σ(s) + (1-y) log(1-σ(s))] = softplus(s) - y s
                             let sp = s > 0 ? s + T.log(1 + T.exp(-s)) : T.log(1 + T.exp(s))
-                            loss += Double(sp - label * s) / Double(P)
+                            loss += Double(sp - label * s) / Double(N)
                             let sig = 1 / (1 + T.exp(-s))
                             let gs = (sig - label) * scale
                             let ge = g + layout.itemEmbedding + (item + 1) * d
@@ -299,7 +348,6 @@ public struct SASRecModel<T: TrainScalar>: Sendable {
                     }
                 }
             }
-            if rng != nil { rng = sampler }
         }
         backward(cache, dHidden: dHidden, grads: &grads)
         return loss

@@ -5,6 +5,14 @@
 // updates, and after each epoch the full-ranking validation NDCG@10 decides
 // early stopping (patience epochs without improvement); the best epoch's
 // parameters are returned.
+//
+// Data-parallel (docs/scaling.md): every rank shuffles the same order and cuts the same
+// global batches, runs only its BatchSharding shard of each batch's sequences with the loss
+// normalised by the global batch's position count, and the gradients are summed across ranks
+// before the AdamW update, so every rank applies the identical update. Dropout masks are keyed
+// by (step, example index, position, feature) (SASRecModel), so the result does not depend on
+// the number of ranks beyond float summation order. With one rank nothing is communicated.
+import Distributed
 import Foundation
 import Support
 import TrainingOps
@@ -17,8 +25,11 @@ public struct SASRecEpoch: Sendable {
     public var validRecall10: Double
     public var trainSeconds: Double
     public var evalSeconds: Double
-    /// CPU seconds (all threads) of the training part of the epoch.
+    /// CPU seconds (all threads, summed over all ranks) of the training part of the epoch.
     public var trainCPUSeconds: Double
+    /// Optimizer steps in the epoch and sequences trained on (over all ranks).
+    public var steps: Int
+    public var samples: Int
 }
 
 /// The outcome of training.
@@ -41,8 +52,14 @@ public enum SASRecTrainer {
         return out
     }
 
-    /// Trains with early stopping on validation NDCG@10. `log` receives one line per epoch.
-    public static func train(dataset: Dataset, config: SASRecConfig, showProgress: Bool = true,
+    /// Trains with early stopping on validation NDCG@10. `log` receives one line per epoch (on rank 0 only).
+    /// - Parameters:
+    ///   - communicator: the data-parallel ranks; every rank calls `train` with the same arguments.
+    ///   - parameterCheckInterval: with more than one rank, compare the parameters' checksums across
+    ///     ranks before the first step, every this many steps (0: never again) and after the last.
+    public static func train(dataset: Dataset, config: SASRecConfig,
+                             communicator: any Communicator = SingleProcessCommunicator(),
+                             parameterCheckInterval: Int = 100, showProgress: Bool = true,
                              log: (String) -> Void = { print($0) }) throws -> SASRecTrainingResult {
         guard config.hidden % config.heads == 0 else {
             throw RecSysError.invalidArgument("hidden size \(config.hidden) is not divisible by \(config.heads) heads")
@@ -52,6 +69,8 @@ public enum SASRecTrainer {
         }
         let data = examples(dataset, maxLength: config.maxLength)
         guard !data.isEmpty else { throw RecSysError.emptyDataset(reason: "no user has two training items") }
+        let parallel = communicator.size > 1
+        let root = communicator.isRoot
         var model = SASRecModel<Float>(config: config, numItems: dataset.numItems)
         var optimizer = AdamWState<Float>(count: model.parameters.count, rule: AdamW(weightDecay: config.weightDecay),
                                           biasCorrection: .moments)
@@ -59,47 +78,81 @@ public enum SASRecTrainer {
         var best = (ndcg: -1.0, epoch: 0, parameters: model.parameters)
         var epochs: [SASRecEpoch] = []
         let steps = (data.count + config.batchSize - 1) / config.batchSize
-        for epoch in 1...max(1, config.maxEpochs) {
+        var step = 0
+        func checkParameters() throws {
+            guard parallel else { return }
+            try model.parameters.withUnsafeBufferPointer { p throws in
+                try ParameterDriftCheck.verify([p], step: step, on: communicator)
+            }
+        }
+        try checkParameters()
+        var grads = [Float](repeating: 0, count: model.parameters.count)
+        epochLoop: for epoch in 1...max(1, config.maxEpochs) {
             let start = Date()
             let cpuStart = ProcessClock.cpuSeconds()
             var order = Array(0..<data.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(shuffler.next() % UInt64(i + 1))) }
-            let bar = ProgressBar(label: "epoch \(epoch)", total: steps, enabled: showProgress)
-            var lossSum = 0.0, positions = 0
-            var grads = [Float](repeating: 0, count: model.parameters.count)
+            let bar = ProgressBar(label: "epoch \(epoch)", total: steps, enabled: showProgress && root)
+            var lossSum = 0.0, positions = 0, epochSteps = 0, samples = 0
+            var stepLimitReached = false
             for s in 0..<steps {
-                let ids = order[(s * config.batchSize)..<min(order.count, (s + 1) * config.batchSize)]
-                let batch = SASRecBatch(sequences: ids.map { data[$0].inputs })
-                let targets = ids.flatMap { data[$0].targets }
-                var rng: SplitMix64? = SplitMix64.derived(seed: config.seed, stream: UInt64(epoch) << 32 | UInt64(s))
+                let global = Array(order[(s * config.batchSize)..<min(order.count, (s + 1) * config.batchSize)])
+                let globalPositions = global.reduce(0) { $0 + data[$1].inputs.count }
+                let ids = try BatchSharding.shard(global, for: communicator)
+                let dropoutSeed = TrainingRNG.derive(config.seed, UInt64(epoch), UInt64(s))
                 for i in grads.indices { grads[i] = 0 }
-                let loss = model.lossAndGradient(batch, targets: targets, rng: &rng, grads: &grads)
+                var loss = 0.0
+                if !ids.isEmpty {
+                    let batch = SASRecBatch(sequences: ids.map { data[$0].inputs }, keys: ids.map { UInt64($0) })
+                    loss = model.lossAndGradient(batch, targets: ids.flatMap { data[$0].targets }, dropoutSeed: dropoutSeed,
+                                                 normalizer: globalPositions, grads: &grads)
+                }
+                if parallel {
+                    try grads.withUnsafeMutableBufferPointer { g throws in
+                        try GradientBucketReducer(buffers: [g]).allReduceSum(on: communicator)
+                    }
+                    loss = try communicator.sum(loss)
+                }
                 guard loss.isFinite else {
                     throw RecSysError.invalidArgument("training diverged at epoch \(epoch), step \(s + 1): loss \(loss)")
                 }
                 optimizer.update(&model.parameters, gradients: grads, learningRate: config.learningRate)
-                lossSum += loss * Double(batch.positions)
-                positions += batch.positions
+                step += 1; epochSteps += 1; samples += global.count
+                if parameterCheckInterval > 0, step % parameterCheckInterval == 0 { try checkParameters() }
+                lossSum += loss * Double(globalPositions)
+                positions += globalPositions
                 bar.advance(status: String(format: "loss %.4f", lossSum / Double(positions)))
+                if let limit = config.maxSteps, step >= limit { stepLimitReached = true; break }
             }
             bar.finish()
             let trainSeconds = Date().timeIntervalSince(start)
-            let trainCPU = ProcessClock.cpuSeconds() - cpuStart
+            var trainCPU = ProcessClock.cpuSeconds() - cpuStart
+            if parallel { trainCPU = try communicator.sum(trainCPU) }
             let evalStart = Date()
             let report = try Evaluator.evaluate(dataset: dataset, scorer: SASRecScorer(model: model, dataset: dataset),
-                                                options: EvaluationOptions(splits: [.valid], showProgress: false))
+                                                options: EvaluationOptions(splits: [.valid], showProgress: false),
+                                                communicator: communicator)
             let valid = report.result("valid")!
             let record = SASRecEpoch(epoch: epoch, trainLoss: lossSum / Double(positions), validNDCG10: valid.metric("NDCG@10"),
                                      validRecall10: valid.metric("Recall@10"), trainSeconds: trainSeconds,
-                                     evalSeconds: Date().timeIntervalSince(evalStart), trainCPUSeconds: trainCPU)
+                                     evalSeconds: Date().timeIntervalSince(evalStart), trainCPUSeconds: trainCPU,
+                                     steps: epochSteps, samples: samples)
             epochs.append(record)
+            // Every rank holds the same combined report, so every rank takes the same decisions here.
             let improved = record.validNDCG10 > best.ndcg
             if improved { best = (record.validNDCG10, epoch, model.parameters) }
-            log(String(format: "epoch %3d  loss %.4f  valid N@10 %.4f R@10 %.4f  train %.1fs (%.1f CPU-s) eval %.1fs%@",
-                       epoch, record.trainLoss, record.validNDCG10, record.validRecall10, trainSeconds, trainCPU, record.evalSeconds,
-                       improved ? "  *" : ""))
+            if root {
+                log(String(format: "epoch %3d  loss %.4f  valid N@10 %.4f R@10 %.4f  train %.1fs (%.1f CPU-s, %.0f samples/s) eval %.1fs%@",
+                           epoch, record.trainLoss, record.validNDCG10, record.validRecall10, trainSeconds, trainCPU,
+                           Double(samples) / max(trainSeconds, 1e-9), record.evalSeconds, improved ? "  *" : ""))
+            }
+            if stepLimitReached {
+                best = (record.validNDCG10, epoch, model.parameters)
+                break epochLoop
+            }
             if epoch - best.epoch >= config.patience { break }
         }
+        try checkParameters()
         model.parameters = best.parameters
         return SASRecTrainingResult(model: model, epochs: epochs, bestEpoch: best.epoch)
     }

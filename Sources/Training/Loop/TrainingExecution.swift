@@ -20,17 +20,4 @@ public struct TrainingExecution {
     }
 
     var isDistributed: Bool { communicator.size > 1 }
-
-    /// The evaluation shard of this rank: a contiguous share of the users, per-user arrays summed
-    /// over the ranks. nil in a single process.
-    var evaluationShard: EvaluationShard? {
-        guard isDistributed else { return nil }
-        let world = communicator
-        return EvaluationShard(range: { count in try BatchSharding.range(count: count, rank: world.rank, size: world.size) },
-                               combine: { values in
-                                   var sum = values
-                                   try world.allReduceSum(&sum)
-                                   return sum
-                               })
-    }
 }

@@ -241,9 +241,8 @@ public enum TrainingRun {
             + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32"
             + (execution.isDistributed ? "; \(world.size) ranks, each on its shard of every batch of \(spec.options.batchSize)" : ""))
         let validUsers = context.evaluationUsers(spec.options.validationUsers, salt: 0xA11D)
-        let shard = execution.evaluationShard
         if trainer.step == 0, history.startValidation == nil {
-            let start = try validate(trainer: trainer, context: context, users: validUsers, epoch: 0, shard: shard)
+            let start = try validate(trainer: trainer, context: context, users: validUsers, epoch: 0, communicator: world)
             history.startValidation = start
             try write { try writeHistory(history, directory) }
             log(String(format: "before training: valid NDCG@10 text %.4f, id %.4f, fused %.4f at α = %.1f", start.textPassNDCG,
@@ -308,7 +307,7 @@ public enum TrainingRun {
             history.secondsPerEpoch.append(seconds)
             history.tokensPerSecond = Double(tokens) / max(1e-9, seconds)
             history.samplesPerSecond = Double(trainedSamples) / max(1e-9, seconds)
-            let validation = try validate(trainer: trainer, context: context, users: validUsers, epoch: epoch + 1, shard: shard)
+            let validation = try validate(trainer: trainer, context: context, users: validUsers, epoch: epoch + 1, communicator: world)
             history.validations.append(validation)
             var best = validation.selectionNDCG(for: spec.options.ablation)
             // A recipe that fixes α (the paper profile) selects the epoch at that α and serves it;
@@ -351,7 +350,7 @@ public enum TrainingRun {
         let report = try evaluate(trainer: trainer, context: context, method: spec.options.ablation.finalFusion,
                                   parameters: FusionParameters(alpha: Float(history.bestAlpha)),
                                   users: context.evaluationUsers(spec.evaluationUsers, salt: 0x7E57), splits: finalSplits,
-                                  shard: shard, showProgress: isRoot)
+                                  communicator: world, showProgress: isRoot)
         try write { try report.write(to: directory) }
         log((finalSplits.contains(.test) ? "test: " : "valid: ") + report.table())
     }
@@ -373,17 +372,19 @@ public enum TrainingRun {
         }
     }
 
-    /// Validation NDCG@10 of both passes and of text-dominant fusion over the α grid. With a
-    /// `shard`, this rank ranks its share of the users and the per-user ranks are combined.
+    /// Validation NDCG@10 of both passes and of text-dominant fusion over the α grid. Over several
+    /// ranks, each ranks its share of the users (BatchSharding) and the per-user ranks are summed.
     static func validate(trainer: DLATrainer, context: TrainingContext, users: [Int], epoch: Int,
-                         shard: EvaluationShard? = nil) throws -> EpochValidation {
+                         communicator: any Communicator = SingleProcessCommunicator()) throws -> EpochValidation {
+        let sharded = communicator.size > 1
         var textRanks: [Int] = [], idRanks: [Int] = [], sasrecRanks: [Int] = []
         var fusedRanks = [[Int]](repeating: [], count: alphaGrid.count)
         let batch = 16
         let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: .textDominant,
                                      parameters: FusionParameters(alpha: 0.5))
-        let scored = try shard?.range(users.count) ?? 0 ..< users.count
-        if shard != nil {
+        let scored = sharded ? try BatchSharding.range(count: users.count, rank: communicator.rank, size: communicator.size)
+                             : 0 ..< users.count
+        if sharded {
             // Users before this rank's share rank 0 here; the all-reduce below adds the ranks that scored them.
             let before = scored.lowerBound
             textRanks = Array(repeating: 0, count: before); idRanks = textRanks
@@ -413,11 +414,12 @@ public enum TrainingRun {
                 }
             }
         }
-        if let shard {
+        if sharded {
             // Pad to every user, then sum over the ranks: each user's rank comes from the one rank that scored it.
             let lists = [textRanks, idRanks, sasrecRanks] + fusedRanks
             let padded = lists.map { $0.isEmpty ? $0 : $0 + [Int](repeating: 0, count: users.count - $0.count) }
-            let all = try shard.combine(padded.flatMap { $0.map(Double.init) })
+            var all = padded.flatMap { $0.map(Double.init) }
+            try communicator.allReduceSum(&all)
             var at = 0
             let combined = padded.map { list -> [Int] in defer { at += list.count }; return all[at ..< at + list.count].map { Int($0) } }
             textRanks = combined[0]; idRanks = combined[1]; sasrecRanks = combined[2]
@@ -443,14 +445,15 @@ public enum TrainingRun {
 
     /// Full-ranking evaluation of the trained network (eval mode) through the shared
     /// harness, with the scorer and fusion code `hdrec evaluate` and serving use.
-    /// With a `shard` (TrainingExecution.evaluationShard), each rank scores its share of the users.
+    /// Over several ranks each scores its share of the users and all get the combined report
+    /// (Sources/RecSys/Evaluation/ShardedEvaluation.swift).
     public static func evaluate(trainer: DLATrainer, context: TrainingContext, method: FusionMethod,
                                 parameters: FusionParameters, users: [Int], splits: [Split],
-                                shard: EvaluationShard? = nil, showProgress: Bool = true) throws -> EvaluationReport {
+                                communicator: any Communicator = SingleProcessCommunicator(),
+                                showProgress: Bool = true) throws -> EvaluationReport {
         let scorer = try HDRecScorer(passes: trainer.passScorer, dataset: context.dataset, fusion: method, parameters: parameters)
-        var options = EvaluationOptions(splits: splits, batchSize: 16, users: users, showProgress: showProgress)
-        options.shard = shard
-        return try Evaluator.evaluate(dataset: context.dataset, scorer: scorer, options: options)
+        let options = EvaluationOptions(splits: splits, batchSize: 16, users: users, showProgress: showProgress)
+        return try Evaluator.evaluate(dataset: context.dataset, scorer: scorer, options: options, communicator: communicator)
     }
 
     static func writeHistory(_ history: RunHistory, _ directory: String) throws {

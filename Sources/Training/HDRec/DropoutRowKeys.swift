@@ -1,5 +1,5 @@
 // The dropout key of each row HDRecNetwork masks: (the sample's global key, the token's
-// position in its prompt). With these keys (RowKeyedDropout.swift) a sample draws the same LoRA
+// position in its prompt). With these keys (Sources/TrainingOps/RowKeyedDropout.swift) a sample draws the same LoRA
 // and IPL masks whichever batch, row or rank it lands in, so a data-parallel step over shards
 // (docs/scaling.md) applies the masks of the single-process step.
 //

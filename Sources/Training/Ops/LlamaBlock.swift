@@ -45,7 +45,7 @@ public struct LlamaBlockConfig: Sendable, Equatable {
     public var ropeStyle: RoPEStyle = .adjacentPairs
     public var ropeFreqFactors: [Double]? = nil
     public var ropeFreqScale: Double = 1
-    /// (M) the LoRA dropout key of each row (RowKeyedDropout.swift); nil: masks by element index.
+    /// (M) the LoRA dropout key of each row (Sources/TrainingOps/RowKeyedDropout.swift); nil: masks by element index.
     public var dropoutRowKeys: [UInt64]? = nil
 
     public init(dim: Int, ffnDim: Int, heads: Int, kvHeads: Int, headDim: Int, rmsEps: Double, ropeBase: Double,

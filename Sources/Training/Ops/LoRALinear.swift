@@ -25,7 +25,7 @@ public struct LoRAShape: Sendable, Equatable {
     public var scale: Double
     /// Dropout probability on the adapter input (0 in evaluation).
     public var dropout: Double
-    /// (M) each row's dropout key (RowKeyedDropout.swift); nil: masks by element index.
+    /// (M) each row's dropout key (Sources/TrainingOps/RowKeyedDropout.swift); nil: masks by element index.
     public var rowKeys: [UInt64]?
 
     public init(m: Int, n: Int, k: Int, rank: Int, scale: Double, dropout: Double, rowKeys: [UInt64]? = nil) {

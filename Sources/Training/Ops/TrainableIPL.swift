@@ -14,7 +14,7 @@ public struct IPLShape: Sendable, Equatable {
     public var rows: Int, dim: Int, hidden: Int, items: Int
     /// Dropout probability between the layers (0 in evaluation).
     public var dropout: Double
-    /// (N) each row's dropout key (RowKeyedDropout.swift); nil: masks by element index.
+    /// (N) each row's dropout key (Sources/TrainingOps/RowKeyedDropout.swift); nil: masks by element index.
     public var rowKeys: [UInt64]?
     public init(rows: Int, dim: Int, hidden: Int, items: Int, dropout: Double, rowKeys: [UInt64]? = nil) {
         self.rows = rows; self.dim = dim; self.hidden = hidden; self.items = items; self.dropout = dropout

@@ -18,7 +18,7 @@ struct TrainingAllocatorTests {
         return usage.ru_minflt
     }
 
-    @Test("a second round of 72 MB of 3 MB blocks on a fresh thread faults in under a tenth of the first")
+    @Test("a second round of 72 MB of 3 MB blocks on a fresh thread faults in under a tenth of its pages")
     func freedMemoryStaysMapped() async {
         TrainingAllocator.retainFreedMemory()
         let rounds: [Int] = await withCheckedContinuation { done in
@@ -39,9 +39,13 @@ struct TrainingAllocatorTests {
             }
             thread.start()
         }
-        // 72 MB is ~17,600 pages; the first round faults them all in.
-        #expect(rounds[0] > 10_000)
-        #expect(rounds[1] < rounds[0] / 10, "second round faulted \(rounds[1]) pages (first: \(rounds[0]))")
+        // 72 MB is ~17,600 pages. How many of them the first round faults in depends on the
+        // machine: a fresh thread can be handed an arena another thread already grew (glibc
+        // shares arenas past 8 per core), and transparent huge pages fault 2 MB at once. So the
+        // bound is on the pages touched, which a trimmed heap would fault in again in full.
+        let pagesTouched = 24 * 750_000 * MemoryLayout<Float>.size / Int(getpagesize())
+        #expect(rounds[1] < pagesTouched / 10,
+                "second round faulted \(rounds[1]) of \(pagesTouched) pages (first round: \(rounds[0]))")
     }
 }
 #endif

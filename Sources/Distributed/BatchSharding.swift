@@ -23,6 +23,21 @@ public enum BatchSharding {
         batch[try range(count: batch.count, rank: rank, size: size)]
     }
 
+    /// The micro-shards of a global batch of `count` samples that `rank` computes, as sample
+    /// ranges. The batch is cut into `microShards` contiguous micro-shards whatever the number of
+    /// ranks, and each rank takes a contiguous run of them: so every micro-shard holds the same
+    /// samples at any `size` (GradientAccumulator.swift says why that matters). Empty
+    /// micro-shards (a batch smaller than `microShards`) are left out.
+    public static func microShards(count: Int, microShards: Int, rank: Int, size: Int) throws(DistributedError) -> [Range<Int>] {
+        guard microShards >= 1 else { throw .bufferSizeMismatch(what: "micro-shards", expected: 1, found: microShards) }
+        var shards: [Range<Int>] = []
+        for m in try range(count: microShards, rank: rank, size: size) {
+            let samples = try range(count: count, rank: m, size: microShards)
+            if !samples.isEmpty { shards.append(samples) }
+        }
+        return shards
+    }
+
     /// This communicator's shard of `batch`.
     public static func shard<T>(_ batch: [T], for communicator: any Communicator) throws(DistributedError) -> ArraySlice<T> {
         try shard(batch, rank: communicator.rank, size: communicator.size)

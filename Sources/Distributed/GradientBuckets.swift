@@ -53,26 +53,45 @@ public struct GradientBucketPlan: Sendable, Equatable {
     }
 }
 
+/// The element types a communicator sums: Float gradients, and the Double sums of
+/// GradientAccumulator.
+public protocol CollectiveSummable: BinaryFloatingPoint {
+    static func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Self>, on communicator: any Communicator) throws(DistributedError)
+}
+
+extension Float: CollectiveSummable {
+    public static func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, on communicator: any Communicator) throws(DistributedError) {
+        try communicator.allReduceSum(buffer)
+    }
+}
+
+extension Double: CollectiveSummable {
+    public static func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>, on communicator: any Communicator) throws(DistributedError) {
+        try communicator.allReduceSum(buffer)
+    }
+}
+
 /// All-reduces fixed gradient buffers bucket by bucket. A bucket of one segment is reduced
 /// in place; a bucket of several is packed into a staging buffer, reduced, and copied back.
 /// Not thread-safe: one reducer per trainer thread.
-public final class GradientBucketReducer {
+public final class GradientBucketReducer<Element: CollectiveSummable> {
     public let plan: GradientBucketPlan
-    private let buffers: [UnsafeMutableBufferPointer<Float>]
+    private let buffers: [UnsafeMutableBufferPointer<Element>]
     // [capacity] packed segments of the bucket being reduced
-    private var staging: [Float]
+    private var staging: [Element]
 
     /// - Parameter buffers: the gradients, which must stay valid and keep their place for the
-    ///   reducer's lifetime (a ParameterStore's views do).
-    public init(buffers: [UnsafeMutableBufferPointer<Float>], megabytes: Double = 25) throws(DistributedError) {
-        plan = try GradientBucketPlan(counts: buffers.map(\.count), megabytes: megabytes)
+    ///   reducer's lifetime (a ParameterStore's views do). `megabytes`: the bucket size in 10^6 bytes.
+    public init(buffers: [UnsafeMutableBufferPointer<Element>], megabytes: Double = 25) throws(DistributedError) {
+        plan = try GradientBucketPlan(counts: buffers.map(\.count),
+                                      capacity: Swift.max(1, Int(megabytes * 1e6) / MemoryLayout<Element>.stride))
         self.buffers = buffers
-        staging = plan.buckets.contains { $0.count > 1 } ? [Float](repeating: 0, count: plan.capacity) : []
+        staging = plan.buckets.contains { $0.count > 1 } ? [Element](repeating: 0, count: plan.capacity) : []
     }
 
     /// Sums bucket `index` over all ranks, then multiplies it by `scale` (e.g. 1 / global
     /// batch size for a mean). A collective: every rank reduces the same buckets in order.
-    public func allReduceSum(bucket index: Int, on communicator: any Communicator, scale: Float = 1) throws(DistributedError) {
+    public func allReduceSum(bucket index: Int, on communicator: any Communicator, scale: Element = 1) throws(DistributedError) {
         guard plan.buckets.indices.contains(index) else {
             throw .bufferSizeMismatch(what: "bucket index", expected: plan.buckets.count, found: index)
         }
@@ -85,7 +104,7 @@ public final class GradientBucketReducer {
         if segments.count == 1 {
             let s = segments[0]
             let part = UnsafeMutableBufferPointer(rebasing: buffers[s.buffer][s.range])
-            try communicator.allReduceSum(part)
+            try Element.allReduceSum(part, on: communicator)
             if scale != 1 { for i in part.indices { part[i] *= scale } }
             return
         }
@@ -96,7 +115,7 @@ public final class GradientBucketReducer {
                 let source = buffers[s.buffer]
                 for i in s.range { stage[at] = source[i]; at += 1 }
             }
-            try communicator.allReduceSum(UnsafeMutableBufferPointer(rebasing: stage[0 ..< packed]))
+            try Element.allReduceSum(UnsafeMutableBufferPointer(rebasing: stage[0 ..< packed]), on: communicator)
             at = 0
             for s in segments {
                 let target = buffers[s.buffer]
@@ -106,7 +125,7 @@ public final class GradientBucketReducer {
     }
 
     /// Every bucket in order.
-    public func allReduceSum(on communicator: any Communicator, scale: Float = 1) throws(DistributedError) {
+    public func allReduceSum(on communicator: any Communicator, scale: Element = 1) throws(DistributedError) {
         for b in plan.buckets.indices { try allReduceSum(bucket: b, on: communicator, scale: scale) }
     }
 }

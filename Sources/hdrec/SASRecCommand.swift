@@ -36,6 +36,8 @@ struct SASRecCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many optimizer steps and keep the last step's parameters (for checks).") var maxSteps: Int?
     @Option(help: "Under mpirun: compare the parameters' checksums across ranks every this many steps (0: only at start and end).")
     var checkParametersEvery: Int = 100
+    @Option(name: .customLong("micro-shards"), help: "Cut each batch into N micro-shards, whose gradients are summed in Double: the same N at any number of ranks gives the same parameters; at most N ranks have work.")
+    var microShards: Int = SASRecConfig().microShards
 
     func run() async throws {
         try DistributedWorld.run { world in try self.train(on: world) }
@@ -48,6 +50,7 @@ struct SASRecCommand: AsyncParsableCommand {
             throw ValidationError("sizes, --epochs and --patience must be positive")
         }
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
+        guard microShards >= 1 else { throw ValidationError("--micro-shards must be at least 1; found \(microShards)") }
         guard (maxSteps ?? 1) > 0, checkParametersEvery >= 0 else {
             throw ValidationError("--max-steps must be positive and --check-parameters-every non-negative")
         }
@@ -56,14 +59,14 @@ struct SASRecCommand: AsyncParsableCommand {
         config.maxLength = maxLength; config.hiddenDropout = dropout; config.attentionDropout = dropout
         config.learningRate = lr; config.weightDecay = weightDecay; config.batchSize = batchSize
         config.maxEpochs = epochs; config.patience = patience; config.seed = seed
-        config.maxSteps = maxSteps
+        config.maxSteps = maxSteps; config.microShards = microShards
 
         // Unbuffered, so epoch lines reach a log file as they happen; rank 0 alone speaks.
         let root = world.isRoot
         func say(_ line: String) { if root { FileHandle.standardOutput.write(Data((line + "\n").utf8)) } }
         let dataset = try DatasetStore.load(data)
         if root { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
-        if world.size > 1 { say("data-parallel over \(world.size) ranks: each trains and evaluates 1/\(world.size) of every batch") }
+        if world.size > 1 { say("data-parallel over \(world.size) ranks: each trains \(microShards / world.size)-\((microShards + world.size - 1) / world.size) of every batch's \(microShards) micro-shards and evaluates 1/\(world.size) of the users") }
         say("SASRec on \(dataset.name): \(dataset.numUsers) users, \(dataset.numItems) items; loss \(lossKind.rawValue), hidden \(hidden), \(blocks) blocks, \(heads) heads, dropout \(dropout), lr \(lr), batch \(batchSize)")
         let result = try SASRecTrainer.train(dataset: dataset, config: config, communicator: world,
                                              parameterCheckInterval: checkParametersEvery, log: say)

@@ -62,6 +62,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Continue the run in --out after checking data, base and configuration.") var resume = false
     @Option(name: .customLong("max-steps"), help: "Stop after N optimisation steps in all (checkpoint written; validation and final evaluation skipped).") var maxSteps: Int?
     @Option(name: .customLong("drift-check-every"), help: "Under mpirun: check every N steps that all ranks hold identical parameters (0: only at the start and each epoch's end).") var driftCheckEvery: Int = 50
+    @Option(name: .customLong("micro-shards"), help: "Cut each batch into N micro-shards, whose gradients are summed in Double: the same N at any number of ranks gives the same parameters; at most N ranks have work.") var microShards: Int = TrainingExecution.defaultMicroShards
 
     func run() async throws {
         guard let ab = Ablation(rawValue: ablation) else { throw ValidationError("--ablation must be one of none, no-dla, no-kl, text-only, id-only; found '\(ablation)'") }
@@ -97,8 +98,10 @@ struct TrainCommand: AsyncParsableCommand {
         spec.recipe = recipe
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1; found \(maxSteps)") }
         guard driftCheckEvery >= 0 else { throw ValidationError("--drift-check-every must be 0 or more; found \(driftCheckEvery)") }
+        guard microShards >= 1 else { throw ValidationError("--micro-shards must be at least 1; found \(microShards)") }
         try DistributedWorld.run { world in
-            let execution = TrainingExecution(communicator: world, maxSteps: maxSteps, driftCheckEvery: driftCheckEvery)
+            let execution = TrainingExecution(communicator: world, maxSteps: maxSteps, driftCheckEvery: driftCheckEvery,
+                                              microShards: microShards)
             try TrainingRun.train(spec: spec, directory: out, resume: resume, finalSplits: finalSplits, execution: execution)
         }
     }

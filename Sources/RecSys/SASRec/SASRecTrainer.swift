@@ -6,12 +6,14 @@
 // early stopping (patience epochs without improvement); the best epoch's
 // parameters are returned.
 //
-// Data-parallel (docs/scaling.md): every rank shuffles the same order and cuts the same
-// global batches, runs only its BatchSharding shard of each batch's sequences with the loss
-// normalised by the global batch's position count, and the gradients are summed across ranks
-// before the AdamW update, so every rank applies the identical update. Dropout masks are keyed
-// by (step, example index, position, feature) (SASRecModel), so the result does not depend on
-// the number of ranks beyond float summation order. With one rank nothing is communicated.
+// Micro-shards and data-parallel (docs/scaling.md): every rank shuffles the same order and cuts
+// the same global batches, and every batch is cut into the same `microShards` micro-shards at any
+// number of ranks. A rank runs its micro-shards one at a time, with the loss normalised by the
+// global batch's position count, and folds each one's gradient into a Double sum; the sums are
+// all-reduced over the ranks and rounded once to Float before the AdamW update
+// (GradientAccumulator.swift), so every rank applies the same update, bit for bit the one a
+// single process applies. Dropout masks and BCE negatives are keyed by example and position
+// (SASRecModel), not by place in a batch. With one rank nothing is communicated.
 import Distributed
 import Foundation
 import Support
@@ -86,7 +88,12 @@ public enum SASRecTrainer {
             }
         }
         try checkParameters()
+        guard config.microShards >= communicator.size else {
+            throw RecSysError.invalidArgument("\(communicator.size) ranks share each batch's \(config.microShards) micro-shards, so \(communicator.size - config.microShards) would have no work; give --micro-shards \(communicator.size) or more")
+        }
+        // [parameters] one micro-shard's gradient, folded into `accumulator` after each
         var grads = [Float](repeating: 0, count: model.parameters.count)
+        let accumulator = try GradientAccumulator(count: grads.count)
         epochLoop: for epoch in 1...max(1, config.maxEpochs) {
             let start = Date()
             let cpuStart = ProcessClock.cpuSeconds()
@@ -98,21 +105,21 @@ public enum SASRecTrainer {
             for s in 0..<steps {
                 let global = Array(order[(s * config.batchSize)..<min(order.count, (s + 1) * config.batchSize)])
                 let globalPositions = global.reduce(0) { $0 + data[$1].inputs.count }
-                let ids = try BatchSharding.shard(global, for: communicator)
                 let dropoutSeed = TrainingRNG.derive(config.seed, UInt64(epoch), UInt64(s))
-                for i in grads.indices { grads[i] = 0 }
                 var loss = 0.0
-                if !ids.isEmpty {
+                // The last step's summed gradient is still in `grads`; each micro-shard's backward adds to it.
+                for i in grads.indices { grads[i] = 0 }
+                accumulator.reset()
+                for shard in try BatchSharding.microShards(count: global.count, microShards: config.microShards,
+                                                           rank: communicator.rank, size: communicator.size) {
+                    let ids = global[shard]
                     let batch = SASRecBatch(sequences: ids.map { data[$0].inputs }, keys: ids.map { UInt64($0) })
-                    loss = model.lossAndGradient(batch, targets: ids.flatMap { data[$0].targets }, dropoutSeed: dropoutSeed,
-                                                 normalizer: globalPositions, grads: &grads)
+                    loss += model.lossAndGradient(batch, targets: ids.flatMap { data[$0].targets }, dropoutSeed: dropoutSeed,
+                                                  normalizer: globalPositions, grads: &grads)
+                    try grads.withUnsafeMutableBufferPointer { g throws in try accumulator.fold([g]) }
                 }
-                if parallel {
-                    try grads.withUnsafeMutableBufferPointer { g throws in
-                        try GradientBucketReducer(buffers: [g]).allReduceSum(on: communicator)
-                    }
-                    loss = try communicator.sum(loss)
-                }
+                try grads.withUnsafeMutableBufferPointer { g throws in try accumulator.reduce(into: [g], on: communicator) }
+                if parallel { loss = try communicator.sum(loss) }
                 guard loss.isFinite else {
                     throw RecSysError.invalidArgument("training diverged at epoch \(epoch), step \(s + 1): loss \(loss)")
                 }

@@ -15,11 +15,13 @@
 // KL term pairs exactly those rows (an item-text alignment row has no ID counterpart
 // unless `idAlignment` is on) and averages them over their own sequences.
 //
-// Data-parallel (docs/scaling.md): with a communicator of size > 1 each rank passes its shard
-// of the global batch and the global batch's counts (GlobalLossCounts.swift); every phase runs
-// on every rank when the GLOBAL batch has prompts for it (a rank whose shard has none still
-// joins the all-reduce with zero gradients), the gradients are summed before clipping and
-// AdamW (GradientSync.swift), and the reported losses are the global ones.
+// Micro-shards and data-parallel (docs/scaling.md): a step takes the micro-shards of the global
+// batch that this rank computes (all of them in one process) and the global batch's counts
+// (GlobalLossCounts.swift), which weight every row's loss. Every phase runs on every rank when
+// the GLOBAL batch has prompts for it (a rank with none still joins the all-reduce with zero
+// gradients); each micro-shard learns from its own teacher rows, the micro-shards' gradients are
+// summed in Double before clipping and AdamW (GradientSync.swift), and the reported losses are
+// the global ones.
 import Distributed
 import Foundation
 import HDRecInference
@@ -139,11 +141,11 @@ public final class DLATrainer {
 
     /// CE (+ λ·KL against a detached teacher) of one branch forward; fills dLogits (N, I).
     private func loss(_ f: BranchForward<Float>, teacher: Teacher?, dLogits: Tensor<Float>,
-                      global: GlobalLossCounts?) throws -> (ce: Double, kl: Double?) {
+                      global: GlobalLossCounts) throws -> (ce: Double, kl: Double?) {
         var loss = BranchLoss(average: options.lossAverage, usesKL: options.klWeight > 0,
                               klWeight: options.klWeight(step: step, totalSteps: totalSteps),
                               klTemperature: options.klTemperature, step: step)
-        if let global { loss.globalCounts = (global.ce(f.branch), global.shared) }
+        loss.globalCounts = (global.ce(f.branch), global.shared)
         return try loss.evaluate(f, teacher: teacher, itemCount: network.itemCount, dLogits: dLogits)
     }
 
@@ -151,9 +153,10 @@ public final class DLATrainer {
         branch == .text ? ["lora.text", "shared"] : ["lora.id", "projector", "shared"]
     }
 
+    /// The phase's optimiser step, once its micro-shards' gradients are summed (GradientSync).
     private func update(groups selected: Set<String>) throws {
         let store = parameters.store
-        try sync.allReduce(groups: selected)
+        try sync.finish()
         let lr = schedule.learningRate(step: step)
         _ = GradientClipping.clipGlobalNorm(store, maxNorm: options.clipNorm, where: { selected.contains($0.group) })
         let heads: Set<String> = ["shared", "projector"]
@@ -195,92 +198,101 @@ public final class DLATrainer {
         try sync.verifyIdenticalParameters(step: step)
     }
 
-    /// One optimisation step over a mixed batch. Data-parallel: `batch` is this rank's shard and
-    /// `global` the whole global batch's counts (required when the communicator has several ranks).
+    /// One optimisation step over a mixed batch, as one micro-shard. Data-parallel: `batch` is
+    /// this rank's shard and `global` the whole global batch's counts (required when the
+    /// communicator has several ranks).
     public func trainStep(_ batch: TrainingBatch, global: GlobalLossCounts? = nil) throws -> StepLosses {
-        let texts = batch.textPrompts, ids = batch.idPrompts
-        let seed = TrainingRNG.derive(options.seed, UInt64(step), 7)
-        var result = StepLosses(step: step, tokens: 0)
-        parameters.store.zeroGradients()
         if sync.isDistributed, global == nil {
             throw HDRecTrainingError.invalidBatch(reason: "a data-parallel step needs the global batch's counts")
         }
-        // With one rank the local counts are the global ones: the loss keeps its own weights (bit-identical to before).
-        let global = sync.isDistributed ? global : nil
-        func prompts(_ branch: AdapterRole) -> [PromptSequence] { branch == .text ? texts : ids }
-        func sampleKeys(_ branch: AdapterRole) -> [UInt64]? { branch == .text ? batch.textSampleKeys : batch.idSampleKeys }
+        return try trainStep(microShards: [batch], global: global ?? GlobalLossCounts(batch))
+    }
+
+    /// One optimisation step over the micro-shards this rank computes of a global batch whose
+    /// counts are `global` (docs/scaling.md): each phase runs forward and backward one micro-shard
+    /// at a time and sums their gradients (GradientSync), so that the step is the same whichever
+    /// rank computes which micro-shard.
+    public func trainStep(microShards shards: [TrainingBatch], global: GlobalLossCounts) throws -> StepLosses {
+        let seed = TrainingRNG.derive(options.seed, UInt64(step), 7)
+        var result = StepLosses(step: step, tokens: 0)
+        parameters.store.zeroGradients()
+        func prompts(_ shard: TrainingBatch, _ branch: AdapterRole) -> [PromptSequence] {
+            branch == .text ? shard.textPrompts : shard.idPrompts
+        }
+        func sampleKeys(_ shard: TrainingBatch, _ branch: AdapterRole) -> [UInt64]? {
+            branch == .text ? shard.textSampleKeys : shard.idSampleKeys
+        }
         /// Whether the phase of `branch` runs: the global batch has prompts for it (so every rank agrees).
-        func runs(_ branch: AdapterRole) -> Bool {
-            guard let global else { return !prompts(branch).isEmpty }
-            return global.ce(branch).sequences > 0
-        }
-        var klRan = (text: false, id: false)
-        let idAnchors = try anchorStates(batch)
-        func anchors(_ branch: AdapterRole) -> [Float]? { branch == .id ? idAnchors : nil }
-        func teacherForward(_ branch: AdapterRole, phase: UInt64) throws -> Teacher? {
-            guard !prompts(branch).isEmpty else { return nil }
-            let f = try network.forward(prompts(branch), branch: branch, parameters: parameters, training: true,
-                                        seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch),
-                                        sampleKeys: sampleKeys(branch))
+        func runs(_ branch: AdapterRole) -> Bool { global.ce(branch).sequences > 0 }
+        let idAnchors = try shards.map(anchorStates)
+        func forward(_ k: Int, _ branch: AdapterRole, phase: UInt64) throws -> BranchForward<Float> {
+            let f = try network.forward(prompts(shards[k], branch), branch: branch, parameters: parameters, training: true,
+                                        seed: TrainingRNG.derive(seed, phase), anchors: branch == .id ? idAnchors[k] : nil,
+                                        sampleKeys: sampleKeys(shards[k], branch))
             result.tokens += f.tokenCount
-            return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)
+            return f
         }
-        func run(_ branch: AdapterRole, teacher: Teacher?, phase: UInt64) throws -> (BranchForward<Float>, Double, Double?)? {
-            guard !prompts(branch).isEmpty else { return nil }
-            let f = try network.forward(prompts(branch), branch: branch, parameters: parameters,
-                                        training: true, seed: TrainingRNG.derive(seed, phase), anchors: anchors(branch),
-                                        sampleKeys: sampleKeys(branch))
-            let d = Tensor<Float>(count: f.rowCount * network.itemCount)
-            let (ce, kl) = try loss(f, teacher: teacher, dLogits: d, global: global)
-            try check(ce + (kl ?? 0), branch.rawValue)
-            try network.backward(f, dLogits: d.const, parameters: parameters)
-            result.tokens += f.tokenCount
-            return (f, ce, kl)
+        /// Each micro-shard's detached logits of `branch` (nil where it has no prompts for it).
+        func teacherForward(_ branch: AdapterRole, phase: UInt64) throws -> [Teacher?] {
+            try shards.indices.map { k in
+                guard !prompts(shards[k], branch).isEmpty else { return nil }
+                let f = try forward(k, branch, phase: phase)
+                return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)
+            }
         }
-        func record(_ branch: AdapterRole, _ ce: Double, _ kl: Double?) {
-            if branch == .id { result.idCE = ce; result.idKL = kl; klRan.id = kl != nil }
-            else { result.textCE = ce; result.textKL = kl; klRan.text = kl != nil }
+        /// Forward, loss and backward of `branch` over every micro-shard, each learning from its own
+        /// teacher; the gradients are folded into the phase begun by the caller. Records the losses
+        /// and returns the micro-shards' logits (the next phase's teachers).
+        func run(_ branch: AdapterRole, teachers: [Teacher?], phase: UInt64) throws -> [Teacher?] {
+            var ce = 0.0, kl: Double? = nil
+            let students = try shards.indices.map { k -> Teacher? in
+                guard !prompts(shards[k], branch).isEmpty else { return nil }
+                let f = try forward(k, branch, phase: phase)
+                let d = Tensor<Float>(count: f.rowCount * network.itemCount)
+                let (c, l) = try loss(f, teacher: teachers[k], dLogits: d, global: global)
+                try check(c + (l ?? 0), branch.rawValue)
+                try network.backward(f, dLogits: d.const, parameters: parameters)
+                try sync.fold()
+                ce += c
+                if let l { kl = (kl ?? 0) + l }
+                return Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)  // detached: a plain copy
+            }
+            if branch == .id { result.idCE = ce; result.idKL = kl } else { result.textCE = ce; result.textKL = kl }
+            return students
         }
+        let none = [Teacher?](repeating: nil, count: shards.count)
         switch options.ablation {
         case .textOnly, .idOnly:
             let branch: AdapterRole = options.ablation == .textOnly ? .text : .id
             if runs(branch) {
-                let (_, ce, _) = try run(branch, teacher: nil, phase: 1) ?? (nil, 0, nil)
-                record(branch, ce, nil)
+                try sync.begin(groups: groups(branch))
+                _ = try run(branch, teachers: none, phase: 1)
                 try update(groups: groups(branch))
             }
         case .noDLA:
             // Joint: both branches' losses summed, KL each way against the detached other, one step.
             let teacherText = try teacherForward(.text, phase: 1)
             let teacherID = try teacherForward(.id, phase: 2)
-            if let (_, ce, kl) = try run(.text, teacher: teacherID, phase: 1) { record(.text, ce, kl) }
-            else if runs(.text) { record(.text, 0, nil) }
-            if let (_, ce, kl) = try run(.id, teacher: teacherText, phase: 2) { record(.id, ce, kl) }
-            else if runs(.id) { record(.id, 0, nil) }
-            try update(groups: groups(.text).union(groups(.id)))
+            let both = groups(.text).union(groups(.id))
+            try sync.begin(groups: both)
+            if runs(.text) { _ = try run(.text, teachers: teacherID, phase: 1) }
+            if runs(.id) { _ = try run(.id, teachers: teacherText, phase: 2) }
+            try update(groups: both)
         case .none, .noKL:
             let useKL = options.ablation == .none
-            var teacher = try teacherForward(.text, phase: 0)
+            var teachers = try teacherForward(.text, phase: 0)
             for t in 0 ..< max(1, options.alternations) {
                 let branch: AdapterRole = t % 2 == 0 ? .id : .text
                 // A batch of items only, without ID alignment, has no ID phase, so the text phase
                 // that follows has no teacher from the other branch.
+                guard runs(branch) else { teachers = none; continue }
                 let learnsFromTeacher = useKL && (branch == .text || options.idPhaseKL != false)
-                guard let (f, ce, kl) = try run(branch, teacher: learnsFromTeacher ? teacher : nil, phase: UInt64(t + 1)) else {
-                    teacher = nil
-                    // This shard has no prompts for the phase, but other ranks' shards do: join their update.
-                    if runs(branch) {
-                        record(branch, 0, nil)
-                        try update(groups: groups(branch))
-                    }
-                    continue
-                }
-                record(branch, ce, kl)
+                try sync.begin(groups: groups(branch))
+                teachers = try run(branch, teachers: learnsFromTeacher ? teachers : none, phase: UInt64(t + 1))
                 try update(groups: groups(branch))
-                teacher = Teacher(logits: f.logits, rowsPerSequence: f.rowsPerSequence)  // detached: a plain copy
             }
         }
-        try sync.allReduce(&result, klRanOn: klRan)
+        try sync.allReduce(&result, klRanOn: (text: result.textKL != nil, id: result.idKL != nil))
         step += 1
         return result
     }

@@ -1,16 +1,19 @@
-// The data-parallel half of a DLA phase (docs/scaling.md): after each rank's backward over its
-// shard, the phase's gradient tensors are summed over the ranks in buckets (Distributed's
-// GradientBucketReducer), so that clipping and AdamW see the global batch's gradient and every
-// rank applies the same update. The shard losses are already weighted by the global batch's
-// counts (GlobalLossCounts.swift), so the sum needs no further scaling.
+// How a DLA phase's gradient is summed (docs/scaling.md): every global batch is cut into the same
+// micro-shards at any number of ranks, each rank runs the forward and backward of its micro-shards
+// one at a time, and after each backward the phase's gradients are folded into a Double sum
+// (Distributed's GradientAccumulator). The sums are all-reduced over the ranks and rounded once to
+// Float, so that clipping and AdamW see the global batch's gradient, bit for bit the same at 1 or
+// N ranks, and every rank applies the same update. The micro-shard losses are already weighted by
+// the global batch's counts (GlobalLossCounts.swift), so the sum needs no further scaling.
 import TrainingOps
 import Distributed
 
 final class GradientSync {
     let communicator: any Communicator
     private let store: ParameterStore<Float>
-    /// One reducer per set of parameter groups a phase steps (its buffers are fixed views of the store).
-    private var reducers: [[String]: GradientBucketReducer] = [:]
+    /// One accumulator per set of parameter groups a phase steps (its buffers are fixed views of the store).
+    private var accumulators: [[String]: (views: [UnsafeMutableBufferPointer<Float>], sum: GradientAccumulator)] = [:]
+    private var active: (views: [UnsafeMutableBufferPointer<Float>], sum: GradientAccumulator)?
 
     init(store: ParameterStore<Float>, communicator: any Communicator) {
         self.store = store; self.communicator = communicator
@@ -18,20 +21,32 @@ final class GradientSync {
 
     var isDistributed: Bool { communicator.size > 1 }
 
-    /// Sums the gradients of `groups` over all ranks (a collective: every rank calls it each phase).
-    func allReduce(groups: Set<String>) throws {
-        guard isDistributed else { return }
+    /// Starts a phase that steps `groups`: its gradients and their running sum start at zero.
+    func begin(groups: Set<String>) throws {
         let key = groups.sorted()
-        let reducer: GradientBucketReducer
-        if let existing = reducers[key] { reducer = existing } else {
-            // Buffers in reverse layout order, the order a backward pass finishes them.
-            let views = store.layout.specs.reversed().filter { groups.contains($0.group) }.map {
+        if accumulators[key] == nil {
+            let views = store.layout.specs.filter { groups.contains($0.group) }.map {
                 UnsafeMutableBufferPointer(start: store.gradients.pointer + $0.offset, count: $0.count)
             }
-            reducer = try GradientBucketReducer(buffers: views)
-            reducers[key] = reducer
+            accumulators[key] = (views, try GradientAccumulator(count: views.reduce(0) { $0 + $1.count }))
         }
-        try reducer.allReduceSum(on: communicator)
+        store.zeroGradients(where: { groups.contains($0.group) })
+        accumulators[key]!.sum.reset()
+        active = accumulators[key]
+    }
+
+    /// After one micro-shard's backward: adds its gradients to the phase's sum.
+    func fold() throws {
+        guard let active else { return }
+        try active.sum.fold(active.views)
+    }
+
+    /// Writes the phase's gradient, summed over its micro-shards and all ranks, into the store
+    /// (a collective: every rank calls it each phase).
+    func finish() throws {
+        guard let phase = active else { return }
+        active = nil
+        try phase.sum.reduce(into: phase.views, on: communicator)
     }
 
     /// Sums a step's reported figures over the ranks: each rank's CE and KL are its shard's part of

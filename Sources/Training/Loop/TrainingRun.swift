@@ -10,7 +10,7 @@
 //   RUN_DIR/metrics.json, ranks.tsv   final metrics (best epoch, chosen α, text-dominant fusion)
 //
 // Data-parallel under mpirun (docs/scaling.md, TrainingExecution): every rank draws the same
-// epoch order and global batches, trains on its shard of each (BatchSharding) and scores its
+// epoch order and global batches, trains on its micro-shards of each (BatchSharding) and scores its
 // share of the validation and evaluation users; rank 0 alone writes files and prints. The run
 // directory must be shared by the ranks (they read run.json, history.json and the checkpoints).
 import Distributed
@@ -198,6 +198,10 @@ public enum TrainingRun {
         let specPath = directory + "/run.json"
         let world = execution.communicator
         let isRoot = world.isRoot
+        guard execution.microShards >= world.size else {
+            throw HDRecTrainingError.invalidConfiguration(field: "micro-shards", reason:
+                "\(world.size) ranks share each batch's \(execution.microShards) micro-shards, so \(world.size - execution.microShards) would have no work; give --micro-shards \(world.size) or more")
+        }
         let log: (String) -> Void = isRoot ? rootLog : { _ in }
         /// Files are rank 0's: the others hold the same state and stay silent.
         func write(_ body: () throws -> Void) throws { if isRoot { try body() } }
@@ -239,7 +243,7 @@ public enum TrainingRun {
         try trainer.verifyIdenticalParameters()
         log("training on \(users.count) users and \(items.count) item-alignment samples, \(batchesPerEpoch) batches per epoch, \(spec.network.layers) decoder layers; "
             + "frozen base \(context.network.base.byteCount / 1_048_576) MiB f32"
-            + (execution.isDistributed ? "; \(world.size) ranks, each on its shard of every batch of \(spec.options.batchSize)" : ""))
+            + (execution.isDistributed ? "; \(world.size) ranks, each on its micro-shards of every batch of \(spec.options.batchSize) (\(execution.microShards) in all)" : ""))
         let validUsers = context.evaluationUsers(spec.options.validationUsers, salt: 0xA11D)
         if trainer.step == 0, history.startValidation == nil {
             let start = try validate(trainer: trainer, context: context, users: validUsers, epoch: 0, communicator: world)
@@ -263,16 +267,14 @@ public enum TrainingRun {
             for b in max(0, firstBatch) ..< batchesPerEpoch {
                 if let maxSteps = execution.maxSteps, trainer.step >= maxSteps { stopped = true; break }
                 let slice = Array(order[(b * spec.options.batchSize) ..< min(order.count, (b + 1) * spec.options.batchSize)])
-                // Every rank builds the whole global batch (its counts normalise the losses), then its shard.
+                // Every rank builds the whole global batch (its counts weight the losses), then its micro-shards.
                 let batch = try trainer.trainingBatch(slice, dataset: context.dataset)
                 if batch.isEmpty { bar.advance(); continue }
-                let losses: StepLosses
-                if execution.isDistributed {
-                    let local = try trainer.trainingBatch(Array(try BatchSharding.shard(slice, for: world)), dataset: context.dataset)
-                    losses = try trainer.trainStep(local, global: GlobalLossCounts(batch))
-                } else {
-                    losses = try trainer.trainStep(batch)
+                let shards = try BatchSharding.microShards(count: slice.count, microShards: execution.microShards,
+                                                           rank: world.rank, size: world.size).map {
+                    try trainer.trainingBatch(Array(slice[$0]), dataset: context.dataset)
                 }
+                let losses = try trainer.trainStep(microShards: shards, global: GlobalLossCounts(batch))
                 tokens += losses.tokens
                 trainedSamples += slice.count
                 history.losses.append(losses)

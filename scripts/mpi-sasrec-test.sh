@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SASRec's data-parallel training does not depend on the number of ranks: a tiny SASRec
 # trained for 10 optimizer steps with dropout on, once alone and once under `mpirun -np 2`
-# (same seed, same global batch), must end with the same parameters up to float summation
-# order: every tensor's max|a-b| / max|a| at most 1e-4 (Tools/compare_safetensors.py, standard
-# library only). Also checks that only rank 0 prints and writes. Part of `make test`, after
+# (same seed, same global batch, the same 2 micro-shards of it), must end with the same
+# parameters: every tensor's max|a-b| / max|a| at most 1e-4 (Tools/compare_safetensors.py,
+# standard library only). The micro-shards' gradients are summed in Double
+# (Sources/Distributed/GradientAccumulator.swift), so the expected difference is zero. Also checks that only rank 0 prints and writes. Part of `make test`, after
 # scripts/mpi-test.sh; a few seconds.
 #
 #   scripts/mpi-sasrec-test.sh [BIN_DIR]      (default .build/release)

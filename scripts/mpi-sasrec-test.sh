@@ -53,6 +53,12 @@ python3 Tools/compare_safetensors.py "$work/np1/sasrec.safetensors" "$work/np2/s
   exit 1
 }
 # The sharded evaluation hands rank 0 every user's rank, in order.
+echo "== one process with 2 threads: the same parameters"
+HDREC_THREADS=2 "$hdrec" "${sasrec[@]}" --out "$work/threads2" > "$work/threads2.log" 2>&1 || { cat "$work/threads2.log"; exit 1; }
+python3 Tools/compare_safetensors.py "$work/np1/sasrec.safetensors" "$work/threads2/sasrec.safetensors" --max-rel 0 || {
+  echo "mpi-sasrec-test: 2 threads give other parameters than 1 thread" >&2
+  exit 1
+}
 cmp -s <(cut -f1,2 "$work/np1/ranks.tsv") <(cut -f1,2 "$work/np2/ranks.tsv") || {
   echo "mpi-sasrec-test: np 2's ranks.tsv does not list the same users and splits as np 1's" >&2
   exit 1

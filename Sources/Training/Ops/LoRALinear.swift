@@ -160,9 +160,15 @@ public enum LoRALinear {
         }
     }
 
-    /// How many row chunks the masked passes use: fixed by M and the thread count (not by scheduling).
+    /// Row chunks of the masked passes at most. A constant, not a multiple of the thread count:
+    /// backward sums dA per chunk and adds the chunks in order, so the chunking fixes the rounding,
+    /// and the same run must give the same bits at any HDREC_THREADS (as at any number of ranks).
+    /// 8 keeps up to 4 threads busy with dynamic scheduling.
+    static let maxChunks = 8
+
+    /// How many row chunks the masked passes use: fixed by M alone (not by threads or scheduling).
     static func blockChunks(_ s: LoRAShape) -> Int {
-        max(1, min((s.m + rowBlock - 1) / rowBlock, 2 * parallelWidth()))
+        max(1, min((s.m + rowBlock - 1) / rowBlock, maxChunks))
     }
 
     /// Runs body(rows, chunkIndex) over `blockChunks(s)` contiguous row ranges, in parallel.

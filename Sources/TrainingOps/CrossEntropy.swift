@@ -66,8 +66,9 @@ public enum SoftmaxCrossEntropy {
     public static func lossAndGradientInPlace<T: TrainScalar>(logits: UnsafeMutablePointer<T>, targets: [Int], v: Int,
                                                               gradScale: T) -> Double {
         let rows = targets.count
-        // One partial sum per chunk, added in chunk order: the total does not depend on scheduling.
-        let chunks = max(1, min(rows, 2 * parallelWidth()))
+        // One partial sum per chunk, added in chunk order; the chunks are fixed by the row count
+        // alone, so the total depends neither on scheduling nor on the thread count.
+        let chunks = max(1, min(rows, 8))
         let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
         defer { partial.deallocate() }
         parallelFor(chunks) { c in

@@ -4,8 +4,9 @@
 # (same seed, same global batch, the same 2 micro-shards of it), must end with the same
 # parameters: every tensor's max|a-b| / max|a| at most 1e-4 (Tools/compare_safetensors.py,
 # standard library only). The micro-shards' gradients are summed in Double
-# (Sources/Distributed/GradientAccumulator.swift), so the expected difference is zero. Also checks that only rank 0 prints and writes. Part of `make test`, after
-# scripts/mpi-test.sh; a few seconds.
+# (Sources/Distributed/GradientAccumulator.swift), so the expected difference is zero. A third
+# run, alone with 2 threads, must match the 1-thread run to the bit. Also checks that only
+# rank 0 prints and writes. Part of `make test`, after scripts/mpi-test.sh; a few seconds.
 #
 #   scripts/mpi-sasrec-test.sh [BIN_DIR]      (default .build/release)
 set -euo pipefail
@@ -52,13 +53,13 @@ python3 Tools/compare_safetensors.py "$work/np1/sasrec.safetensors" "$work/np2/s
   echo "mpi-sasrec-test: np 2's parameters differ from np 1's" >&2
   exit 1
 }
-# The sharded evaluation hands rank 0 every user's rank, in order.
 echo "== one process with 2 threads: the same parameters"
 HDREC_THREADS=2 "$hdrec" "${sasrec[@]}" --out "$work/threads2" > "$work/threads2.log" 2>&1 || { cat "$work/threads2.log"; exit 1; }
 python3 Tools/compare_safetensors.py "$work/np1/sasrec.safetensors" "$work/threads2/sasrec.safetensors" --max-rel 0 || {
   echo "mpi-sasrec-test: 2 threads give other parameters than 1 thread" >&2
   exit 1
 }
+# The sharded evaluation hands rank 0 every user's rank, in order.
 cmp -s <(cut -f1,2 "$work/np1/ranks.tsv") <(cut -f1,2 "$work/np2/ranks.tsv") || {
   echo "mpi-sasrec-test: np 2's ranks.tsv does not list the same users and splits as np 1's" >&2
   exit 1

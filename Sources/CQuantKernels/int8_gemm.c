@@ -11,7 +11,9 @@
 // Offset types add Σ_b mw[b]·sx[b] with 8-block vector FMAs after the block loop.
 // Registers (offset types): 8 accumulators, 2 weight rows, ones, x, two temporaries.
 // With AVX-VNNI (where the CPU has it) one vpdpbusd replaces vpmaddubsw + vpmaddwd; with
-// AVX-512 VNNI, int8_gemm_avx512.c runs two blocks per instruction.
+// AVX-512 VNNI, int8_gemm_avx512.c runs two blocks per instruction. The AVX2 variant runs
+// the offset types through int8_offset_rows.c instead (one i32 lane per weight row: about
+// 60 % of the vector operations), and the signed types through this tile.
 #include <cpuid.h>
 #include <immintrin.h>
 #include "layout.h"
@@ -40,6 +42,11 @@
 void hdq_gemm_avx512(int cls, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
                      const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
                      float *y, long ldy, long col0, int accumulate);
+
+/// The AVX2 kernel of the offset types (int8_offset_rows.c).
+void hdq_gemm_offset_rows_avx2(int type, const uint8_t *wq, const float *wdP, const float *wmins, long rows,
+                               const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
+                               float *y, long ldy, long col0, int accumulate);
 
 static int cpu_has_avx_vnni(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -106,5 +113,7 @@ void hdq_gemm_slice(int type, const uint8_t *wq, const uint8_t *wabs, const floa
     if (variant == HDQ_KERNEL_AVX512_VNNI)
         hdq_gemm_avx512(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
     else if (variant == HDQ_KERNEL_AVX_VNNI) gemm_vnni(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+    else if (cls == HDQ_UNSIGNED_OFFSET)
+        hdq_gemm_offset_rows_avx2(type, wq, wdP, wmins, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
     else gemm_avx2(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
 }

@@ -1,6 +1,7 @@
 // The integer prefill path (Int8MatMul, Sources/CQuantKernels) for every type it covers:
-// - the AVX2 tile kernel against the scalar reference over the same quantized operands
-//   (only the order of f32 additions differs: within 1e-5 of Σ|w·x|);
+// - each kernel against the scalar reference over the same quantized operands (only the
+//   order of f32 additions differs: within 1e-5 of Σ|w·x|), random and at the extremes of
+//   codes and activations (the AVX2 offset kernel keeps sums in i16: a wrong bound wraps);
 // - the whole product against dequantize-then-naive with unquantized x, within the bound
 //   the activation rounding allows: |x − x̂| ≤ max|x_block| / 254 per value, so
 //   |y − ŷ| ≤ Σ_b (max|x_b| / 254) · Σ_{i∈b} |w_i|  (+ 1e-5 of Σ|w·x| for f32 sums);
@@ -74,11 +75,18 @@ struct Int8MatMulTests {
         return y
     }
 
-    /// The tile kernel against the scalar reference on the same panel and activations.
-    func checkReference(_ type: GGMLType, m: Int, n: Int, k: Int, seed: UInt64,
-                        sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let (bytes, w) = try randomWeight(type, rows: n, cols: k, seed: seed)
-        let x = activations(m: m, k: k, seed: seed &+ 1)
+    /// The kernel against the scalar reference on the same panel and activations (random
+    /// weights and activations unless given).
+    func checkReference(_ type: GGMLType, m: Int, n: Int, k: Int, seed: UInt64, weight given: [UInt8]? = nil,
+                        x givenX: [Float]? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (bytes, w): ([UInt8], [Float])
+        if let given {
+            bytes = given
+            w = try given.withUnsafeBytes { try Quantization.dequantize($0, as: type, count: n * k) }
+        } else {
+            (bytes, w) = try randomWeight(type, rows: n, cols: k, seed: seed)
+        }
+        let x = givenX ?? activations(m: m, k: k, seed: seed &+ 1)
         var got = [Float](repeating: .nan, count: m * n), want = got
         try bytes.withUnsafeBytes { raw in
             let weight = try WeightMatrix(type: type, rows: n, cols: k, bytes: raw)
@@ -102,7 +110,7 @@ struct Int8MatMulTests {
         #expect(firstBad == nil, "\(type) m=\(m) n=\(n) k=\(k): \(firstBad ?? "")", sourceLocation: sourceLocation)
     }
 
-    @Test("the tile kernel matches the scalar reference", arguments: int8FlatTypes + int8SuperBlockTypes, kernelVariants)
+    @Test("every kernel matches the scalar reference", arguments: int8FlatTypes + int8SuperBlockTypes, kernelVariants)
     func reference(type: GGMLType, variant: Int8Kernel) throws {
         let saved = Int8MatMul.kernel
         Int8MatMul.kernel = variant
@@ -111,6 +119,37 @@ struct Int8MatMulTests {
         let unit = int8SuperBlockTypes.contains(type) ? 256 : 32
         for (m, n, k) in [(1, 1, unit), (3, 5, unit), (4, 2, 2 * unit), (5, 7, 3 * unit), (13, 9, unit), (16, 16, unit == 32 ? 576 : 512)] {
             try checkReference(type, m: m, n: n, k: k, seed: UInt64(m * 1000 + n * 10 + k))
+        }
+    }
+
+    /// Every code at its largest magnitude against activations that quantize to ±127 in
+    /// whole blocks: the integer sums reach their bounds (a 4-bit block's 8 quads 30,480
+    /// in i16, a 5-bit one's 4 quads 31,496), so a kernel that widens too late wraps.
+    @Test("integer sums hold at the extremes of codes and activations", arguments: int8FlatTypes + int8SuperBlockTypes, kernelVariants)
+    func extremes(type: GGMLType, variant: Int8Kernel) throws {
+        let saved = Int8MatMul.kernel
+        Int8MatMul.kernel = variant
+        defer { Int8MatMul.kernel = saved }
+        let k = int8SuperBlockTypes.contains(type) ? 512 : 96, n = 11, m = 6
+        // Rows of +1, −1 and alternating blocks of each (every value of a block quantizes to ±127).
+        let x: [Float] = (0..<(m * k)).map { i in
+            let row = i / k, block = (i % k) / 32
+            switch row % 3 {
+            case 0: return 1
+            case 1: return -1
+            default: return block % 2 == 0 ? 1 : -1
+            }
+        }
+        for fill: UInt8 in [0xFF, 0x80, 0x7F] {
+            var bytes = [UInt8](repeating: fill, count: try Quantization.byteCount(of: type, count: n * k))
+            let half = Float16(0.01).bitPattern
+            for block in 0..<(bytes.count / type.typeSize) {
+                for f in type.halfFieldOffsets {
+                    bytes[block * type.typeSize + f] = UInt8(half & 0xFF)
+                    bytes[block * type.typeSize + f + 1] = UInt8(half >> 8)
+                }
+            }
+            try checkReference(type, m: m, n: n, k: k, seed: 0, weight: bytes, x: x)
         }
     }
 

@@ -1,5 +1,8 @@
-// The integer micro-kernel: a tile of 2 weight rows × 4 tokens accumulated over the whole
-// depth k, 32 values (one block) per step.
+// Kernel dispatch, and the AVX-VNNI micro-kernel: a tile of 2 weight rows × 4 tokens
+// accumulated over the whole depth k, 32 values (one block) per step.
+//
+// Which kernel runs: AVX2 CPUs (Zen 3) the row-interleaved kernel of int8_rows.c; AVX-VNNI
+// CPUs this tile (int8_tile.h with vpdpbusd); AVX-512 VNNI ones int8_gemm_avx512.c.
 //
 // Per block and row the codes are loaded once (and, for signed types, their absolute
 // value taken once); per token the 32 activation bytes are loaded once and meet both rows:
@@ -10,10 +13,9 @@
 // pair-interleaved scales {d0 ×4, d1 ×4} by the tile's 4 token scales (broadcast twice).
 // Offset types add Σ_b mw[b]·sx[b] with 8-block vector FMAs after the block loop.
 // Registers (offset types): 8 accumulators, 2 weight rows, ones, x, two temporaries.
-// With AVX-VNNI (where the CPU has it) one vpdpbusd replaces vpmaddubsw + vpmaddwd; with
-// AVX-512 VNNI, int8_gemm_avx512.c runs two blocks per instruction. The AVX2 variant runs
-// the offset types through int8_offset_rows.c instead (one i32 lane per weight row: about
-// 60 % of the vector operations), and the signed types through this tile.
+// With AVX-VNNI one vpdpbusd replaces vpmaddubsw + vpmaddwd except where Q6_K's sub-scales
+// need vpmaddwd. (Plain AVX2 ran this tile too until the row-interleaved kernel, which needs
+// 60-75 % of its vector operations, replaced it there.)
 #include <cpuid.h>
 #include <immintrin.h>
 #include "layout.h"
@@ -21,14 +23,6 @@
 /// Chunk of blocks whose scale products are computed ahead of the integer loop (2 KiB of
 /// stack): read back with broadcast loads, they cost no shuffles in the loop.
 #define HDQ_SCALE_CHUNK 64
-
-#define HDQ_VNNI 0
-#define HDQ_TARGET "avx2,fma"
-#define HDQ_NAME(f) f##_avx2
-#include "int8_tile.h"
-#undef HDQ_VNNI
-#undef HDQ_TARGET
-#undef HDQ_NAME
 
 #define HDQ_VNNI 1
 #define HDQ_TARGET "avx2,fma,avxvnni"
@@ -43,10 +37,10 @@ void hdq_gemm_avx512(int cls, const uint8_t *wq, const uint8_t *wabs, const floa
                      const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
                      float *y, long ldy, long col0, int accumulate);
 
-/// The AVX2 kernel of the offset types (int8_offset_rows.c).
-void hdq_gemm_offset_rows_avx2(int type, const uint8_t *wq, const float *wdP, const float *wmins, long rows,
-                               const int8_t *xq, const float *xdT, const float *xs, long t0, long t1, long k,
-                               float *y, long ldy, long col0, int accumulate);
+/// The AVX2 row-interleaved kernel (int8_rows.c).
+void hdq_gemm_rows_avx2(int type, const uint8_t *wq, const uint8_t *wabs, const float *wdP, const float *wmins,
+                        const int16_t *wsub, long rows, const int8_t *xq, const float *xdT, const float *xs,
+                        long t0, long t1, long k, float *y, long ldy, long col0, int accumulate);
 
 static int cpu_has_avx_vnni(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -113,7 +107,5 @@ void hdq_gemm_slice(int type, const uint8_t *wq, const uint8_t *wabs, const floa
     if (variant == HDQ_KERNEL_AVX512_VNNI)
         hdq_gemm_avx512(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
     else if (variant == HDQ_KERNEL_AVX_VNNI) gemm_vnni(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
-    else if (cls == HDQ_UNSIGNED_OFFSET)
-        hdq_gemm_offset_rows_avx2(type, wq, wdP, wmins, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
-    else gemm_avx2(cls, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
+    else hdq_gemm_rows_avx2(type, wq, wabs, wdP, wmins, wsub, rows, xq, xdT, xs, t0, t1, k, y, ldy, col0, accumulate);
 }

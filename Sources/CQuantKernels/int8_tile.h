@@ -1,5 +1,6 @@
-// The micro-kernel and its driver, compiled twice by int8_gemm.c: once for AVX2 and once
-// for AVX2 + AVX-VNNI (HDQ_VNNI, HDQ_TARGET, HDQ_NAME set by the includer; no include guard).
+// The micro-kernel and its driver, compiled by int8_gemm.c for AVX2 + AVX-VNNI (HDQ_VNNI,
+// HDQ_TARGET, HDQ_NAME set by the includer; no include guard; HDQ_VNNI 0 gives the plain
+// AVX2 form, which no variant uses since int8_rows.c).
 // See int8_gemm.c for the scheme.
 
 

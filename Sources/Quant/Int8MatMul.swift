@@ -5,8 +5,9 @@
 //    (mp = m rounded up to the 4-token tile, padding rows zero).
 // 2. Tasks follow LinearPlan (up to 48 W rows × groups of 16-token slivers); each task
 //    unpacks its W rows into 8-bit codes and f32 block scales (its panel, per-thread task
-//    scratch, ≤ 48 · 1536 B of codes: L2) and runs the 2-row × 4-token micro-kernel
-//    over its tokens. The unpacking is amortized over all of the task's tokens.
+//    scratch, ≤ 48 · 1536 B of codes: L2) and runs the kernel over its tokens (AVX2: rows
+//    interleaved 8 at a time × 4-token tiles, int8_rows.c; VNNI: 2-row × 4-token tiles).
+//    The unpacking is amortized over all of the task's tokens.
 // Every output element is one kernel accumulation over the whole of k, so results do not
 // depend on the thread count.
 import CQuantKernels
@@ -66,7 +67,7 @@ public enum Int8MatMul {
 
 /// The instruction sets of the integer kernels (CQuantKernels.h).
 public enum Int8Kernel: Int, Sendable, CaseIterable, CustomStringConvertible {
-    /// vpmaddubsw + vpmaddwd on ymm (any AVX2 CPU, e.g. Zen 3).
+    /// vpmaddubsw + vpmaddwd on ymm, 8 weight rows interleaved per register (any AVX2 CPU, e.g. Zen 3).
     case avx2 = 0
     /// vpdpbusd on ymm (AVX-VNNI).
     case avxVNNI = 1

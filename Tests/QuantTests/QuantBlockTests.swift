@@ -72,7 +72,6 @@ struct QuantBlockTests {
 
     @Test("reference dot with f32 equals dequantize-then-dot", arguments: GGMLType.allCases.filter(\.isDecodable))
     func dotF32(type: GGMLType) throws {
-        let w: [Float] = (0 ..< 256).map { i -> Float in 0.1 + 2 * cos(Float(i) * 0.7) }
         let x: [Float] = (0 ..< 256).map { i -> Float in sin(Float(i) * 0.3) }
         let q = try randomWeight(type, rows: 1, cols: 256, seed: 7).bytes
         let deq = try Self.dequant(q, type, 256)

@@ -4,13 +4,15 @@
 #
 #   [ARTIFACTS=artifacts/default] [BASE=<base.gguf>] [DATA=data/scientific] [THREADS=2]
 #   [REQUESTS=1000] [CONNECTIONS="1 8 32"] [SERVER=<release hdrec-server>]
-#   [OLD_SERVER=<an earlier hdrec-server> OLD_ARTIFACTS=<its bundle>] scripts/bench_throughput.sh
+#   [OLD_SERVER=<an earlier hdrec-server> OLD_ARTIFACTS=<its bundle>] [INT8=1] scripts/bench_throughput.sh
 #
 # For each connection count, two workloads through Tools/replay_load.py: cold users
 # (distinct test-time histories: nothing past the shared instruction is cached) and
 # returning users (each history replayed growing one item at a time), REQUESTS each.
 # With OLD_SERVER, the same at 8 connections against that server, in the same run, for
-# the ratio the issue asks for. Each run gets a fresh server (an empty cache); the old and
+# the ratio the issue asks for. With INT8=1, also the new server with --int8-activations at
+# 8 connections (an option, not the default: docs/kernels.md "Integer prefill"), labelled
+# "new, int8". Each run gets a fresh server (an empty cache); the old and
 # the new server get the same users, and runs at different connection counts different users.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,10 +37,10 @@ trap cleanup EXIT
 
 # Starts a server and sets `pid` and `port`. (Not in a $(...) subshell: `pid` must reach
 # stop_server, or every run's server would be left running.)
-start_server() {  # binary bundle
+start_server() {  # binary bundle [extra server arguments...]
   port=$(freeport)
   local base_args=(); [ -n "$BASE" ] && base_args=(--base "$BASE")
-  "$1" --artifacts "$2" "${base_args[@]}" --port "$port" --threads "$THREADS" --max-queue 256 >"$work/server.log" 2>&1 &
+  "$1" --artifacts "$2" "${base_args[@]}" --port "$port" --threads "$THREADS" --max-queue 256 "${@:3}" >"$work/server.log" 2>&1 &
   pid=$!
   wait_ready "$pid" "$port" "$work/server.log" || exit 2
 }
@@ -46,8 +48,8 @@ stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 
 : > "$work/results.jsonl"
 skip=0
-run() {  # label binary bundle workload connections
-  start_server "$2" "$3"
+run() {  # label binary bundle workload connections [extra server arguments...]
+  start_server "$2" "$3" "${@:6}"
   local extra=(); [ "$4" = cold ] && extra=(--skip-users "$skip")
   python3 Tools/replay_load.py --port "$port" --data "$DATA" --workload "$4" --connections "$5" --requests "$REQUESTS" "${extra[@]}" \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); r["server"]=sys.argv[1]; r["load"]=open("/proc/loadavg").read().split()[0]; print(json.dumps(r))' "$1" \
@@ -59,6 +61,7 @@ for c in $CONNECTIONS; do
     run new "$server" "$ARTIFACTS" "$w" "$c"
     # Old and new alternate, on the same users.
     if [ "$c" = 8 ] && [ -n "${OLD_SERVER:-}" ]; then run old "$OLD_SERVER" "${OLD_ARTIFACTS:-$ARTIFACTS}" "$w" 8; fi
+    if [ "$c" = 8 ] && [ "${INT8:-0}" = 1 ]; then run "new, int8" "$server" "$ARTIFACTS" "$w" 8 --int8-activations; fi
   done
   skip=$((skip + REQUESTS))
 done
@@ -83,11 +86,12 @@ if old:
     def get(server, w):
         return next((r for r in rows if r["server"] == server and r["workload"] == w and r["connections"] == 8), None)
     lines.append("")
-    for w in ("cold", "returning"):
-        n, o = get("new", w), get("old", w)
-        if n and o:
-            lines.append(f"- {w}, 8 connections: **{n['rec_per_s'] / o['rec_per_s']:.2f}×** the old server's rec/s; "
-                         f"p99 {n['p99_ms']} ms against {o['p99_ms']} ms.")
+    for label in ("new", "new, int8"):
+        for w in ("cold", "returning"):
+            n, o = get(label, w), get("old", w)
+            if n and o:
+                lines.append(f"- {label}, {w}, 8 connections: **{n['rec_per_s'] / o['rec_per_s']:.2f}×** the old server's rec/s; "
+                             f"p99 {n['p99_ms']} ms against {o['p99_ms']} ms.")
 lines.append("")
 text = open(bench).read()
 section = "\n".join(lines)

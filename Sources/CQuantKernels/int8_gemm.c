@@ -24,11 +24,9 @@
 /// stack): read back with broadcast loads, they cost no shuffles in the loop.
 #define HDQ_SCALE_CHUNK 64
 
-#define HDQ_VNNI 1
 #define HDQ_TARGET "avx2,fma,avxvnni"
 #define HDQ_NAME(f) f##_vnni
 #include "int8_tile.h"
-#undef HDQ_VNNI
 #undef HDQ_TARGET
 #undef HDQ_NAME
 

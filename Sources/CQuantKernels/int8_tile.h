@@ -1,6 +1,5 @@
-// The micro-kernel and its driver, compiled by int8_gemm.c for AVX2 + AVX-VNNI (HDQ_VNNI,
-// HDQ_TARGET, HDQ_NAME set by the includer; no include guard; HDQ_VNNI 0 gives the plain
-// AVX2 form, which no variant uses since int8_rows.c).
+// The AVX-VNNI micro-kernel and its driver, included by int8_gemm.c (HDQ_TARGET and HDQ_NAME
+// set by the includer). Plain AVX2 CPUs run int8_rows.c instead.
 // See int8_gemm.c for the scheme.
 
 
@@ -29,15 +28,11 @@ static inline void HDQ_NAME(tile)(hdq_class cls, const uint8_t *w0, const uint8_
             const __m256i u1 = _mm256_loadu_si256((const __m256i *)((cls == HDQ_UNSIGNED_OFFSET ? w1 : abs1) + 32 * b));
             const __m256i *sign0 = (const __m256i *)(w0 + 32 * b), *sign1 = (const __m256i *)(w1 + 32 * b);
 #define HDQ_MULT(sub) (cls == HDQ_SIGNED_SUBSCALED ? _mm256_loadu_si256((const __m256i *)((sub) + 16 * b)) : ones)
-// Sums of 4 products per i32 lane: vpdpbusd where the CPU has AVX-VNNI and no sub-scale
-// applies, else vpmaddubsw (pairs, i16) then vpmaddwd (by 1 or the 16-value sub-scales).
-#if HDQ_VNNI
+// Sums of 4 products per i32 lane: vpdpbusd where no sub-scale applies, else vpmaddubsw
+// (pairs, i16) then vpmaddwd by Q6_K's 16-value sub-scales.
 #define HDQ_QUAD_SUMS(u, y, sub) (cls == HDQ_SIGNED_SUBSCALED                                             \
         ? _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), HDQ_MULT(sub))                                     \
         : _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, y))
-#else
-#define HDQ_QUAD_SUMS(u, y, sub) _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), HDQ_MULT(sub))
-#endif
 #define HDQ_STEP(xrow, t, acc0, acc1)                                                                      \
             {                                                                                              \
                 const __m256i xv = _mm256_loadu_si256((const __m256i *)((xrow) + 32 * b));                 \

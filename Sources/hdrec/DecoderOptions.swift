@@ -76,6 +76,6 @@ struct DecoderOptions: ParsableArguments {
     /// The prompt's token ids: BOS as the GGUF says (tokenizer.ggml.add_bos_token, else
     /// llama.cpp's default for the vocabulary type).
     func promptTokens(_ tokenizer: Tokenizer) throws -> [Int32] {
-        try tokenizer.encode(prompt, addBOS: tokenizer.addBOSByDefault, parseSpecial: true)
+        tokenizer.encode(prompt, addBOS: tokenizer.addBOSByDefault, parseSpecial: true)
     }
 }

@@ -68,7 +68,7 @@ struct DecoderToolsTests {
         let file = try GGUFFile(path: Self.model)
         let model = try LlamaModel(gguf: file)
         let tokenizer = try Tokenizer(gguf: file)
-        let tokens = try tokenizer.encode(Self.prompt, addBOS: tokenizer.addBOSByDefault, parseSpecial: true)
+        let tokens = tokenizer.encode(Self.prompt, addBOS: tokenizer.addBOSByDefault, parseSpecial: true)
         #expect(tokens.first == 1)
         let library = try model.forward(.init(tokens: tokens), cache: KVCache(config: model.config), logits: .last)
         #expect(npy.values.count == model.config.vocabSize)

@@ -28,7 +28,7 @@ struct BundleContainmentTests {
             bundle = root + "/bundle"
             outside = top + "/outside"
             try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
-            try BundleWriter.write(
+            _ = try BundleWriter.write(
                 to: bundle,
                 sources: BundleSources(heads: source.heads, sasrec: AnchoredStoriesBundle.table(source.sasrecModel),
                                        catalog: source.catalog, textAdapterDirectory: source.root + "/src/text",

@@ -22,12 +22,12 @@
 // (QuantTests "integer sums hold at the extremes" drives every type to these bounds.)
 //
 // The interleaving is done here, per call, for 8 rows × up to 64 blocks at a time (16 KiB of
-// codes: L1), and every token of the call runs over those blocks before the next ones; a
-// task's rows meet all of its tokens (LinearPlan), so the transposes are amortized over them.
+// codes: L1), and every token of the call (in chunks of 128) runs over those blocks before the
+// next ones; a task's rows meet all of its tokens (LinearPlan), so the transposes are
+// amortized over them. No heap: the buffers are on the stack (about 44 KiB).
 // Each output is one accumulation over k in block order, whatever the tasks, so results do
 // not depend on the thread count.
 #include <immintrin.h>
-#include <stdlib.h>
 #include <string.h>
 #include "layout.h"
 
@@ -36,8 +36,8 @@
 #define HDQ_OR_ROWS 8
 /// Blocks interleaved at a time.
 #define HDQ_OR_CHUNK 64
-/// Token tiles whose running sums live on the stack (more take the heap).
-#define HDQ_OR_STACK_TILES 32
+/// Token tiles per chunk of a call's tokens (their running sums live on the stack: 4 KiB).
+#define HDQ_OR_TILES 32
 
 /// out[q] lane r = in[r] lane q (an 8 × 8 transpose of 32-bit lanes).
 __attribute__((target(HDQ_OR_TARGET), always_inline))
@@ -209,48 +209,47 @@ void hdq_gemm_rows_avx2(int type, const uint8_t *wq, const uint8_t *wabs, const 
     const hdq_class cls = hdq_class_of(type);
     const int fiveBit = type == HDQ_Q5_0 || type == HDQ_Q5_1 || type == HDQ_Q5_K;
     const long nb = hdq_blocks(k), nbp = hdq_blocks_padded(k), T = HDQ_TILE_TOKENS;
-    const long tiles = (t1 - t0 + T - 1) / T;
-    if (tiles <= 0 || rows <= 0) return;
+    if (t1 <= t0 || rows <= 0) return;
     uint8_t codes[HDQ_OR_CHUNK * 8 * 32] __attribute__((aligned(32)));
     uint8_t signs[HDQ_OR_CHUNK * 8 * 32] __attribute__((aligned(32)));
     int16_t sub[HDQ_OR_CHUNK * 2 * 16] __attribute__((aligned(32)));
     float scale[HDQ_OR_CHUNK * 8] __attribute__((aligned(32)));
     float offset[HDQ_OR_CHUNK * 8] __attribute__((aligned(32)));
-    // [tiles][4 tokens][8 rows] running sums of the current row group.
-    float stackAcc[HDQ_OR_STACK_TILES * T * 8] __attribute__((aligned(32)));
-    float *acc = stackAcc;
-    if (tiles > HDQ_OR_STACK_TILES) {
-        acc = aligned_alloc(32, (size_t)(tiles * T * 8) * sizeof(float));
-        if (!acc) abort();
-    }
-    for (long r0 = 0; r0 < rows; r0 += HDQ_OR_ROWS) {
-        const long live = rows - r0 < HDQ_OR_ROWS ? rows - r0 : HDQ_OR_ROWS;
-        memset(acc, 0, (size_t)(tiles * T * 8) * sizeof(float));
-        for (long c0 = 0; c0 < nb; c0 += HDQ_OR_CHUNK) {
-            const long cn = nb - c0 < HDQ_OR_CHUNK ? nb - c0 : HDQ_OR_CHUNK;
-            interleave(cls, wq, wabs, wdP, wmins, wsub, r0, live, c0, cn, k, nb, nbp, codes, signs, sub, scale, offset);
-            for (long i = 0; i < tiles; i++) {
-                const long t = t0 + i * T;
-                const int8_t *x = xq + t * k + 32 * c0;
-                const float *dx = xdT + (t / T) * nb * T + T * c0;
-                const float *sx = xs + t * nbp + c0;
-                float *at = acc + i * T * 8;
-                // Each call has constant flags, so each type class gets its own loop.
-                switch (cls) {
-                case HDQ_UNSIGNED_OFFSET:
-                    if (fiveBit) offsetTile(1, codes, scale, offset, cn, x, dx, sx, k, nbp, at);
-                    else offsetTile(0, codes, scale, offset, cn, x, dx, sx, k, nbp, at);
-                    break;
-                case HDQ_SIGNED: signedTile(0, codes, signs, sub, scale, cn, x, dx, k, at); break;
-                case HDQ_SIGNED_SUBSCALED: signedTile(1, codes, signs, sub, scale, cn, x, dx, k, at); break;
+    // [tiles][4 tokens][8 rows] running sums of the current row group and token chunk.
+    float acc[HDQ_OR_TILES * HDQ_TILE_TOKENS * 8] __attribute__((aligned(32)));
+    // Token chunks of up to HDQ_OR_TILES tiles keep the running sums on the stack; longer
+    // calls interleave each row group once per chunk (under 1 % of the products' work).
+    for (long tc = t0; tc < t1; tc += HDQ_OR_TILES * T) {
+        const long tEnd = t1 - tc < HDQ_OR_TILES * T ? t1 : tc + HDQ_OR_TILES * T;
+        const long tiles = (tEnd - tc + T - 1) / T;
+        for (long r0 = 0; r0 < rows; r0 += HDQ_OR_ROWS) {
+            const long live = rows - r0 < HDQ_OR_ROWS ? rows - r0 : HDQ_OR_ROWS;
+            memset(acc, 0, (size_t)(tiles * T * 8) * sizeof(float));
+            for (long c0 = 0; c0 < nb; c0 += HDQ_OR_CHUNK) {
+                const long cn = nb - c0 < HDQ_OR_CHUNK ? nb - c0 : HDQ_OR_CHUNK;
+                interleave(cls, wq, wabs, wdP, wmins, wsub, r0, live, c0, cn, k, nb, nbp, codes, signs, sub, scale, offset);
+                for (long i = 0; i < tiles; i++) {
+                    const long t = tc + i * T;
+                    const int8_t *x = xq + t * k + 32 * c0;
+                    const float *dx = xdT + (t / T) * nb * T + T * c0;
+                    const float *sx = xs + t * nbp + c0;
+                    float *at = acc + i * T * 8;
+                    // Each call has constant flags, so each type class gets its own loop.
+                    switch (cls) {
+                    case HDQ_UNSIGNED_OFFSET:
+                        if (fiveBit) offsetTile(1, codes, scale, offset, cn, x, dx, sx, k, nbp, at);
+                        else offsetTile(0, codes, scale, offset, cn, x, dx, sx, k, nbp, at);
+                        break;
+                    case HDQ_SIGNED: signedTile(0, codes, signs, sub, scale, cn, x, dx, k, at); break;
+                    case HDQ_SIGNED_SUBSCALED: signedTile(1, codes, signs, sub, scale, cn, x, dx, k, at); break;
+                    }
                 }
             }
-        }
-        for (long t = t0; t < t1; t++) {
-            const float *src = acc + (t - t0) * 8;
-            float *yt = y + t * ldy + col0 + r0;
-            for (long i = 0; i < live; i++) yt[i] = accumulate ? yt[i] + src[i] : src[i];
+            for (long t = tc; t < tEnd; t++) {
+                const float *src = acc + (t - tc) * 8;
+                float *yt = y + t * ldy + col0 + r0;
+                for (long i = 0; i < live; i++) yt[i] = accumulate ? yt[i] + src[i] : src[i];
+            }
         }
     }
-    if (acc != stackAcc) free(acc);
 }

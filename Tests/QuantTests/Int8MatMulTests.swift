@@ -117,7 +117,9 @@ struct Int8MatMulTests {
         defer { Int8MatMul.kernel = saved }
         #expect(Int8MatMul.kernel == variant)
         let unit = int8SuperBlockTypes.contains(type) ? 256 : 32
-        for (m, n, k) in [(1, 1, unit), (3, 5, unit), (4, 2, 2 * unit), (5, 7, 3 * unit), (13, 9, unit), (16, 16, unit == 32 ? 576 : 512)] {
+        // 133 tokens: more than one 128-token chunk of the AVX2 row kernel.
+        for (m, n, k) in [(1, 1, unit), (3, 5, unit), (4, 2, 2 * unit), (5, 7, 3 * unit), (13, 9, unit), (16, 16, unit == 32 ? 576 : 512),
+                          (133, 11, 2 * unit)] {
             try checkReference(type, m: m, n: n, k: k, seed: UInt64(m * 1000 + n * 10 + k))
         }
     }

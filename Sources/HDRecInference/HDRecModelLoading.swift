@@ -76,6 +76,11 @@ extension HDRecModel {
         }
     }
 
+    /// Most bytes of f32 copies of the running layers' matrices a loaded bundle keeps
+    /// (`LlamaModel.decodingWeights`): 256 MiB holds SmolLM2-135M's 30 layers up to 18 of
+    /// them (the default bundle's 4 take 57 MB); a larger base decodes per product past it.
+    public static let decodedWeightBudgetBytes = 256 << 20
+
     /// The decoder HDRec runs: `base` cut to its first `layers` blocks (sharing its
     /// weights) with trained RMSNorm weights in place (keys are GGUF tensor names,
     /// `blk.N.attn_norm.weight`, `blk.N.ffn_norm.weight`, `output_norm.weight`).
@@ -87,8 +92,11 @@ extension HDRecModel {
                                                 expected: "1...\(base.config.layerCount)", found: "\(layers)")
         }
         let whole = layers == base.config.layerCount ? base : try base.truncated(layers: layers)
-        // 8-bit activations: the layers that run are unpacked once for the integer kernels.
-        let cut = base.activations == .int8 ? whole.packingInt8Weights() : whole
+        // The layers that run get their matrices prepared once: unpacked for the integer
+        // kernels (8-bit activations), or decoded to f32 up to a memory budget (bitwise the
+        // same results; what makes a returning user's few new rows and the ID pass cheap).
+        let cut = base.activations == .int8 ? whole.packingInt8Weights()
+            : whole.decodingWeights(budgetBytes: decodedWeightBudgetBytes)
         guard !norms.isEmpty else { return cut }
         do { return try cut.replacingNorms(norms) } catch let e as LlamaError {
             let name: String

@@ -141,7 +141,7 @@ extension LlamaModel {
                          accumulate: Bool, _ adapters: [ActiveAdapter], _ ws: Workspace, _ pool: ThreadPool) {
         let w = layer[target]
         QuantizedMatMul.linear(y, x, weight: w, m: rows, accumulate: accumulate, pool: pool, activations: activations,
-                               packed: layer.packed(target))
+                               packed: layer.packed(target), decoded: layer.decoded(target))
         for active in adapters {
             guard let pair = active.adapter.pairs[LoRASite(layer: l, target: target)] else { continue }
             let scale = active.userScale * active.adapter.scale(rank: pair.rank)

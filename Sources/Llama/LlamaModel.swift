@@ -25,14 +25,18 @@ struct LayerWeights: Sendable {
     /// The matrices unpacked for the integer kernels (LlamaModel.packingInt8Weights), in the
     /// same order; empty, or nil for a matrix, where they are unpacked per product.
     var packed: [Int8PackedWeight?]
+    /// The matrices decoded to f32 for the f32-activation path (LlamaModel.decodingWeights), in
+    /// the same order; empty, or nil for a matrix, where each product decodes its rows.
+    var decoded: [DecodedWeight?]
 
     init(attentionNorm: [Float], ffnNorm: [Float], matrices: [WeightMatrix], biases: [LoRATarget: [Float]] = [:],
-         packed: [Int8PackedWeight?] = []) {
+         packed: [Int8PackedWeight?] = [], decoded: [DecodedWeight?] = []) {
         self.attentionNorm = attentionNorm
         self.ffnNorm = ffnNorm
         self.matrices = matrices
         self.biases = biases
         self.packed = packed
+        self.decoded = decoded
     }
 
     subscript(_ target: LoRATarget) -> WeightMatrix {
@@ -42,6 +46,11 @@ struct LayerWeights: Sendable {
     func packed(_ target: LoRATarget) -> Int8PackedWeight? {
         guard let i = LoRATarget.allCases.firstIndex(of: target), i < packed.count else { return nil }
         return packed[i]
+    }
+
+    func decoded(_ target: LoRATarget) -> DecodedWeight? {
+        guard let i = LoRATarget.allCases.firstIndex(of: target), i < decoded.count else { return nil }
+        return decoded[i]
     }
 }
 

@@ -38,6 +38,29 @@ extension LlamaModel {
         return LlamaModel(base: self, layers: packedLayers, storage: [])
     }
 
+    /// The same model with its layer matrices decoded to f32 once (`DecodedWeight`, 4 bytes per
+    /// weight), so f32-activation prefill products read them instead of decoding W on every
+    /// call; results are bitwise the same. Layers are decoded in order while their matrices fit
+    /// `budgetBytes` in all, so a large base keeps decoding per product past the budget.
+    /// SmolLM2-135M: 14 MB per layer (57 MB for the default bundle's 4 layers).
+    public func decodingWeights(budgetBytes: Int) -> LlamaModel {
+        var left = budgetBytes
+        let decodedLayers = layers.map { layer in
+            let bytes = layer.matrices.reduce(0) { $0 + DecodedWeight.bytes(for: $1) }
+            guard bytes > 0, bytes <= left else { return layer }
+            left -= bytes
+            var l = layer
+            l.decoded = layer.matrices.map { DecodedWeight($0) }
+            return l
+        }
+        return LlamaModel(base: self, layers: decodedLayers, storage: [])
+    }
+
+    /// Bytes held by decoded matrices (`decodingWeights`).
+    public var decodedWeightBytes: Int {
+        layers.reduce(0) { sum, layer in sum + layer.decoded.reduce(0) { $0 + ($1?.byteCount ?? 0) } }
+    }
+
     /// A model with the given RMSNorm weights in place of the GGUF's, by GGUF tensor name
     /// (`blk.N.attn_norm.weight`, `blk.N.ffn_norm.weight` for N < `config.layerCount`,
     /// `output_norm.weight`); every other weight is shared. Each vector must hold C finite values.
@@ -60,7 +83,7 @@ extension LlamaModel {
             let old = newLayers[layer]
             newLayers[layer] = LayerWeights(attentionNorm: isAttention ? values : old.attentionNorm,
                                             ffnNorm: isAttention ? old.ffnNorm : values, matrices: old.matrices,
-                                            biases: old.biases, packed: old.packed)
+                                            biases: old.biases, packed: old.packed, decoded: old.decoded)
         }
         return LlamaModel(base: self, layers: newLayers, outputNorm: output, storage: [])
     }

@@ -16,9 +16,20 @@ public enum QuantizedMatMul {
     /// y[m, n] (+)= x[m, k] · Wᵀ for W of any decodable type (WeightMatrix refuses the others).
     public static func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weight: WeightMatrix,
                               m: Int, accumulate: Bool = false, pool: ThreadPool? = .shared,
-                              activations: ActivationPrecision = .f32, packed: Int8PackedWeight? = nil) {
+                              activations: ActivationPrecision = .f32, packed: Int8PackedWeight? = nil,
+                              decoded: DecodedWeight? = nil) {
         if activations == .int8, Int8MatMul.applies(to: weight, m: m) {
             Int8MatMul.linear(y, x, weight: weight, m: m, accumulate: accumulate, pool: pool, packed: packed)
+            return
+        }
+        // W decoded ahead of time: the tiled path reads its rows instead of decoding them (the
+        // same panel values and kernel, so the same bits); fewer rows keep the dot path.
+        if let decoded, m >= LinearKernel.tiledMinRows, weight.cols > 0 {
+            precondition(decoded.rows == weight.rows && decoded.cols == weight.cols,
+                         "QuantizedMatMul.linear: decoded weight \(decoded.rows)×\(decoded.cols) for W \(weight.rows)×\(weight.cols)")
+            tiled(y, x, n: weight.rows, k: weight.cols, m: m, accumulate: accumulate, pool: pool) { rows in
+                UnsafePointer(decoded.values + rows.lowerBound * weight.cols)
+            }
             return
         }
         switch weight.type {
@@ -112,7 +123,6 @@ public enum QuantizedMatMul {
             if !accumulate { y.update(repeating: 0, count: m * n) }
             return
         }
-        let threads = pool?.threadCount ?? 1
         if m < LinearKernel.tiledMinRows {
             let chunk = 32
             parallel(pool, (n + chunk - 1) / chunk) { t in
@@ -121,15 +131,25 @@ public enum QuantizedMatMul {
             }
             return
         }
-        // Very large m runs block by block so each block's packed activations stay in cache.
+        tiled(y, x, n: n, k: k, m: m, accumulate: accumulate, pool: pool) { rows in
+            let panel = ThreadScratch.floats(rows.count * k, slot: .task)
+            decodeRows(D.self, weight, first: rows.lowerBound, count: rows.count, into: panel)
+            return UnsafePointer(panel)
+        }
+    }
+
+    /// The tiled product: per LinearPlan task, `panel(rows)` gives W's rows (f32, k apart) and
+    /// the 6×16 micro-kernel applies them to the task's activation slivers. Very large m runs
+    /// block by block so each block's packed activations stay in cache.
+    static func tiled(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, n: Int, k: Int, m: Int,
+                      accumulate: Bool, pool: ThreadPool?, panel: (Range<Int>) -> UnsafePointer<Float>) {
+        let threads = pool?.threadCount ?? 1
         LinearKernel.forEachRowBlock(x, m: m, k: k, pool: pool) { block, packed in
             let mb = block.count, yb = y + block.lowerBound * n
             let plan = LinearPlan(m: mb, n: n, threads: threads)
             parallel(pool, plan.taskCount) { t in
                 let (rows, slivers) = plan.task(t, n: n, m: mb)
-                let panel = ThreadScratch.floats(rows.count * k, slot: .task)
-                decodeRows(D.self, weight, first: rows.lowerBound, count: rows.count, into: panel)
-                LinearKernel.apply(yb, ldy: n, rows: panel, rowStride: k, rowCount: rows.count, firstRow: rows.lowerBound,
+                LinearKernel.apply(yb, ldy: n, rows: panel(rows), rowStride: k, rowCount: rows.count, firstRow: rows.lowerBound,
                                    x: packed, slivers: slivers, accumulate: accumulate)
             }
         }

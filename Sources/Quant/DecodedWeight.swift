@@ -1,0 +1,38 @@
+// A quantized weight matrix decoded to f32 once, for the f32-activation prefill path.
+//
+// The tiled product decodes each task's W rows into a panel on every call, which costs
+// the same whatever the number of activation rows m. At the m of a cold prompt (hundreds
+// of rows) that is 5-7 % of a pass; at the m of a returning user's new item or of the ID
+// pass (8-40 rows) it is most of it (BENCHMARKS.md "Kernels": Q4_1 at m = 16 runs at about
+// half the GFLOP/s of f32 weights). With the rows decoded ahead of time a product reads
+// them instead, and since they are the very values the per-task decoding produces, fed to
+// the same micro-kernel in the same plan, the result is bitwise the same.
+// Costs 4 bytes per weight: `LlamaModel.decodingWeights(budgetBytes:)` decides which.
+
+/// W [rows, cols] as f32, row-major, decoded once from a quantized WeightMatrix. Immutable.
+public final class DecodedWeight: @unchecked Sendable {
+    public let rows: Int
+    public let cols: Int
+    /// [rows][cols]
+    let values: UnsafeMutablePointer<Float>
+
+    /// Bytes held.
+    public var byteCount: Int { rows * cols * MemoryLayout<Float>.stride }
+
+    /// nil for an f32 matrix (its products read it directly) or an empty one.
+    public init?(_ weight: WeightMatrix) {
+        guard weight.type != .f32, weight.rows > 0, weight.cols > 0 else { return nil }
+        rows = weight.rows
+        cols = weight.cols
+        values = UnsafeMutableRawPointer.allocate(byteCount: rows * cols * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: rows * cols)
+        QuantizedMatMul.dequantize(weight, into: values)
+    }
+
+    deinit { values.deallocate() }
+
+    /// The f32 bytes decoding `weight` would take (0 where it stays as it is).
+    public static func bytes(for weight: WeightMatrix) -> Int {
+        weight.type == .f32 ? 0 : weight.rows * weight.cols * MemoryLayout<Float>.stride
+    }
+}

@@ -42,18 +42,20 @@ extension LlamaModel {
     /// weight), so f32-activation prefill products read them instead of decoding W on every
     /// call; results are bitwise the same. Layers are decoded in order while their matrices fit
     /// `budgetBytes` in all, so a large base keeps decoding per product past the budget.
-    /// SmolLM2-135M: 14 MB per layer (57 MB for the default bundle's 4 layers).
+    /// SmolLM2-135M: 14 MB per layer (57 MB for the default bundle's 4 layers). A model with
+    /// nothing to decode (f32 weights, or no layer within the budget) is returned as it is.
     public func decodingWeights(budgetBytes: Int) -> LlamaModel {
-        var left = budgetBytes
+        var left = budgetBytes, any = false
         let decodedLayers = layers.map { layer in
             let bytes = layer.matrices.reduce(0) { $0 + DecodedWeight.bytes(for: $1) }
             guard bytes > 0, bytes <= left else { return layer }
             left -= bytes
+            any = true
             var l = layer
             l.decoded = layer.matrices.map { DecodedWeight($0) }
             return l
         }
-        return LlamaModel(base: self, layers: decodedLayers, storage: [])
+        return any ? LlamaModel(base: self, layers: decodedLayers, storage: []) : self
     }
 
     /// Bytes held by decoded matrices (`decodingWeights`).

@@ -12,7 +12,6 @@ static inline void HDQ_NAME(tile)(hdq_class cls, const uint8_t *w0, const uint8_
                         float out[HDQ_TILE_ROWS][HDQ_TILE_TOKENS]) {
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
     __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-    const __m256i ones = _mm256_set1_epi16(1);
     const int8_t *x0 = xq, *x1 = xq + k, *x2 = xq + 2 * k, *x3 = xq + 3 * k;
     float scales[HDQ_SCALE_CHUNK * 8] __attribute__((aligned(32)));
     for (long c0 = 0; c0 < nb; c0 += HDQ_SCALE_CHUNK) {
@@ -27,7 +26,7 @@ static inline void HDQ_NAME(tile)(hdq_class cls, const uint8_t *w0, const uint8_
             const __m256i u0 = _mm256_loadu_si256((const __m256i *)((cls == HDQ_UNSIGNED_OFFSET ? w0 : abs0) + 32 * b));
             const __m256i u1 = _mm256_loadu_si256((const __m256i *)((cls == HDQ_UNSIGNED_OFFSET ? w1 : abs1) + 32 * b));
             const __m256i *sign0 = (const __m256i *)(w0 + 32 * b), *sign1 = (const __m256i *)(w1 + 32 * b);
-#define HDQ_MULT(sub) (cls == HDQ_SIGNED_SUBSCALED ? _mm256_loadu_si256((const __m256i *)((sub) + 16 * b)) : ones)
+#define HDQ_MULT(sub) _mm256_loadu_si256((const __m256i *)((sub) + 16 * b))
 // Sums of 4 products per i32 lane: vpdpbusd where no sub-scale applies, else vpmaddubsw
 // (pairs, i16) then vpmaddwd by Q6_K's 16-value sub-scales.
 #define HDQ_QUAD_SUMS(u, y, sub) (cls == HDQ_SIGNED_SUBSCALED                                             \

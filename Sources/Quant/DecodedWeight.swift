@@ -1,10 +1,10 @@
 // A quantized weight matrix decoded to f32 once, for the f32-activation prefill path.
 //
 // The tiled product decodes each task's W rows into a panel on every call, which costs
-// the same whatever the number of activation rows m. At the m of a cold prompt (hundreds
-// of rows) that is 5-7 % of a pass; at the m of a returning user's new item or of the ID
-// pass (8-40 rows) it is most of it (BENCHMARKS.md "Kernels": Q4_1 at m = 16 runs at about
-// half the GFLOP/s of f32 weights). With the rows decoded ahead of time a product reads
+// the same whatever the number of activation rows m, so it weighs most at small m: a
+// returning user's new item, the ID pass (`hdrec bench-kernels --types f32 q4_1 --rows 16`:
+// Q4_1 at about half the GFLOP/s of f32 weights; within 18 % at m = 128, where a cold prompt
+// is; docs/kernels.md "Decoded weights"). With the rows decoded ahead of time a product reads
 // them instead, and since they are the very values the per-task decoding produces, fed to
 // the same micro-kernel in the same plan, the result is bitwise the same.
 // Costs 4 bytes per weight: `LlamaModel.decodingWeights(budgetBytes:)` decides which.

@@ -24,7 +24,7 @@ public enum QuantizedMatMul {
         }
         // W decoded ahead of time: the tiled path reads its rows instead of decoding them (the
         // same panel values and kernel, so the same bits); fewer rows keep the dot path.
-        if let decoded, m >= LinearKernel.tiledMinRows, weight.cols > 0 {
+        if let decoded, m >= LinearKernel.tiledMinRows {
             precondition(decoded.rows == weight.rows && decoded.cols == weight.cols,
                          "QuantizedMatMul.linear: decoded weight \(decoded.rows)×\(decoded.cols) for W \(weight.rows)×\(weight.cols)")
             tiled(y, x, n: weight.rows, k: weight.cols, m: m, accumulate: accumulate, pool: pool) { rows in

@@ -1,11 +1,13 @@
 // LlamaModel.decodingWeights: the layer matrices decoded to f32 once change no bit of a
-// forward pass, are kept by norm replacement and truncation, and stop at the byte budget.
+// forward pass, are what the pass reads, are kept by norm replacement and truncation, and
+// stop at the byte budget.
 import Testing
 @testable import Llama
+@testable import Quant
 
 @Suite("SmolLM2-135M with decoded weights", .serialized)
 struct DecodedWeightsModelTests {
-    @Test("decoding the weights ahead of time changes no bit of the logits")
+    @Test("decoding the weights ahead of time changes no bit of the logits, and the pass reads the decoded copy")
     func sameLogits() throws {
         guard TestFiles.smolLM2 != nil else { print(TestFiles.smolLM2Missing); return }
         let model = try #require(SmolModels.q4_1).truncated(layers: 3)
@@ -17,6 +19,17 @@ struct DecodedWeightsModelTests {
             let b = try decoded.forward(.init(tokens: tokens), cache: KVCache(config: decoded.config), pool: testPool)
             #expect(a.logits.map(\.bitPattern) == b.logits.map(\.bitPattern), "\(tokens.count) tokens")
         }
+        // The pass reads the decoded copy (equal logits alone would also hold if it were ignored):
+        // a changed weight in it changes the prefill's logits, and not a 3-row pass's (dot path).
+        let copy = model.decodingWeights(budgetBytes: 1 << 30)
+        try #require(copy.layers[0].decoded(.up)).values[7] += 0.5
+        let before = try model.forward(.init(tokens: prompt), cache: KVCache(config: model.config), pool: testPool)
+        let after = try copy.forward(.init(tokens: prompt), cache: KVCache(config: copy.config), pool: testPool)
+        let unchanged = before.logits.map(\.bitPattern) == after.logits.map(\.bitPattern)
+        #expect(!unchanged, "a changed decoded weight left the 10-token logits as they were: the pass did not read it")
+        let short = Array(prompt.prefix(3))
+        #expect(try model.forward(.init(tokens: short), cache: KVCache(config: model.config), pool: testPool).logits.map(\.bitPattern)
+                == (try copy.forward(.init(tokens: short), cache: KVCache(config: copy.config), pool: testPool).logits.map(\.bitPattern)))
         let renormed = try decoded.replacingNorms(["output_norm.weight": [Float](repeating: 1, count: decoded.config.width)])
         #expect(renormed.decodedWeightBytes == decoded.decodedWeightBytes)
         #expect(try decoded.truncated(layers: 2).decodedWeightBytes == 2 * decoded.decodedWeightBytes / 3)

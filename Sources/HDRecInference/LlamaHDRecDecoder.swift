@@ -67,7 +67,7 @@ public final class LlamaHDRecDecoder: HDRecDecoder, @unchecked Sendable {
             caches.append(kv)
         }
         let inputs = zip(sequences, caches).map { SequenceInput(items: Self.llamaItems($0[$1.count...]), cache: $1) }
-        let outputs = try model.forward(inputs, adapters: active, logits: .none, pool: pool)
+        let outputs = try model.forward(inputs, adapters: active, logits: .none, hidden: .last, pool: pool)
         for (plan, kv) in zip(plans, caches) where plan.reused < plan.ends.count {
             var blocks: [[Float]] = [], positions: [Int] = []
             var start = plan.reused == 0 ? 0 : plan.ends[plan.reused - 1]
@@ -83,12 +83,6 @@ public final class LlamaHDRecDecoder: HDRecDecoder, @unchecked Sendable {
             }
             cache.insert(Array(plan.keys[(plan.reused + first)...]), blocks: Array(blocks[first...]), positions: Array(positions[first...]))
         }
-        let c = width
-        var out = [Float]()
-        out.reserveCapacity(sequences.count * c)
-        for o in outputs {
-            out += o.hidden[(o.count - 1) * c ..< o.count * c]
-        }
-        return out
+        return outputs.flatMap(\.hidden)
     }
 }

@@ -23,13 +23,22 @@ extension LlamaModel {
     ///     appear once per pass). Positions continue from `cache.count`.
     ///   - adapters: LoRA adapters applied in this pass (any number, each with a user scale).
     ///   - logits: which positions get vocabulary logits.
+    ///   - hidden: which positions' hidden states are returned. With `.last`, the last
+    ///     layer computes only keys and values at the other positions (what the cache
+    ///     needs), and its queries, attention, output projection and feed-forward at each
+    ///     sequence's last position alone (llama.cpp does the same for unused outputs).
     ///   - pool: the threads to use.
-    /// - Returns: per sequence, the final-norm hidden states of its new positions and the requested logits.
+    /// - Returns: per sequence, the final-norm hidden states of its new positions (or of
+    ///   its last one) and the requested logits.
     public func forward(_ sequences: [SequenceInput], adapters: [ActiveAdapter] = [],
-                        logits: LogitsSelection = .last, pool: ThreadPool = .shared) throws -> [SequenceOutput] {
+                        logits: LogitsSelection = .last, hidden: HiddenSelection = .all,
+                        pool: ThreadPool = .shared) throws -> [SequenceOutput] {
         let cfg = config
         let c = cfg.width, kvw = cfg.kvWidth, f = cfg.ffnWidth, d = cfg.headDim
         try validate(sequences, adapters: adapters)
+        if hidden == .last, logits == .all {
+            throw LlamaError.invalidArgument("logits at every position need the hidden states of every position")
+        }
 
         // Row bookkeeping: row r of the pass is position rowPosition[r] of sequence rowSequence[r].
         var rowSequence: [Int] = [], rowPosition: [Int] = [], firstRow: [Int] = []
@@ -49,37 +58,58 @@ extension LlamaModel {
         rope.angles(positions: rowPosition, cos: ws.cos.baseAddress!, sin: ws.sin.baseAddress!)
 
         let x = ws.x.baseAddress!, h = ws.h.baseAddress!
+        // Rows that go on through the layer: all t, until the last layer of a `.last` pass
+        // narrows them to one per sequence (row s = sequence s's last position).
+        var rows = t, rowOfFirst = firstRow
+        var attended = sequences.map { 0 ..< $0.items.count }
         for (l, layer) in layers.enumerated() {
-            // Attention block
+            let narrows = hidden == .last && l == layers.count - 1
+            // Attention block: keys and values at every position (the cache keeps them all).
             rmsNormRows(h, x, layer.attentionNorm, rows: t, pool: pool)
-            project(layer, l, .q, h, ws.q.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
             project(layer, l, .k, h, ws.k.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
             project(layer, l, .v, h, ws.v.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
-            rope.rotate(ws.q.baseAddress!, rows: 0 ..< t, stride: c, heads: cfg.headCount, headDim: d,
-                        cos: ws.cos.baseAddress!, sin: ws.sin.baseAddress!)
             rope.rotate(ws.k.baseAddress!, rows: 0 ..< t, stride: kvw, heads: cfg.kvHeadCount, headDim: d,
                         cos: ws.cos.baseAddress!, sin: ws.sin.baseAddress!)
             storeKV(layer: l, sequences, rowSequence: rowSequence, rowPosition: rowPosition, ws)
-            attend(layer: l, sequences, firstRow: firstRow, ws, pool: pool)
-            project(layer, l, .o, ws.att.baseAddress!, x, rows: t, accumulate: true, adapters, ws, pool)
+            if narrows {
+                // Row s ← row lastRow(s); ascending s never overwrites a row still to be read.
+                let lastRows = sequences.indices.map { firstRow[$0] + sequences[$0].items.count - 1 }
+                for (s, r) in lastRows.enumerated() where r != s {
+                    (h + s * c).update(from: h + r * c, count: c)
+                    (x + s * c).update(from: x + r * c, count: c)
+                    let half = cfg.ropeDimensionCount / 2
+                    (ws.cos.baseAddress! + s * half).update(from: ws.cos.baseAddress! + r * half, count: half)
+                    (ws.sin.baseAddress! + s * half).update(from: ws.sin.baseAddress! + r * half, count: half)
+                }
+                rows = sequences.count
+                rowOfFirst = Array(0 ..< rows)
+                attended = sequences.map { $0.items.count - 1 ..< $0.items.count }
+            }
+            project(layer, l, .q, h, ws.q.baseAddress!, rows: rows, accumulate: false, adapters, ws, pool)
+            rope.rotate(ws.q.baseAddress!, rows: 0 ..< rows, stride: c, heads: cfg.headCount, headDim: d,
+                        cos: ws.cos.baseAddress!, sin: ws.sin.baseAddress!)
+            attend(layer: l, sequences, firstRow: rowOfFirst, positions: attended, ws, pool: pool)
+            project(layer, l, .o, ws.att.baseAddress!, x, rows: rows, accumulate: true, adapters, ws, pool)
 
             // Feed-forward block
-            rmsNormRows(h, x, layer.ffnNorm, rows: t, pool: pool)
-            project(layer, l, .gate, h, ws.gate.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
-            project(layer, l, .up, h, ws.up.baseAddress!, rows: t, accumulate: false, adapters, ws, pool)
+            rmsNormRows(h, x, layer.ffnNorm, rows: rows, pool: pool)
+            project(layer, l, .gate, h, ws.gate.baseAddress!, rows: rows, accumulate: false, adapters, ws, pool)
+            project(layer, l, .up, h, ws.up.baseAddress!, rows: rows, accumulate: false, adapters, ws, pool)
             let g = ws.gate.baseAddress!, u = ws.up.baseAddress!
-            parallelRows(t, pool: pool) { r in Vector.siluMul(g + r * f, u + r * f, count: f) }
-            project(layer, l, .down, g, x, rows: t, accumulate: true, adapters, ws, pool)
+            parallelRows(rows, pool: pool) { r in Vector.siluMul(g + r * f, u + r * f, count: f) }
+            project(layer, l, .down, g, x, rows: rows, accumulate: true, adapters, ws, pool)
         }
-        rmsNormRows(h, x, outputNorm, rows: t, pool: pool)
+        rmsNormRows(h, x, outputNorm, rows: rows, pool: pool)
         for seq in sequences { seq.cache.advance(by: seq.items.count) }
-        return collect(sequences, firstRow: firstRow, hidden: h, logits: logits, pool: pool)
+        return collect(sequences, firstRow: rowOfFirst, hidden: h, narrowed: rows < t, logits: logits, pool: pool)
     }
 
     /// Convenience for one sequence.
     public func forward(_ items: [InputItem], cache: KVCache, adapters: [ActiveAdapter] = [],
-                        logits: LogitsSelection = .last, pool: ThreadPool = .shared) throws -> SequenceOutput {
-        try forward([SequenceInput(items: items, cache: cache)], adapters: adapters, logits: logits, pool: pool)[0]
+                        logits: LogitsSelection = .last, hidden: HiddenSelection = .all,
+                        pool: ThreadPool = .shared) throws -> SequenceOutput {
+        try forward([SequenceInput(items: items, cache: cache)], adapters: adapters, logits: logits, hidden: hidden,
+                    pool: pool)[0]
     }
 
     // MARK: - Steps
@@ -181,18 +211,20 @@ extension LlamaModel {
     }
 
     /// att[r, head h] = causal attention of q[r, head h] over its sequence's cache, in
-    /// blocks of up to 32 consecutive rows of one head (Attention.attendBlock).
-    private func attend(layer l: Int, _ sequences: [SequenceInput], firstRow: [Int], _ ws: Workspace, pool: ThreadPool) {
+    /// blocks of up to 32 consecutive rows of one head (Attention.attendBlock). Sequence s
+    /// attends at its new positions `positions[s]`, whose first is workspace row `firstRow[s]`.
+    private func attend(layer l: Int, _ sequences: [SequenceInput], firstRow: [Int], positions: [Range<Int>],
+                        _ ws: Workspace, pool: ThreadPool) {
         let cfg = config, c = cfg.width, d = cfg.headDim, heads = cfg.headCount
         let rowsPerItem = 32
-        // Work items: (sequence, head, block of the sequence's new rows).
+        // Work items: (sequence, head, block of the sequence's new positions).
         var items: [(seq: Int, head: Int, rows: Range<Int>)] = []
-        for (s, seq) in sequences.enumerated() {
-            let n = seq.items.count
+        for s in sequences.indices {
+            let span = positions[s]
             for hh in 0 ..< heads {
-                var start = 0
-                while start < n {
-                    items.append((s, hh, start ..< min(n, start + rowsPerItem)))
+                var start = span.lowerBound
+                while start < span.upperBound {
+                    items.append((s, hh, start ..< min(span.upperBound, start + rowsPerItem)))
                     start += rowsPerItem
                 }
             }
@@ -208,7 +240,7 @@ extension LlamaModel {
             let kvh = item.head / cfg.headsPerKVHead
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
             defer { scratch.deallocate() }
-            let r0 = firstRow[item.seq] + item.rows.lowerBound
+            let r0 = firstRow[item.seq] + item.rows.lowerBound - positions[item.seq].lowerBound
             Attention.attendBlock(out: att + r0 * c + item.head * d, outStride: c,
                                   q: q + r0 * c + item.head * d, qStride: c, rows: item.rows.count,
                                   firstPosition: cache.count + item.rows.lowerBound,
@@ -218,13 +250,15 @@ extension LlamaModel {
     }
 
     /// Splits per-sequence hidden states and computes the selected logits with one LM-head
-    /// product over the selected rows of all sequences.
+    /// product over the selected rows of all sequences. `narrowed`: h holds one row per
+    /// sequence (its last position), row s for sequence s.
     private func collect(_ sequences: [SequenceInput], firstRow: [Int], hidden h: UnsafeMutablePointer<Float>,
-                         logits selection: LogitsSelection, pool: ThreadPool) -> [SequenceOutput] {
+                         narrowed: Bool, logits selection: LogitsSelection, pool: ThreadPool) -> [SequenceOutput] {
         let c = config.width, v = config.vocabSize
+        let rowCount = sequences.map { narrowed ? 1 : $0.items.count }
         var selected: [[Int]] = []   // per sequence, rows of the pass
-        for (s, seq) in sequences.enumerated() {
-            let n = seq.items.count, start = firstRow[s]
+        for s in sequences.indices {
+            let n = rowCount[s], start = firstRow[s]
             switch selection {
             case .none: selected.append([])
             case .last: selected.append([start + n - 1])
@@ -244,12 +278,11 @@ extension LlamaModel {
         var outputs: [SequenceOutput] = []
         var next = 0
         for (s, seq) in sequences.enumerated() {
-            let n = seq.items.count, start = firstRow[s]
-            let hidden = Array(UnsafeBufferPointer(start: h + start * c, count: n * c))
+            let hidden = Array(UnsafeBufferPointer(start: h + firstRow[s] * c, count: rowCount[s] * c))
             let k = selected[s].count
             let logits = Array(all[next * v ..< (next + k) * v])
             next += k
-            outputs.append(SequenceOutput(count: n, hidden: hidden, logits: logits, logitRows: k))
+            outputs.append(SequenceOutput(count: seq.items.count, hidden: hidden, logits: logits, logitRows: k))
         }
         return outputs
     }

@@ -27,6 +27,15 @@ public enum LogitsSelection: Sendable, Equatable {
     case all
 }
 
+/// Which positions' final hidden states a forward pass returns.
+public enum HiddenSelection: Sendable, Equatable {
+    /// Every new position ([T_s, C] per sequence).
+    case all
+    /// The last position of each sequence ([1, C]): HDRec reads only its last [SEQ], and
+    /// the last layer then skips its queries, attention and feed-forward elsewhere.
+    case last
+}
+
 /// One sequence of a batched forward pass: its new positions and its cache.
 public struct SequenceInput {
     public var items: [InputItem]
@@ -52,7 +61,8 @@ public struct ActiveAdapter: Sendable {
 public struct SequenceOutput: Sendable {
     /// Positions of this sequence in this pass (T_s).
     public var count: Int
-    /// [T_s, C] hidden states after the final RMSNorm (what HDRec's item projection reads).
+    /// Hidden states after the final RMSNorm (what HDRec's item projection reads): [T_s, C],
+    /// or [1, C] (the last position) when the pass asked for `HiddenSelection.last`.
     public var hidden: [Float]
     /// [rows, V] logits for the positions `logitsSelection` asked for (0, 1 or T_s rows).
     public var logits: [Float]

@@ -19,14 +19,14 @@ extension LlamaModel {
             throw LlamaError.contextOverflow(needed: prompt.count, contextLength: config.contextLength)
         }
         let cache = KVCache(config: self.config, reserve: min(config.contextLength, prompt.count + max(0, maxTokens)))
-        var out = try forward(prompt, cache: cache, adapters: adapters, logits: .last, pool: pool)
+        var out = try forward(prompt, cache: cache, adapters: adapters, logits: .last, hidden: .last, pool: pool)
         var generated: [Int32] = []
         while generated.count < maxTokens {
             let next = sampler.sample(out.lastLogits)
             if stopTokens.contains(next) { break }
             generated.append(next)
             if !onToken(next) || cache.count >= config.contextLength || generated.count == maxTokens { break }
-            out = try forward([.token(next)], cache: cache, adapters: adapters, logits: .last, pool: pool)
+            out = try forward([.token(next)], cache: cache, adapters: adapters, logits: .last, hidden: .last, pool: pool)
         }
         return generated
     }

@@ -73,7 +73,7 @@ struct BenchCommand: AsyncParsableCommand {
         for _ in 0 ..< repeats {
             cache = KVCache(config: cfg, reserve: promptTokens + decodeTokens)
             let start = DispatchTime.now().uptimeNanoseconds
-            last = try llama.forward(prompt, cache: cache, logits: .last, pool: pool)
+            last = try llama.forward(prompt, cache: cache, logits: .last, hidden: .last, pool: pool)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         let prefill = Double(promptTokens) / best

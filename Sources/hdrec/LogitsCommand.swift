@@ -21,7 +21,7 @@ struct LogitsCommand: AsyncParsableCommand {
         let prompt = try decoder.promptTokens(tokenizer)
         guard !prompt.isEmpty else { throw ValidationError("the prompt is empty and the model adds no BOS") }
         let cache = KVCache(config: model.config, reserve: prompt.count)
-        let result = try model.forward(.init(tokens: prompt), cache: cache, adapters: adapters, logits: .last, pool: pool)
+        let result = try model.forward(.init(tokens: prompt), cache: cache, adapters: adapters, logits: .last, hidden: .last, pool: pool)
         try NPYWriter.write(Array(result.lastLogits), shape: [model.config.vocabSize], to: out)
         print("wrote \(model.config.vocabSize) logits of position \(prompt.count - 1) (\(prompt.count) prompt tokens) to \(out)")
     }

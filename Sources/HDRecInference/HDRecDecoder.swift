@@ -24,8 +24,13 @@ public protocol HDRecDecoder: Sendable {
     var width: Int { get }
     /// For each sequence, the hidden state after the final RMSNorm at its last
     /// position, as rows of one [B, C] buffer. Sequences are independent.
-    /// - Parameter sharedPrefixLength: the first positions are the same inputs in
-    ///   every sequence of every call with this value (the instruction P_u), so an
-    ///   implementation may compute their keys and values once and reuse them.
-    func lastHiddenStates(_ sequences: [[DecoderInput]], sharedPrefixLength: Int, adapter: AdapterRole) throws -> [Float]
+    /// - Parameters:
+    ///   - spanEnds: per sequence, where each item's positions end (after its `[SEQ]`),
+    ///     ascending: the boundaries at which a later prompt that extends this one
+    ///     can take over its keys and values.
+    ///   - sharedPrefixLength: the first positions are the same inputs in
+    ///     every sequence of every call with this value (the instruction P_u), so an
+    ///     implementation may compute their keys and values once and reuse them.
+    func lastHiddenStates(_ sequences: [[DecoderInput]], spanEnds: [[Int]], sharedPrefixLength: Int,
+                          adapter: AdapterRole) throws -> [Float]
 }

@@ -77,6 +77,11 @@ public final class HDRecModel: Sendable {
         }
     }
 
+    /// Where each item of a user prompt ends: one past each `[SEQ]` after P_u.
+    public func itemSpanEnds(_ p: PromptSequence) -> [Int] {
+        p.tokens.indices.dropFirst(p.prefixLength).filter { p.tokens[$0] == prompts.seqToken }.map { $0 + 1 }
+    }
+
     /// The raw IPL logits of both passes for each history.
     public struct PassScores: Sendable {
         /// z_text per history. [B][I]
@@ -102,7 +107,10 @@ public final class HDRecModel: Sendable {
         func run(_ role: AdapterRole, _ sequences: [PromptSequence]) throws -> ([[Float]], Double) {
             let start = DispatchTime.now().uptimeNanoseconds
             let hidden: [Float]
-            do { hidden = try decoder.lastHiddenStates(sequences.map(decoderInputs), sharedPrefixLength: prompts.userPrefix.count, adapter: role) } catch let e as HDRecInferenceError {
+            do {
+                hidden = try decoder.lastHiddenStates(sequences.map(decoderInputs), spanEnds: sequences.map(itemSpanEnds),
+                                                      sharedPrefixLength: prompts.userPrefix.count, adapter: role)
+            } catch let e as HDRecInferenceError {
                 throw e
             } catch {
                 throw HDRecInferenceError.decoder(pass: role.rawValue, underlying: "\(error)")

@@ -44,16 +44,20 @@ public final class LlamaHDRecDecoder: HDRecDecoder, @unchecked Sendable {
         }
     }
 
-    public func lastHiddenStates(_ sequences: [[DecoderInput]], sharedPrefixLength: Int, adapter role: AdapterRole) throws -> [Float] {
+    public func lastHiddenStates(_ sequences: [[DecoderInput]], spanEnds: [[Int]], sharedPrefixLength: Int,
+                                 adapter role: AdapterRole) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
+        guard spanEnds.count == sequences.count else {
+            throw HDRecInferenceError.decoder(pass: role.rawValue, underlying: "\(spanEnds.count) span lists for \(sequences.count) sequences")
+        }
         let active = [ActiveAdapter(adapter(role))]
         let prefix = reusePrefix ? sharedPrefixLength : 0
         // Per sequence: its block boundaries and keys, and a KV cache filled with the
         // longest cached prefix; the forward then runs only the rest.
         var plans: [(ends: [Int], keys: [PrefixCache.BlockKey], reused: Int)] = []
         var caches: [KVCache] = []
-        for sequence in sequences {
-            let ends = reusePrefix ? cache.blockEnds(count: sequence.count, prefix: prefix) : []
+        for (sequence, spans) in zip(sequences, spanEnds) {
+            let ends = reusePrefix ? PrefixCache.blockEnds(count: sequence.count, prefix: prefix, spanEnds: spans) : []
             let keys = PrefixCache.keys(sequence, ends: ends, role: role)
             let found = cache.lookup(keys)
             let kv = KVCache(config: model.config, reserve: sequence.count)
@@ -61,6 +65,12 @@ public final class LlamaHDRecDecoder: HDRecDecoder, @unchecked Sendable {
             for (i, block) in found.enumerated() {
                 try kv.append(block: block, positions: ends[i] - start)
                 start = ends[i]
+            }
+            // A prompt asked before is cached whole; its last position is still computed,
+            // because its hidden state is what the pass reads.
+            if start == sequence.count {
+                start -= 1
+                kv.truncate(to: start)
             }
             cache.record(positions: sequence.count, reused: start, prefix: prefix)
             plans.append((ends, keys, found.count))

@@ -5,7 +5,8 @@
 // reused instead of recomputed.
 //
 // A prompt is cut into blocks: the first block is the shared prefix P_u (every prompt has
-// it), then `blockSize` positions each. A block's key is a hash chain over the inputs of
+// it), then one block per item (its text or its slot, and its [SEQ]), so a returning
+// user's grown history finds every block of its previous prompt. A block's key is a hash chain over the inputs of
 // every position up to its end (tokens by id, embedding rows by their bytes) and the pass,
 // so equal keys mean equal prefixes and hence equal keys and values. Blocks are kept in an
 // LRU map under a byte budget. The cache belongs to one decoder, which belongs to one
@@ -20,14 +21,11 @@ public struct PrefixCachePolicy: Sendable {
     /// Bytes of keys and values kept at most; 0 turns caching off (the shared prefix P_u is
     /// still computed once per batch).
     public var capacityBytes: Int
-    /// Positions per block after the shared prefix.
-    public var blockSize: Int
     /// Counters shared by every decoder built with this policy (so they survive swaps).
     public var stats: PrefixCacheStats
 
-    public init(capacityBytes: Int = 256 << 20, blockSize: Int = 16, stats: PrefixCacheStats = PrefixCacheStats()) {
+    public init(capacityBytes: Int = 256 << 20, stats: PrefixCacheStats = PrefixCacheStats()) {
         self.capacityBytes = capacityBytes
-        self.blockSize = blockSize
         self.stats = stats
     }
 
@@ -87,17 +85,13 @@ final class PrefixCache: Sendable {
     }
 
 
-    /// Block boundaries of a sequence of `count` positions whose first `prefix` are P_u:
-    /// the end position of each full block, never the last position (its hidden state is
-    /// the one the pass reads, so it is always computed).
-    func blockEnds(count: Int, prefix: Int) -> [Int] {
+    /// Block boundaries of a sequence of `count` positions whose first `prefix` are P_u and
+    /// whose items end at `spanEnds`: P_u's end, then each span end past it, in order
+    /// (the last may be `count`: a block that a later, longer prompt reuses whole).
+    static func blockEnds(count: Int, prefix: Int, spanEnds: [Int]) -> [Int] {
         var ends: [Int] = []
         if prefix > 0, prefix < count { ends.append(prefix) }
-        var end = prefix + policy.blockSize
-        while end < count {
-            ends.append(end)
-            end += policy.blockSize
-        }
+        for end in spanEnds where end > (ends.last ?? 0) && end > prefix && end <= count { ends.append(end) }
         return ends
     }
 

@@ -15,8 +15,13 @@ final class SummingDecoder: HDRecDecoder, @unchecked Sendable {
 
     func tokenRow(_ t: Int32) -> [Float] { (0 ..< width).map { Float(sin(Double(Int(t) * (width + 1) + $0))) * 0.5 } }
 
-    func lastHiddenStates(_ sequences: [[DecoderInput]], sharedPrefixLength: Int, adapter: AdapterRole) throws -> [Float] {
+    func lastHiddenStates(_ sequences: [[DecoderInput]], spanEnds: [[Int]], sharedPrefixLength: Int,
+                          adapter: AdapterRole) throws -> [Float] {
         #expect(sequences.allSatisfy { Array($0.prefix(sharedPrefixLength)) == Array(sequences[0].prefix(sharedPrefixLength)) })
+        // One span per item after P_u, ascending, the last ending at the read position.
+        #expect(zip(sequences, spanEnds).allSatisfy { s, ends in
+            ends.last == s.count && ends.first.map { $0 > sharedPrefixLength } == true && zip(ends, ends.dropFirst()).allSatisfy { $0 < $1 }
+        })
         lock.withLock { received.append((adapter, sequences)) }
         var out: [Float] = []
         for s in sequences {

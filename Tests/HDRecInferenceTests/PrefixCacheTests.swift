@@ -14,6 +14,12 @@ struct PrefixCacheTests {
         try HDRecModel.load(bundle: b.dir, basePath: Stories.ggufPath, prefixCache: policy).model
     }
 
+    /// A model with a 64 MiB cache, and the counters it reports to.
+    static func cachedModel(_ b: StoriesBundle) throws -> (HDRecModel, PrefixCacheStats) {
+        let stats = PrefixCacheStats()
+        return (try model(b, PrefixCachePolicy(capacityBytes: 64 << 20, stats: stats)), stats)
+    }
+
     static func maxDifference(_ a: HDRecModel.PassScores, _ b: HDRecModel.PassScores) -> Float {
         var worst: Float = 0
         for (x, y) in zip(a.text + a.id, b.text + b.id) {
@@ -26,8 +32,7 @@ struct PrefixCacheTests {
     func returningUser() throws {
         let b = try StoriesBundle()
         defer { b.cleanup() }
-        let stats = PrefixCacheStats()
-        let cached = try Self.model(b, PrefixCachePolicy(capacityBytes: 64 << 20, stats: stats))
+        let (cached, stats) = try Self.cachedModel(b)
         let uncached = try Self.model(b, .disabled)
         var history = [3]
         for next in [7, 1, 9, 4] {
@@ -52,8 +57,7 @@ struct PrefixCacheTests {
     func repeatedRequest() throws {
         let b = try StoriesBundle()
         defer { b.cleanup() }
-        let stats = PrefixCacheStats()
-        let cached = try Self.model(b, PrefixCachePolicy(capacityBytes: 64 << 20, stats: stats))
+        let (cached, stats) = try Self.cachedModel(b)
         let history = [2, 5, 8]
         let first = try cached.passScores(histories: [history])
         let before = stats.snapshot
@@ -102,8 +106,7 @@ struct PrefixCacheTests {
     func windowShift() throws {
         let b = try StoriesBundle()
         defer { b.cleanup() }
-        let stats = PrefixCacheStats()
-        let cached = try Self.model(b, PrefixCachePolicy(capacityBytes: 64 << 20, stats: stats))
+        let (cached, stats) = try Self.cachedModel(b)
         let window = cached.prompts.configuration.maxItems
         let long = (0 ..< window).map { $0 % 12 }
         _ = try cached.passScores(histories: [long])

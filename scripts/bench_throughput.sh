@@ -66,22 +66,38 @@ for c in $CONNECTIONS; do
   skip=$((skip + REQUESTS))
 done
 
-python3 - "$BENCH" "$work/results.jsonl" "$REQUESTS" "${OLD_SERVER:-}" <<'PY'
+# The ceiling: the decoder alone, one prompt, the bundle's layers, as the passes run it
+# (no LM head), at two prompt lengths around a cold text prompt's.
+hdrec_bin="$(dirname "$server")/hdrec"
+layers=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base"]["layers"])' "$ARTIFACTS/manifest.json")
+: > "$work/ceiling.jsonl"
+if [ -x "$hdrec_bin" ] && [ -n "$BASE" ]; then
+  for n in 128 256; do
+    for a in "" --int8-activations; do
+      "$hdrec_bin" bench --model "$BASE" --layers "$layers" --prompt-tokens "$n" --decode-tokens 0 --repeats 10 --threads "$THREADS" --json $a >> "$work/ceiling.jsonl"
+    done
+  done
+else echo "bench_throughput: no $hdrec_bin or base file: the prefill ceiling is not measured"; fi
+
+python3 - "$BENCH" "$work/results.jsonl" "$REQUESTS" "${OLD_SERVER:-}" "$work/ceiling.jsonl" <<'PY'
 import datetime, json, re, sys
-bench, path, requests, old = sys.argv[1:]
+bench, path, requests, old, ceiling_path = sys.argv[1:]
+ceiling = [json.loads(l) for l in open(ceiling_path) if l.strip()]
 rows = [json.loads(l) for l in open(path) if l.strip()]
 lines = ["## Service: throughput", "",
          f"`scripts/bench_throughput.sh` (part of `make loadtest`) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: "
          f"`Tools/replay_load.py` against a fresh release server per run, {requests} requests per run, Scientific users. "
          "cold: distinct users' test-time histories; returning: each user's history replayed growing one item at a time. "
-         "Reused = prompt positions whose keys and values came from the prefix cache.", "",
-         "| server | workload | connections | rec/s | p50 ms | p90 ms | p99 ms | errors | reused positions | load avg |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "Reused = prompt positions whose keys and values came from the prefix cache; computed/s = the other "
+         "positions of both passes per second, which `hdrec bench --layers` below bounds.", "",
+         "| server | workload | connections | rec/s | p50 ms | p90 ms | p99 ms | errors | reused positions | computed positions/s | load avg |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for r in rows:
     pc = r.get("prefix_cache", {})
     reused = f"{100 * pc.get('reused_positions_total', 0) / max(1, pc.get('positions_total', 0)):.0f} %" if pc else "n/a"
+    computed = f"{(pc.get('positions_total', 0) - pc.get('reused_positions_total', 0)) / r['seconds']:.0f}" if pc else "n/a"
     lines.append(f"| {r['server']} | {r['workload']} | {r['connections']} | {r['rec_per_s']:.2f} | {r['p50_ms']} | {r['p90_ms']} | "
-                 f"{r['p99_ms']} | {r['errors']} | {reused} | {r['load']} |")
+                 f"{r['p99_ms']} | {r['errors']} | {reused} | {computed} | {r['load']} |")
 if old:
     def get(server, w):
         return next((r for r in rows if r["server"] == server and r["workload"] == w and r["connections"] == 8), None)
@@ -92,6 +108,15 @@ if old:
             if n and o:
                 lines.append(f"- {label}, {w}, 8 connections: **{n['rec_per_s'] / o['rec_per_s']:.2f}×** the old server's rec/s; "
                              f"p99 {n['p99_ms']} ms against {o['p99_ms']} ms.")
+if ceiling:
+    lines.append("")
+    lines.append(f"The ceiling, `hdrec bench --layers {ceiling[0]['layers']} --decode-tokens 0 --repeats 10` on the bundle's base "
+                 "(one prompt; computed positions/s above can exceed it a little, as a batched pass gives the products more rows):")
+    lines.append("")
+    lines.append("| prompt tokens | activations | prefill tokens/s |")
+    lines.append("|---:|---|---:|")
+    for c in ceiling:
+        lines.append(f"| {c['prompt_tokens']} | {c['activations']} | {c['prefill_tokens_per_s']:.0f} |")
 lines.append("")
 text = open(bench).read()
 section = "\n".join(lines)

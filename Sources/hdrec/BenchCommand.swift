@@ -3,8 +3,14 @@
 // `--repeats`. Decode: single-token steps after that prompt, mean over `--decode-tokens`.
 // The peer measurement (llama.cpp on the same file and threads) is Tools/bench_llama_cpp.py;
 // Tools/bench_decoder.sh runs both in one go.
+//
+// `--layers N` times what a bundle's pass runs instead: the first N blocks, prepared as
+// HDRecModel.decoderModel prepares them (decoded or 8-bit-packed weights), ending at the
+// last position's hidden state with no LM head. Its prefill tokens/s is the ceiling for
+// hdrec-server's computed positions per second (scripts/bench_throughput.sh).
 import ArgumentParser
 import Foundation
+import HDRecInference
 import Kernels
 import Llama
 import Quant
@@ -35,6 +41,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --int8-activations: the kernel variant, avx2 (as on Zen 3), avx-vnni or avx512-vnni (default: the fastest this CPU has; one it lacks runs avx2).")
     var int8Kernel: String?
 
+    @Option(help: "Time a bundle's pass: only the first N decoder blocks, prepared as a bundle's decoder, up to the last position's hidden state (no LM head, no decode).")
+    var layers: Int?
+
     @Flag(help: "Print one JSON object (prefill_tokens_per_s, decode_tokens_per_s, ...).")
     var json = false
 
@@ -43,6 +52,10 @@ struct BenchCommand: AsyncParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard decodeTokens >= 0 else { throw ValidationError("--decode-tokens must be non-negative") }
+        if let layers {
+            guard layers >= 1 else { throw ValidationError("--layers must be at least 1") }
+            guard decodeTokens == 0 else { throw ValidationError("--layers times HDRec's passes, which do not decode: pass --decode-tokens 0") }
+        }
     }
 
     func run() async throws {
@@ -53,7 +66,13 @@ struct BenchCommand: AsyncParsableCommand {
             Int8MatMul.kernel = variant
         }
         let loaded = try LlamaModel(path: model)
-        let llama = int8Activations ? loaded.withActivations(.int8).packingInt8Weights() : loaded
+        let llama: LlamaModel
+        if let layers {
+            llama = try HDRecModel.decoderModel(base: loaded.withActivations(int8Activations ? .int8 : .f32), layers: layers, norms: [:])
+        } else {
+            llama = int8Activations ? loaded.withActivations(.int8).packingInt8Weights() : loaded
+        }
+        let logits: LogitsSelection = layers == nil ? .last : .none
         let cfg = llama.config
         guard promptTokens + decodeTokens <= cfg.contextLength else {
             throw ValidationError("--prompt-tokens + --decode-tokens exceed the context length \(cfg.contextLength)")
@@ -73,7 +92,7 @@ struct BenchCommand: AsyncParsableCommand {
         for _ in 0 ..< repeats {
             cache = KVCache(config: cfg, reserve: promptTokens + decodeTokens)
             let start = DispatchTime.now().uptimeNanoseconds
-            last = try llama.forward(prompt, cache: cache, logits: .last, hidden: .last, pool: pool)
+            last = try llama.forward(prompt, cache: cache, logits: logits, hidden: .last, pool: pool)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         let prefill = Double(promptTokens) / best
@@ -92,6 +111,7 @@ struct BenchCommand: AsyncParsableCommand {
             let fields = [
                 "\"model\": \"\((model as NSString).lastPathComponent)\"",
                 "\"prompt_tokens\": \(promptTokens)", "\"threads\": \(threads)",
+                "\"layers\": \(llama.config.layerCount)",
                 "\"activations\": \"\(llama.activations.rawValue)\"",
                 "\"int8_kernel\": \"\(int8Activations ? Int8MatMul.kernel.description : "none")\"",
                 "\"prefill_tokens_per_s\": \(String(format: "%.2f", prefill))",

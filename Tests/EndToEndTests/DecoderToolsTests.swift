@@ -2,7 +2,7 @@
 // stories260K and its LoRA fixtures (Tests/LlamaTests/Fixtures: a PEFT directory and
 // its llama.cpp GGUF conversion, i.e. the same adapter twice): `generate` (greedy
 // known story, --lora/--lora-scale pairing), `logits` (.npy equal to the library's
-// logits), `bench --json` (keys only: speed belongs in benchmarks) and a prompt longer
+// logits), `bench --json` (keys only: speed belongs in benchmarks; `--layers`) and a prompt longer
 // than the context (non-zero exit, clear message).
 import Foundation
 import Llama
@@ -114,6 +114,22 @@ struct DecoderToolsTests {
             let value = try #require((json[key] as? NSNumber)?.doubleValue, "missing \(key) in \(line)")
             #expect(value > 0, "\(key) = \(value)")
         }
+    }
+
+    @Test("bench --layers times the first N blocks as a bundle runs them, and refuses to decode")
+    func benchLayers() throws {
+        guard let env = try Self.setUp() else { return }
+        let (hdrec, tmp) = env
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let output = try Child.run(hdrec, ["bench", "--model", Self.model, "--prompt-tokens", "8", "--threads", "1",
+                                           "--repeats", "1", "--decode-tokens", "0", "--layers", "2", "--json"], log: tmp + "/bench.log")
+        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") })
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect((json["layers"] as? NSNumber)?.intValue == 2, "\(line)")  // stories260K has 5
+        #expect(((json["prefill_tokens_per_s"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(line)")
+        let decoding = try Child(hdrec, ["bench", "--model", Self.model, "--prompt-tokens", "8", "--layers", "2"], log: tmp + "/decode.log")
+        #expect(try decoding.wait(seconds: 60) != 0)
+        #expect(decoding.output.contains("pass --decode-tokens 0"), "\(decoding.output.suffix(500))")
     }
 
     @Test("a prompt longer than the context exits non-zero, saying so", arguments: ["logits", "generate"])

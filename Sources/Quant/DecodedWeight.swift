@@ -6,7 +6,10 @@
 // Q4_1 at about half the GFLOP/s of f32 weights; within 18 % at m = 128, where a cold prompt
 // is; docs/kernels.md "Decoded weights"). With the rows decoded ahead of time a product reads
 // them instead, and since they are the very values the per-task decoding produces, fed to
-// the same micro-kernel in the same plan, the result is bitwise the same.
+// the same micro-kernel in the same plan, the result is bitwise the same. Below the tiled
+// path's row threshold (a returning user's ID pass: 2 new positions; a lone prompt's last
+// row), the dot path reads them too: it FMAs each 32-value group in the same order whatever
+// decodes the group, so again the same bits, without decoding W on every call.
 // Costs 4 bytes per weight: `LlamaModel.decodingWeights(budgetBytes:)` decides which.
 
 /// W [rows, cols] as f32, row-major, decoded once from a quantized WeightMatrix. Immutable.
@@ -15,6 +18,9 @@ public final class DecodedWeight: @unchecked Sendable {
     public let cols: Int
     /// [rows][cols]
     let values: UnsafeMutablePointer<Float>
+    /// The same values as an f32 WeightMatrix, for the dot path of products with fewer than
+    /// `LinearKernel.tiledMinRows` activation rows (valid while this object lives).
+    let matrix: WeightMatrix
 
     /// Bytes held.
     public var byteCount: Int { rows * cols * MemoryLayout<Float>.stride }
@@ -27,6 +33,9 @@ public final class DecodedWeight: @unchecked Sendable {
         values = UnsafeMutableRawPointer.allocate(byteCount: rows * cols * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: rows * cols)
         QuantizedMatMul.dequantize(weight, into: values)
+        // rows·cols f32 values, row-major: always a valid f32 matrix of this shape.
+        matrix = try! WeightMatrix(type: .f32, rows: rows, cols: cols,
+                                   bytes: UnsafeRawBufferPointer(start: values, count: rows * cols * MemoryLayout<Float>.stride))
     }
 
     deinit { values.deallocate() }

@@ -22,13 +22,17 @@ public enum QuantizedMatMul {
             Int8MatMul.linear(y, x, weight: weight, m: m, accumulate: accumulate, pool: pool, packed: packed)
             return
         }
-        // W decoded ahead of time: the tiled path reads its rows instead of decoding them (the
-        // same panel values and kernel, so the same bits); fewer rows keep the dot path.
-        if let decoded, m >= LinearKernel.tiledMinRows {
+        // W decoded ahead of time: both paths read its rows instead of decoding them (the
+        // same values through the same kernel in the same order, so the same bits).
+        if let decoded {
             precondition(decoded.rows == weight.rows && decoded.cols == weight.cols,
                          "QuantizedMatMul.linear: decoded weight \(decoded.rows)×\(decoded.cols) for W \(weight.rows)×\(weight.cols)")
-            tiled(y, x, n: weight.rows, k: weight.cols, m: m, accumulate: accumulate, pool: pool) { rows in
-                UnsafePointer(decoded.values + rows.lowerBound * weight.cols)
+            if m < LinearKernel.tiledMinRows {
+                dotPath(F32Decoder.self, y, x, decoded.matrix, m, accumulate, pool)
+            } else {
+                tiled(y, x, n: weight.rows, k: weight.cols, m: m, accumulate: accumulate, pool: pool) { rows in
+                    UnsafePointer(decoded.values + rows.lowerBound * weight.cols)
+                }
             }
             return
         }
@@ -124,17 +128,24 @@ public enum QuantizedMatMul {
             return
         }
         if m < LinearKernel.tiledMinRows {
-            let chunk = 32
-            parallel(pool, (n + chunk - 1) / chunk) { t in
-                let lo = t * chunk
-                dotRowsDecoded(D.self, y, x, weight: weight, m: m, rows: lo..<min(n, lo + chunk), accumulate: accumulate)
-            }
+            dotPath(D.self, y, x, weight, m, accumulate, pool)
             return
         }
         tiled(y, x, n: n, k: k, m: m, accumulate: accumulate, pool: pool) { rows in
             let panel = ThreadScratch.floats(rows.count * k, slot: .task)
             decodeRows(D.self, weight, first: rows.lowerBound, count: rows.count, into: panel)
             return UnsafePointer(panel)
+        }
+    }
+
+    /// Products with fewer than `LinearKernel.tiledMinRows` activation rows: each W row is
+    /// decoded 32 values at a time and dotted with every x row, 32 W rows per task.
+    static func dotPath<D: RowDecoder>(_ decoder: D.Type, _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                       _ weight: WeightMatrix, _ m: Int, _ accumulate: Bool, _ pool: ThreadPool?) {
+        let n = weight.rows, chunk = 32
+        parallel(pool, (n + chunk - 1) / chunk) { t in
+            let lo = t * chunk
+            dotRowsDecoded(D.self, y, x, weight: weight, m: m, rows: lo..<min(n, lo + chunk), accumulate: accumulate)
         }
     }
 

@@ -20,16 +20,16 @@ struct DecodedWeightsModelTests {
             #expect(a.logits.map(\.bitPattern) == b.logits.map(\.bitPattern), "\(tokens.count) tokens")
         }
         // The pass reads the decoded copy (equal logits alone would also hold if it were ignored):
-        // a changed weight in it changes the prefill's logits, and not a 3-row pass's (dot path).
+        // a changed weight in it changes the logits of the tiled path (10 rows) and of the dot
+        // path (3 rows) alike.
         let copy = model.decodingWeights(budgetBytes: 1 << 30)
         try #require(copy.layers[0].decoded(.up)).values[7] += 0.5
-        let before = try model.forward(.init(tokens: prompt), cache: KVCache(config: model.config), pool: testPool)
-        let after = try copy.forward(.init(tokens: prompt), cache: KVCache(config: copy.config), pool: testPool)
-        let unchanged = before.logits.map(\.bitPattern) == after.logits.map(\.bitPattern)
-        #expect(!unchanged, "a changed decoded weight left the 10-token logits as they were: the pass did not read it")
-        let short = Array(prompt.prefix(3))
-        #expect(try model.forward(.init(tokens: short), cache: KVCache(config: model.config), pool: testPool).logits.map(\.bitPattern)
-                == (try copy.forward(.init(tokens: short), cache: KVCache(config: copy.config), pool: testPool).logits.map(\.bitPattern)))
+        for tokens in [prompt, Array(prompt.prefix(3))] {
+            let before = try model.forward(.init(tokens: tokens), cache: KVCache(config: model.config), pool: testPool)
+            let after = try copy.forward(.init(tokens: tokens), cache: KVCache(config: copy.config), pool: testPool)
+            let unchanged = before.logits.map(\.bitPattern) == after.logits.map(\.bitPattern)
+            #expect(!unchanged, "a changed decoded weight left the \(tokens.count)-token logits as they were: the pass did not read it")
+        }
         let renormed = try decoded.replacingNorms(["output_norm.weight": [Float](repeating: 1, count: decoded.config.width)])
         #expect(renormed.decodedWeightBytes == decoded.decodedWeightBytes)
         #expect(try decoded.truncated(layers: 2).decodedWeightBytes == 2 * decoded.decodedWeightBytes / 3)

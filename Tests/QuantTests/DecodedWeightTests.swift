@@ -1,7 +1,7 @@
 // DecodedWeight: a quantized W decoded to f32 once. The f32-activation products that read it
 // must give exactly the bits of the per-product decoding they replace, for every shape the
 // tiled path takes (odd row counts over several tasks, accumulate, row blocks past 1,024
-// activation rows) and below the tiled path's row threshold, where it is not used.
+// activation rows) and below the tiled path's row threshold (1-3 rows: the dot path).
 import Kernels
 import Testing
 @testable import Quant
@@ -15,7 +15,7 @@ struct DecodedWeightTests {
     func sameBits(type: GGMLType) throws {
         let superBlock = [.q4_K, .q6_K].contains(type)
         let k = superBlock ? 512 : 160
-        for (m, n) in [(3, 13), (4, 13), (21, 97), (133, 50), (1100, 7)] {
+        for (m, n) in [(1, 13), (2, 40), (3, 13), (4, 13), (21, 97), (133, 50), (1100, 7)] {
             let (bytes, _) = try randomWeight(type, rows: n, cols: k, seed: UInt64(m + n))
             var rng = TestRNG(state: UInt64(m))
             let x = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }

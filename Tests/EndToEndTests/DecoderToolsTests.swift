@@ -101,15 +101,22 @@ struct DecoderToolsTests {
         #expect(misplaced.output.contains("--lora-scale must follow a --lora"), "\(misplaced.output)")
     }
 
+    /// `hdrec bench --json` over 8 prompt tokens, one thread, one repeat, with `extra` arguments:
+    /// its JSON line and that line parsed.
+    static func bench(_ hdrec: String, _ tmp: String, _ extra: [String]) throws -> (line: String, json: [String: Any]) {
+        let output = try Child.run(hdrec, ["bench", "--model", model, "--prompt-tokens", "8", "--threads", "1",
+                                           "--repeats", "1", "--json"] + extra, log: tmp + "/bench.log")
+        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") })
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        return (String(line), json)
+    }
+
     @Test("bench --json prints prefill_tokens_per_s and decode_tokens_per_s")
     func benchJSON() throws {
         guard let env = try Self.setUp() else { return }
         let (hdrec, tmp) = env
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let output = try Child.run(hdrec, ["bench", "--model", Self.model, "--prompt-tokens", "8", "--threads", "1",
-                                           "--repeats", "1", "--decode-tokens", "2", "--json"], log: tmp + "/bench.log")
-        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") })
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let (line, json) = try Self.bench(hdrec, tmp, ["--decode-tokens", "2"])
         for key in ["prefill_tokens_per_s", "decode_tokens_per_s"] {
             let value = try #require((json[key] as? NSNumber)?.doubleValue, "missing \(key) in \(line)")
             #expect(value > 0, "\(key) = \(value)")
@@ -121,10 +128,7 @@ struct DecoderToolsTests {
         guard let env = try Self.setUp() else { return }
         let (hdrec, tmp) = env
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let output = try Child.run(hdrec, ["bench", "--model", Self.model, "--prompt-tokens", "8", "--threads", "1",
-                                           "--repeats", "1", "--decode-tokens", "0", "--layers", "2", "--json"], log: tmp + "/bench.log")
-        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") })
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let (line, json) = try Self.bench(hdrec, tmp, ["--decode-tokens", "0", "--layers", "2"])
         #expect((json["layers"] as? NSNumber)?.intValue == 2, "\(line)")  // stories260K has 5
         #expect(((json["prefill_tokens_per_s"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(line)")
         let decoding = try Child(hdrec, ["bench", "--model", Self.model, "--prompt-tokens", "8", "--layers", "2"], log: tmp + "/decode.log")

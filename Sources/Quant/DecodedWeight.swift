@@ -30,12 +30,17 @@ public final class DecodedWeight: @unchecked Sendable {
         guard weight.type != .f32, weight.rows > 0, weight.cols > 0 else { return nil }
         rows = weight.rows
         cols = weight.cols
-        values = UnsafeMutableRawPointer.allocate(byteCount: rows * cols * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: rows * cols)
+        let bytes = rows * cols * MemoryLayout<Float>.stride
+        let values = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: rows * cols)
+        // rows·cols f32 values, row-major: a valid f32 matrix of this shape (nil, like an
+        // undecodable weight, if WeightMatrix ever disagreed).
+        guard let matrix = try? WeightMatrix(type: .f32, rows: rows, cols: cols, bytes: UnsafeRawBufferPointer(start: values, count: bytes)) else {
+            values.deallocate()
+            return nil
+        }
         QuantizedMatMul.dequantize(weight, into: values)
-        // rows·cols f32 values, row-major: always a valid f32 matrix of this shape.
-        matrix = try! WeightMatrix(type: .f32, rows: rows, cols: cols,
-                                   bytes: UnsafeRawBufferPointer(start: values, count: rows * cols * MemoryLayout<Float>.stride))
+        self.values = values
+        self.matrix = matrix
     }
 
     deinit { values.deallocate() }
